@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the service reads, with its default and meaning. The table is the
+ * single source for parsing (load-config.ts) and for docs/configuration.md (write-config-docs.ts).
+ */
+export const QUALITIES = ['low', 'medium', 'high', 'production', '4k'] as const;
+export const FORMATS = ['mp4', 'gif', 'webm', 'mov', 'png'] as const;
+export type Quality = (typeof QUALITIES)[number];
+export type OutputFormat = (typeof FORMATS)[number];
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+interface Variable<T extends z.ZodType> {
+  schema: T;
+  default: string | undefined;
+  description: string;
+}
+
+function variable<T extends z.ZodType>(
+  schema: T,
+  defaultValue: string | undefined,
+  description: string,
+): Variable<T> {
+  return { schema, default: defaultValue, description };
+}
+
+export const CONFIG_VARIABLES = {
+  PORT: variable(port, '3001', 'Port the API listens on.'),
+  HOST: variable(z.string().min(1), '0.0.0.0', 'Address the API binds to.'),
+  REDIS_URL: variable(
+    z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
+    'redis://127.0.0.1:6379',
+    'Redis connection URL shared by the API and the worker.',
+  ),
+  QUEUE_NAME: variable(
+    z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only'),
+    'manim-render',
+    'Name of the BullMQ queue that carries render jobs.',
+  ),
+  OUTPUTS_DIR: variable(
+    z.string().min(1),
+    './outputs',
+    'Where finished videos are kept, one folder per job (`<OUTPUTS_DIR>/<job id>/`).',
+  ),
+  TEMP_DIR: variable(
+    z.string().min(1),
+    './temp',
+    'Scratch space for job folders while they render; emptied after each job.',
+  ),
+  RENDER_IMAGE: variable(
+    z.string(),
+    '',
+    'Docker image that renders scenes. Empty: the image built from backend/render-image/Dockerfile, tagged by a hash of its inputs. `manimcommunity/manim:v0.19.0` works as a drop-in.',
+  ),
+  RENDER_USER: variable(
+    z.string().regex(/^(auto|\d+:\d+)$/, 'must be "auto" or "<uid>:<gid>"'),
+    'auto',
+    'User the render container runs as. `auto`: the worker\'s own uid:gid, or 1000:1000 when the worker runs as root.',
+  ),
+  WORKER_CONCURRENCY: variable(positiveInt, '2', 'Render containers one worker runs at once.'),
+  RENDER_TIMEOUT_SECONDS: variable(
+    positiveInt,
+    '300',
+    'Wall-clock limit of one render; the container is killed when it is reached.',
+  ),
+  RENDER_MEMORY_MB: variable(
+    positiveInt,
+    '2048',
+    'Memory limit of a render container in MiB (swap is not allowed on top).',
+  ),
+  RENDER_CPUS: variable(
+    z.coerce.number().positive().max(256),
+    '2',
+    'CPU limit of a render container, in cores (fractions allowed).',
+  ),
+  RENDER_PIDS_LIMIT: variable(positiveInt, '512', 'Most processes and threads a render container may have.'),
+  MAX_CODE_BYTES: variable(
+    positiveInt,
+    '200000',
+    'Largest scene code accepted, in bytes, inline or uploaded; larger requests get 413.',
+  ),
+  DEFAULT_QUALITY: variable(z.enum(QUALITIES), 'medium', 'Quality used when a request names none.'),
+  DEFAULT_FORMAT: variable(z.enum(FORMATS), 'mp4', 'Format used when a request names none.'),
+  JOB_RETENTION_HOURS: variable(
+    positiveInt,
+    '168',
+    'How long finished job records are kept in Redis, in hours.',
+  ),
+  LOG_LEVEL: variable(
+    z.enum(['error', 'warn', 'info', 'debug']),
+    'info',
+    'Least severe log level written (JSON lines on stdout).',
+  ),
+  TRUST_PROXY: variable(boolean, 'false', 'Trust X-Forwarded-* headers (behind a reverse proxy).'),
+} as const;
+
+type Variables = typeof CONFIG_VARIABLES;
+export type Config = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
+export type ConfigVariableName = keyof Variables;

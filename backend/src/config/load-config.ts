@@ -1,0 +1,31 @@
+import { AppError } from '../errors/app-error';
+import { CONFIG_VARIABLES, type Config, type ConfigVariableName } from './config-schema';
+
+/**
+ * Parses the environment once at start. Every bad variable is listed in one error, so a
+ * misconfigured deployment is fixed in one round.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, variable] of Object.entries(CONFIG_VARIABLES)) {
+    const raw = env[name] ?? variable.default;
+    const parsed = variable.schema.safeParse(raw);
+    if (parsed.success) {
+      values[name] = parsed.data;
+    } else {
+      const reason = parsed.error.issues.map((issue) => issue.message).join('; ');
+      problems.push(`${name}=${JSON.stringify(raw ?? '')}: ${reason}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new AppError('config_invalid', `Invalid configuration: ${problems.join(', ')}`, {
+      details: { problems },
+    });
+  }
+  return values as Config;
+}
+
+export function configVariableNames(): ConfigVariableName[] {
+  return Object.keys(CONFIG_VARIABLES) as ConfigVariableName[];
+}

@@ -1,0 +1,83 @@
+/**
+ * The one error type of the service. Every failure a client or operator sees carries a stable
+ * machine-readable code, the HTTP status it maps to, a one-line message that says what went wrong
+ * and where, and a hint that says how to fix it.
+ */
+export const ERROR_CATALOGUE = {
+  // Request errors
+  validation_failed: { status: 400, hint: 'Fix the listed fields and send the request again.' },
+  payload_too_large: { status: 413, hint: 'Send smaller scene code or raise the server limit.' },
+  unsupported_media_type: {
+    status: 415,
+    hint: 'Send application/json or multipart/form-data with a .py file in the field "file".',
+  },
+  scene_not_found: {
+    status: 422,
+    hint: 'Name one of the Scene subclasses defined in the code with the "scene" field.',
+  },
+  job_not_found: { status: 404, hint: 'Check the job id; finished jobs expire after the retention period.' },
+  job_not_completed: { status: 409, hint: 'Poll the job until its status is "completed".' },
+  route_not_found: { status: 404, hint: 'See docs/api.md for the available routes.' },
+  queue_unavailable: { status: 503, hint: 'Check that Redis is running and reachable at REDIS_URL.' },
+  config_invalid: { status: 500, hint: 'Fix the listed environment variables (see docs/configuration.md).' },
+  internal: { status: 500, hint: 'This is a bug or an unexpected environment problem; check the server logs.' },
+
+  // Job failures (reported in a failed job's `error`)
+  syntax_error: { status: 422, hint: 'Fix the Python syntax at the reported line.' },
+  scene_error: { status: 422, hint: 'Fix the exception raised by the scene at the reported line.' },
+  timeout: { status: 422, hint: 'Simplify the scene, lower the quality, or raise RENDER_TIMEOUT_SECONDS.' },
+  out_of_memory: { status: 422, hint: 'Lower the quality or resolution, or raise RENDER_MEMORY_MB.' },
+  render_failed: { status: 500, hint: 'Read the log tail in details; it holds Manim\'s own output.' },
+  output_missing: { status: 500, hint: 'Manim exited without writing the expected file; read the log tail in details.' },
+  docker_unavailable: {
+    status: 503,
+    hint: 'Start the Docker Engine or fix access to its socket (run `npm run setup`).',
+  },
+  image_missing: { status: 503, hint: 'Build or pull the render image with `npm run prepare-image`.' },
+} as const satisfies Record<string, { status: number; hint: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  hint: string;
+  details?: Record<string, unknown>;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly hint: string;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { hint?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.hint = options.hint ?? ERROR_CATALOGUE[code].hint;
+    this.details = options.details;
+  }
+
+  toBody(): ErrorBody {
+    return {
+      code: this.code,
+      message: this.message,
+      hint: this.hint,
+      ...(this.details === undefined ? {} : { details: this.details }),
+    };
+  }
+
+  static fromBody(body: ErrorBody): AppError {
+    return new AppError(body.code, body.message, { hint: body.hint, details: body.details });
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, value);
+}
