@@ -9,7 +9,7 @@ export const FORMATS = ['mp4', 'gif', 'webm', 'mov', 'png'] as const;
 export type Quality = (typeof QUALITIES)[number];
 export type OutputFormat = (typeof FORMATS)[number];
 
-const port = z.coerce.number().int().min(1).max(65535);
+const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -30,7 +30,7 @@ function variable<T extends z.ZodType>(
 }
 
 export const CONFIG_VARIABLES = {
-  PORT: variable(port, '3001', 'Port the API listens on.'),
+  PORT: variable(port, '3001', 'Port the API listens on (0 picks a free port).'),
   HOST: variable(z.string().min(1), '0.0.0.0', 'Address the API binds to.'),
   REDIS_URL: variable(
     z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
@@ -60,7 +60,7 @@ export const CONFIG_VARIABLES = {
   RENDER_USER: variable(
     z.string().regex(/^(auto|\d+:\d+)$/, 'must be "auto" or "<uid>:<gid>"'),
     'auto',
-    'User the render container runs as. `auto`: the worker\'s own uid:gid, or 1000:1000 when the worker runs as root.',
+    "User the render container runs as. `auto`: the worker's own uid:gid, or 1000:1000 when the worker runs as root.",
   ),
   WORKER_CONCURRENCY: variable(positiveInt, '2', 'Render containers one worker runs at once.'),
   RENDER_TIMEOUT_SECONDS: variable(
@@ -78,7 +78,11 @@ export const CONFIG_VARIABLES = {
     '2',
     'CPU limit of a render container, in cores (fractions allowed).',
   ),
-  RENDER_PIDS_LIMIT: variable(positiveInt, '512', 'Most processes and threads a render container may have.'),
+  RENDER_PIDS_LIMIT: variable(
+    positiveInt,
+    '512',
+    'Most processes and threads a render container may have.',
+  ),
   MAX_CODE_BYTES: variable(
     positiveInt,
     '200000',

@@ -15,25 +15,52 @@ export const ERROR_CATALOGUE = {
     status: 422,
     hint: 'Name one of the Scene subclasses defined in the code with the "scene" field.',
   },
-  job_not_found: { status: 404, hint: 'Check the job id; finished jobs expire after the retention period.' },
+  job_not_found: {
+    status: 404,
+    hint: 'Check the job id; finished jobs expire after the retention period.',
+  },
   job_not_completed: { status: 409, hint: 'Poll the job until its status is "completed".' },
   route_not_found: { status: 404, hint: 'See docs/api.md for the available routes.' },
-  queue_unavailable: { status: 503, hint: 'Check that Redis is running and reachable at REDIS_URL.' },
-  config_invalid: { status: 500, hint: 'Fix the listed environment variables (see docs/configuration.md).' },
-  internal: { status: 500, hint: 'This is a bug or an unexpected environment problem; check the server logs.' },
+  queue_unavailable: {
+    status: 503,
+    hint: 'Check that Redis is running and reachable at REDIS_URL.',
+  },
+  config_invalid: {
+    status: 500,
+    hint: 'Fix the listed environment variables (see docs/configuration.md).',
+  },
+  internal: {
+    status: 500,
+    hint: 'This is a bug or an unexpected environment problem; check the server logs.',
+  },
 
   // Job failures (reported in a failed job's `error`)
   syntax_error: { status: 422, hint: 'Fix the Python syntax at the reported line.' },
   scene_error: { status: 422, hint: 'Fix the exception raised by the scene at the reported line.' },
-  timeout: { status: 422, hint: 'Simplify the scene, lower the quality, or raise RENDER_TIMEOUT_SECONDS.' },
-  out_of_memory: { status: 422, hint: 'Lower the quality or resolution, or raise RENDER_MEMORY_MB.' },
-  render_failed: { status: 500, hint: 'Read the log tail in details; it holds Manim\'s own output.' },
-  output_missing: { status: 500, hint: 'Manim exited without writing the expected file; read the log tail in details.' },
+  timeout: {
+    status: 422,
+    hint: 'Simplify the scene, lower the quality, or raise RENDER_TIMEOUT_SECONDS.',
+  },
+  out_of_memory: {
+    status: 422,
+    hint: 'Lower the quality or resolution, or raise RENDER_MEMORY_MB.',
+  },
+  render_failed: {
+    status: 500,
+    hint: "Read the log tail in details; it holds Manim's own output.",
+  },
+  output_missing: {
+    status: 500,
+    hint: 'Manim exited without writing the expected file; read the log tail in details.',
+  },
   docker_unavailable: {
     status: 503,
     hint: 'Start the Docker Engine or fix access to its socket (run `npm run setup`).',
   },
-  image_missing: { status: 503, hint: 'Build or pull the render image with `npm run prepare-image`.' },
+  image_missing: {
+    status: 503,
+    hint: 'Build or pull the render image with `npm run prepare-image`.',
+  },
 } as const satisfies Record<string, { status: number; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

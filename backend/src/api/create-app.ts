@@ -1,0 +1,29 @@
+import express from 'express';
+import type { Config } from '../config/config-schema';
+import type { Logger } from '../logging/logger';
+import type { RenderJobStore } from '../queue/render-job';
+import { createErrorHandler, notFoundHandler } from './middleware/error-handler';
+import { requestIdMiddleware } from './middleware/request-id';
+import { healthRoutes } from './routes/health-routes';
+import { jobRoutes } from './routes/job-routes';
+import { renderRoutes } from './routes/render-routes';
+
+/** Builds the HTTP API from its dependencies; starting the server is the caller's business. */
+export function createApp(deps: {
+  config: Config;
+  logger: Logger;
+  jobs: RenderJobStore;
+}): express.Express {
+  const { config, logger, jobs } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+
+  app.use(requestIdMiddleware(logger));
+  app.use(healthRoutes());
+  app.use(renderRoutes({ config, jobs }));
+  app.use(jobRoutes({ config, logger, jobs }));
+  app.use(notFoundHandler);
+  app.use(createErrorHandler(logger));
+  return app;
+}

@@ -1,0 +1,276 @@
+import { FORMATS, QUALITIES, type Config } from '../config/config-schema';
+import { AppError } from '../errors/app-error';
+import type { RenderOptions, Resolution } from '../queue/render-job';
+import { resolveScene } from '../render/scene-detection';
+
+/**
+ * Turns the fields of a render request (a JSON object, or the text fields of a multipart form)
+ * into validated render options. Every field accepts its JSON type or the string form a multipart
+ * form sends ("30", "true"), so the same request means the same thing in both encodings.
+ */
+export const RENDER_FIELDS = [
+  'code',
+  'scene',
+  'quality',
+  'format',
+  'fps',
+  'resolution',
+  'transparent',
+] as const;
+
+export const FPS_LIMITS = { min: 1, max: 120 } as const;
+export const RESOLUTION_LIMITS = { min: 16, max: 7680 } as const;
+export const SCENE_NAME_MAX_LENGTH = 200;
+
+export interface RenderRequestInput {
+  fields: Record<string, unknown>;
+  uploadedCode?: string;
+  uploadedFileName?: string;
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export type RenderRequestConfig = Pick<
+  Config,
+  'MAX_CODE_BYTES' | 'DEFAULT_QUALITY' | 'DEFAULT_FORMAT'
+>;
+
+type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
+// Python's identifier rule (PEP 3131), the same one scene detection tokenizes with.
+const PYTHON_IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
+const RESOLUTION_PATTERN = /^(\d{1,5})[xX](\d{1,5})$/;
+const KNOWN_FIELDS: ReadonlySet<string> = new Set(RENDER_FIELDS);
+
+export function parseRenderRequest(
+  input: RenderRequestInput,
+  config: RenderRequestConfig,
+): { code: string; options: RenderOptions } {
+  const { fields } = input;
+  const problems: FieldProblem[] = [];
+  const check = <T>(field: string, result: FieldResult<T>): T | undefined => {
+    if (result.ok) return result.value;
+    problems.push({ field, message: result.message });
+    return undefined;
+  };
+
+  const source = check('code', codeSource(input));
+  if (source !== undefined) {
+    const sizeBytes = Buffer.byteLength(source.code, 'utf8');
+    if (sizeBytes > config.MAX_CODE_BYTES) {
+      const where =
+        source.field === 'code' ? 'Scene code' : `Uploaded ${fileLabel(source.fileName)}`;
+      throw new AppError(
+        'payload_too_large',
+        `${where} is ${sizeBytes} bytes (UTF-8), over the limit of ${config.MAX_CODE_BYTES} bytes`,
+        { details: { field: source.field, sizeBytes, limitBytes: config.MAX_CODE_BYTES } },
+      );
+    }
+    if (source.field === 'file' && source.fileName !== undefined) {
+      const fileNameMessage = pythonFileNameProblem(source.fileName);
+      if (fileNameMessage !== undefined) problems.push({ field: 'file', message: fileNameMessage });
+    }
+    if (source.code.trim() === '') {
+      problems.push({
+        field: source.field,
+        message:
+          source.field === 'file'
+            ? `must contain Python code, but ${fileLabel(source.fileName)} is empty or only whitespace`
+            : 'must contain Python code, but it is empty or only whitespace',
+      });
+    }
+  }
+
+  const scene = check('scene', optional(fields.scene, parseSceneName));
+  const quality = check('quality', optional(fields.quality, oneOf(QUALITIES)));
+  const format = check('format', optional(fields.format, oneOf(FORMATS)));
+  const fps = check('fps', optional(fields.fps, parseFps));
+  const resolution = check('resolution', optional(fields.resolution, parseResolution));
+  const transparent = check('transparent', optional(fields.transparent, parseBoolean));
+
+  for (const name of Object.keys(fields)) {
+    if (!KNOWN_FIELDS.has(name)) {
+      problems.push({
+        field: truncate(name, 64),
+        message: `is not a known field (known fields: ${RENDER_FIELDS.join(', ')})`,
+      });
+    }
+  }
+
+  if (problems.length > 0 || source === undefined) throw validationError(problems);
+
+  const options: RenderOptions = {
+    scene: resolveScene(source.code, scene),
+    quality: quality ?? config.DEFAULT_QUALITY,
+    format: format ?? config.DEFAULT_FORMAT,
+    transparent: transparent ?? false,
+  };
+  if (fps !== undefined) options.fps = fps;
+  if (resolution !== undefined) options.resolution = resolution;
+  return { code: source.code, options };
+}
+
+/**
+ * Reads an uploaded scene file. Checks the name before the bytes, so that a wrong file (say, a
+ * PNG) is reported as the wrong kind of file rather than as broken text.
+ */
+export function decodeUploadedCode(fileName: string, content: Uint8Array): string {
+  const nameMessage = pythonFileNameProblem(fileName);
+  if (nameMessage !== undefined) throw validationError([{ field: 'file', message: nameMessage }]);
+  try {
+    // A leading byte order mark is dropped, as Python itself does.
+    return new TextDecoder('utf-8', { fatal: true }).decode(content);
+  } catch {
+    throw validationError([
+      {
+        field: 'file',
+        message: `must be UTF-8 text, but ${quote(fileName)} is not valid UTF-8; save it as UTF-8 and upload it again`,
+      },
+    ]);
+  }
+}
+
+export function validationError(problems: FieldProblem[]): AppError {
+  const listed = problems.map((problem) => `${problem.field} ${problem.message}`).join('; ');
+  return new AppError('validation_failed', `Invalid render request: ${listed}`, {
+    details: { problems },
+  });
+}
+
+function codeSource(
+  input: RenderRequestInput,
+): FieldResult<{ code: string; field: 'code' | 'file'; fileName?: string }> {
+  const raw = input.fields.code;
+  // An empty form field is what a browser sends for an untouched textarea next to a file input.
+  const codeGiven = raw !== undefined && raw !== null && raw !== '';
+
+  if (input.uploadedCode !== undefined) {
+    if (codeGiven) {
+      return {
+        ok: false,
+        message:
+          'must not be sent together with an uploaded file; send the code either in "code" or as a .py file in "file"',
+      };
+    }
+    return {
+      ok: true,
+      value: { code: input.uploadedCode, field: 'file', fileName: input.uploadedFileName },
+    };
+  }
+  if (raw === undefined || raw === null) {
+    return {
+      ok: false,
+      message: 'is required: send the Python code in "code" or upload a .py file in "file"',
+    };
+  }
+  if (typeof raw !== 'string')
+    return { ok: false, message: `must be a string, got ${describe(raw)}` };
+  return { ok: true, value: { code: raw, field: 'code' } };
+}
+
+function pythonFileNameProblem(fileName: string): string | undefined {
+  if (/\.py$/i.test(fileName)) return undefined;
+  return `must be a Python file whose name ends in .py, got ${quote(fileName)}`;
+}
+
+/** An optional field left out, sent as null, or sent as an empty form field takes its default. */
+function optional<T>(
+  raw: unknown,
+  parse: (value: unknown) => FieldResult<T>,
+): FieldResult<T | undefined> {
+  if (raw === undefined || raw === null || raw === '') return { ok: true, value: undefined };
+  return parse(raw);
+}
+
+function parseSceneName(raw: unknown): FieldResult<string> {
+  if (
+    typeof raw === 'string' &&
+    raw.length <= SCENE_NAME_MAX_LENGTH &&
+    PYTHON_IDENTIFIER.test(raw)
+  ) {
+    return { ok: true, value: raw };
+  }
+  return {
+    ok: false,
+    message: `must be the name of a Python class such as "MyScene", got ${describe(raw)}`,
+  };
+}
+
+function oneOf<T extends string>(allowed: readonly T[]): (raw: unknown) => FieldResult<T> {
+  return (raw) => {
+    const match = allowed.find((value) => value === raw);
+    if (match !== undefined) return { ok: true, value: match };
+    return { ok: false, message: `must be one of ${allowed.join(', ')}, got ${describe(raw)}` };
+  };
+}
+
+function parseFps(raw: unknown): FieldResult<number> {
+  const value = parseWholeNumber(raw);
+  if (value !== undefined && value >= FPS_LIMITS.min && value <= FPS_LIMITS.max) {
+    return { ok: true, value };
+  }
+  return {
+    ok: false,
+    message: `must be a whole number from ${FPS_LIMITS.min} to ${FPS_LIMITS.max}, got ${describe(raw)}`,
+  };
+}
+
+function parseResolution(raw: unknown): FieldResult<Resolution> {
+  const expected = `must be WIDTHxHEIGHT, each an even whole number from ${RESOLUTION_LIMITS.min} to ${RESOLUTION_LIMITS.max} (e.g. "1280x720")`;
+  const match = typeof raw === 'string' ? RESOLUTION_PATTERN.exec(raw.trim()) : null;
+  if (match === null) return { ok: false, message: `${expected}, got ${describe(raw)}` };
+
+  const width = Number(match[1]);
+  const height = Number(match[2]);
+  const faults = [dimensionFault('width', width), dimensionFault('height', height)].filter(
+    (fault): fault is string => fault !== undefined,
+  );
+  if (faults.length > 0) {
+    return { ok: false, message: `${expected}, got ${describe(raw)} (${faults.join(', ')})` };
+  }
+  return { ok: true, value: { width, height } };
+}
+
+function dimensionFault(name: string, value: number): string | undefined {
+  if (value < RESOLUTION_LIMITS.min) return `${name} ${value} is below ${RESOLUTION_LIMITS.min}`;
+  if (value > RESOLUTION_LIMITS.max) return `${name} ${value} is above ${RESOLUTION_LIMITS.max}`;
+  if (value % 2 !== 0) return `${name} ${value} is odd`;
+  return undefined;
+}
+
+function parseBoolean(raw: unknown): FieldResult<boolean> {
+  if (raw === true || raw === 'true') return { ok: true, value: true };
+  if (raw === false || raw === 'false') return { ok: true, value: false };
+  return { ok: false, message: `must be true or false, got ${describe(raw)}` };
+}
+
+/** A JSON integer, or a string of decimal digits as a form sends it. */
+function parseWholeNumber(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return Number.isSafeInteger(raw) ? raw : undefined;
+  if (typeof raw === 'string' && /^\d{1,9}$/.test(raw.trim())) return Number(raw.trim());
+  return undefined;
+}
+
+/** A short, safe rendering of a client's value for an error message. */
+function describe(value: unknown): string {
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+function fileLabel(fileName: string | undefined): string {
+  return fileName === undefined ? 'file' : `file ${quote(fileName)}`;
+}
+
+function quote(value: string | undefined): string {
+  return JSON.stringify(truncate(value ?? '', 60));
+}
+
+function truncate(value: string, maxLength: number): string {
+  return value.length <= maxLength ? value : `${value.slice(0, maxLength)}...`;
+}

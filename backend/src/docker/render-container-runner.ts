@@ -1,0 +1,180 @@
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { AppError } from '../errors/app-error';
+import type { Logger } from '../logging/logger';
+import { engineUnavailableError, isEngineUnreachable, type DockerClient } from './docker-client';
+import { TailBuffer } from './tail-buffer';
+
+export const MANAGED_LABEL = 'org.manim-render.managed';
+export const JOB_ID_LABEL = 'org.manim-render.job-id';
+
+export interface BindMount {
+  /** Path as the Docker daemon sees it. */
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface ContainerRunSpec {
+  image: string;
+  command: string[];
+  workingDir: string;
+  env: Record<string, string>;
+  user: string;
+  mounts: BindMount[];
+  labels: Record<string, string>;
+  limits: { memoryMb: number; cpus: number; pidsLimit: number; timeoutMs: number };
+}
+
+export interface ContainerRunResult {
+  containerId: string;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  oomKilled: boolean;
+  durationMs: number;
+}
+
+const OUTPUT_LIMIT_BYTES = 1024 * 1024;
+const LOG_DRAIN_MS = 2000;
+
+/**
+ * Runs one command in a fresh, locked-down container and always removes it: created with no
+ * network and hard limits, stdin closed, output collected while it runs, killed at the wall-clock
+ * limit.
+ */
+export async function runContainer(
+  docker: DockerClient,
+  spec: ContainerRunSpec,
+  logger: Logger,
+): Promise<ContainerRunResult> {
+  const container = await createContainer(docker, spec);
+  const log = logger.child({ containerId: container.id.slice(0, 12) });
+  try {
+    return await runCreated(docker, container, spec, log);
+  } finally {
+    await container.remove({ force: true, v: true }).catch((error: unknown) => {
+      if ((error as { statusCode?: number }).statusCode !== 404) {
+        log.warn('could not remove render container', { error: (error as Error).message });
+      }
+    });
+  }
+}
+
+async function createContainer(
+  docker: DockerClient,
+  spec: ContainerRunSpec,
+): Promise<Docker.Container> {
+  const memoryBytes = spec.limits.memoryMb * 1024 * 1024;
+  try {
+    return await docker.createContainer({
+      Image: spec.image,
+      Cmd: spec.command,
+      WorkingDir: spec.workingDir,
+      Env: Object.entries(spec.env).map(([name, value]) => `${name}=${value}`),
+      User: spec.user,
+      Labels: { ...spec.labels, [MANAGED_LABEL]: 'true' },
+      AttachStdin: false,
+      AttachStdout: true,
+      AttachStderr: true,
+      OpenStdin: false,
+      Tty: false,
+      NetworkDisabled: true,
+      HostConfig: {
+        NetworkMode: 'none',
+        Memory: memoryBytes,
+        MemorySwap: memoryBytes,
+        NanoCpus: Math.round(spec.limits.cpus * 1e9),
+        PidsLimit: spec.limits.pidsLimit,
+        SecurityOpt: ['no-new-privileges'],
+        Mounts: spec.mounts.map((mount) => ({
+          Type: 'bind' as const,
+          Source: mount.source,
+          Target: mount.target,
+          ReadOnly: mount.readOnly,
+        })),
+        AutoRemove: false,
+      },
+    });
+  } catch (error) {
+    throw translateCreateError(docker, spec, error);
+  }
+}
+
+async function runCreated(
+  docker: DockerClient,
+  container: Docker.Container,
+  spec: ContainerRunSpec,
+  log: Logger,
+): Promise<ContainerRunResult> {
+  const stdout = new TailBuffer(OUTPUT_LIMIT_BYTES);
+  const stderr = new TailBuffer(OUTPUT_LIMIT_BYTES);
+  const attached = await container.attach({ stream: true, stdout: true, stderr: true });
+  const outStream = new PassThrough().on('data', (chunk: Buffer) => stdout.append(chunk));
+  const errStream = new PassThrough().on('data', (chunk: Buffer) => stderr.append(chunk));
+  docker.modem.demuxStream(attached, outStream, errStream);
+  const drained = new Promise<void>((resolve) => {
+    attached.on('end', resolve);
+    attached.on('close', resolve);
+    attached.on('error', () => resolve());
+  });
+
+  const startedAt = Date.now();
+  const exited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
+  await container.start();
+  log.info('render container started', { image: spec.image, user: spec.user });
+
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), spec.limits.timeoutMs);
+  });
+  const first = await Promise.race([exited, timeout]);
+  if (timer) clearTimeout(timer);
+  if (first === 'timeout') {
+    timedOut = true;
+    log.warn('render timed out; killing container', { timeoutMs: spec.limits.timeoutMs });
+    await container.kill().catch(() => undefined);
+  }
+  const status = await exited;
+  const durationMs = Date.now() - startedAt;
+  await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, LOG_DRAIN_MS))]);
+  const state = (await container.inspect()).State;
+  log.info('render container exited', {
+    exitCode: status.StatusCode,
+    durationMs,
+    timedOut,
+    oomKilled: state.OOMKilled,
+  });
+  return {
+    containerId: container.id,
+    exitCode: status.StatusCode,
+    stdout: stdout.text(),
+    stderr: stderr.text(),
+    timedOut,
+    oomKilled: state.OOMKilled === true,
+    durationMs,
+  };
+}
+
+function translateCreateError(docker: DockerClient, spec: ContainerRunSpec, error: unknown): Error {
+  if (isEngineUnreachable(error)) return engineUnavailableError(docker, error);
+  const statusCode = (error as { statusCode?: number }).statusCode;
+  const message = (error as Error).message;
+  if (statusCode === 404 && /no such image/i.test(message)) {
+    return new AppError(
+      'image_missing',
+      `Render image ${spec.image} is not present on the Docker Engine`,
+      {
+        details: { image: spec.image },
+        cause: error,
+      },
+    );
+  }
+  return new AppError('render_failed', `Could not create the render container: ${message}`, {
+    hint: "Check the Docker Engine logs; the message above is the engine's own.",
+    details: { image: spec.image },
+    cause: error,
+  });
+}

@@ -1,0 +1,39 @@
+import type { Server } from 'node:http';
+import { createApp } from '../api/create-app';
+import type { Config } from '../config/config-schema';
+import type { Logger } from '../logging/logger';
+import { BullmqRenderJobStore } from '../queue/bullmq-render-queue';
+import { createApiRedis, waitForRedis } from '../queue/redis-connection';
+
+export interface ApiProcess {
+  /** Base URL the API listens on, e.g. http://127.0.0.1:3001 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Composition root of the API: Redis, the job store, the HTTP server. */
+export async function startApiProcess(config: Config, logger: Logger): Promise<ApiProcess> {
+  const redis = createApiRedis(config.REDIS_URL);
+  redis.on('error', (error: Error) =>
+    logger.warn('redis connection error', { error: error.message }),
+  );
+  await waitForRedis(redis, 10_000);
+  const jobs = new BullmqRenderJobStore(redis, config.QUEUE_NAME, config.JOB_RETENTION_HOURS);
+  const app = createApp({ config, logger, jobs });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
+    listening.on('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+  logger.info('api listening', { url: `http://${host}:${port}` });
+  return {
+    url: `http://${host}:${port}`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await jobs.close();
+      redis.disconnect();
+    },
+  };
+}

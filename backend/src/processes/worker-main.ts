@@ -1,0 +1,4 @@
+import { runProcess } from './run-process';
+import { startWorkerProcess } from './worker-process';
+
+runProcess('worker', startWorkerProcess);

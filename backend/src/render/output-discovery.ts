@@ -1,0 +1,68 @@
+import type { OutputFormat } from '../config/config-schema';
+import type { RenderOptions } from '../queue/render-job';
+import { RENDER_CONTAINER_PATHS } from './manim-command';
+
+/**
+ * Where Manim 0.19.0 puts its result, relative to the media directory (checked with the CLI):
+ *   videos/<stem>/<height>p<fps>/<Scene>.<ext>            mp4, webm, mov (`-t` turns mp4 into mov)
+ *   videos/<stem>/<height>p<fps>/<Scene>_ManimCE_v<version>.gif
+ *   videos/<stem>/<height>p<fps>/partial_movie_files/...  pieces, never the result
+ *   images/<stem>/<Scene>_ManimCE_v<version>.png          `--save_last_frame`, and any scene that
+ *                                                         plays no animation (no video is written)
+ * The quality folder depends on quality, `--fps` and `--resolution`, so it is matched, not built.
+ */
+export interface ExpectedOutput {
+  kind: 'video' | 'image';
+  extension: string;
+  contentType: string;
+}
+
+export interface RenderOutput extends ExpectedOutput {
+  /** Relative to the media directory, as given. */
+  path: string;
+}
+
+const OUTPUTS: Record<OutputFormat, ExpectedOutput> = {
+  mp4: { kind: 'video', extension: 'mp4', contentType: 'video/mp4' },
+  mov: { kind: 'video', extension: 'mov', contentType: 'video/quicktime' },
+  webm: { kind: 'video', extension: 'webm', contentType: 'video/webm' },
+  gif: { kind: 'video', extension: 'gif', contentType: 'image/gif' },
+  png: { kind: 'image', extension: 'png', contentType: 'image/png' },
+};
+
+export function expectedOutput(options: RenderOptions): ExpectedOutput {
+  // mp4 cannot carry an alpha channel; Manim switches to mov by itself.
+  if (options.format === 'mp4' && options.transparent) return OUTPUTS.mov;
+  return OUTPUTS[options.format];
+}
+
+export function findRenderOutput(
+  files: string[],
+  options: RenderOptions,
+): RenderOutput | undefined {
+  const expected = expectedOutput(options);
+  const stem = escapeRegExp(RENDER_CONTAINER_PATHS.sceneFileStem);
+  const scene = escapeRegExp(options.scene);
+  // `_ManimCE_v0.19.0` is appended to gif and png names; `-o` would drop it.
+  const baseName = `${scene}(?:_ManimCE_v[^/]+)?`;
+
+  const stillImage = new RegExp(`^images/${stem}/${baseName}\\.png$`);
+  const paths = files.map(normalize).sort();
+
+  if (expected.kind === 'video') {
+    const video = new RegExp(`^videos/${stem}/[^/]+/${baseName}\\.${expected.extension}$`);
+    const path = paths.find((file) => video.test(file));
+    if (path !== undefined) return { path, ...expected };
+  }
+
+  const path = paths.find((file) => stillImage.test(file));
+  return path === undefined ? undefined : { path, ...OUTPUTS.png };
+}
+
+function normalize(file: string): string {
+  return file.replace(/\\/g, '/').replace(/^(?:\.\/)+/, '');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

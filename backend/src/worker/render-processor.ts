@@ -1,0 +1,173 @@
+import path from 'node:path';
+import type { Config } from '../config/config-schema';
+import {
+  engineUnavailableError,
+  isEngineUnreachable,
+  type DockerClient,
+} from '../docker/docker-client';
+import {
+  JOB_ID_LABEL,
+  runContainer,
+  type ContainerRunResult,
+} from '../docker/render-container-runner';
+import { AppError } from '../errors/app-error';
+import type { Logger } from '../logging/logger';
+import type { RenderJobHandler } from '../queue/bullmq-render-queue';
+import type { RenderOptions, RenderResult } from '../queue/render-job';
+import { classifyRenderFailure } from '../render/failure-classification';
+import {
+  buildManimArgs,
+  manimConfigFile,
+  RENDER_CONTAINER_PATHS,
+  RENDER_ENVIRONMENT,
+} from '../render/manim-command';
+import { findRenderOutput } from '../render/output-discovery';
+import { createJobWorkspace, type FileOwner } from './job-workspace';
+import { storeOutput } from './output-store';
+
+const MEDIA_DIR = path.posix.relative(
+  RENDER_CONTAINER_PATHS.jobDir,
+  RENDER_CONTAINER_PATHS.mediaDir,
+);
+const HOME_DIR = path.posix.relative(RENDER_CONTAINER_PATHS.jobDir, RENDER_CONTAINER_PATHS.homeDir);
+
+export interface RenderProcessorDeps {
+  config: Config;
+  logger: Logger;
+  docker: DockerClient;
+  image: string;
+  renderUser: FileOwner;
+  /** Turns a path on the worker's side into the path the Docker daemon must mount. */
+  toDaemonPath: (workerPath: string) => string;
+}
+
+/**
+ * The render pipeline for one job, top to bottom: write the scene into a fresh job folder, run
+ * Manim in a locked-down container, find the file Manim wrote, move it to the outputs folder.
+ * Every failure leaves as an AppError whose code names the cause.
+ */
+export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandler {
+  const { config } = deps;
+  return async ({ id, data, reportProgress }) => {
+    const log = deps.logger.child({ jobId: id, requestId: data.requestId });
+    const startedAt = Date.now();
+    log.info('render started', { options: data.options });
+    await reportProgress(5);
+
+    const workspace = await createJobWorkspace({
+      tempDir: config.TEMP_DIR,
+      jobId: id,
+      files: {
+        [RENDER_CONTAINER_PATHS.sceneFileName]: data.code,
+        [RENDER_CONTAINER_PATHS.configFileName]: manimConfigFile(),
+      },
+      dirs: [MEDIA_DIR, HOME_DIR],
+      renderUser: deps.renderUser,
+    });
+    try {
+      await reportProgress(10);
+      const run = await runManim(deps, workspace.dir, id, data.options, log);
+      await reportProgress(90);
+      const files = await workspace.listFiles(MEDIA_DIR);
+      const output = findRenderOutput(files, data.options);
+      if (run.exitCode !== 0 || run.timedOut || run.oomKilled || !output) {
+        throw failureOf(run, data.options, config);
+      }
+      const fileName = `${data.options.scene}.${output.extension}`;
+      const stored = await storeOutput({
+        outputsDir: config.OUTPUTS_DIR,
+        jobId: id,
+        sourcePath: workspace.pathOf(`${MEDIA_DIR}/${output.path}`),
+        fileName,
+      });
+      const result: RenderResult = {
+        fileName,
+        contentType: output.contentType,
+        sizeBytes: stored.sizeBytes,
+        durationMs: Date.now() - startedAt,
+      };
+      log.info('render completed', { result });
+      return result;
+    } catch (error) {
+      const failure = asAppError(error, deps.docker);
+      log.warn('render failed', { code: failure.code, message: failure.message });
+      throw failure;
+    } finally {
+      await workspace
+        .remove()
+        .catch((error: unknown) =>
+          log.warn('could not remove job folder', {
+            dir: workspace.dir,
+            error: (error as Error).message,
+          }),
+        );
+    }
+  };
+}
+
+function runManim(
+  deps: RenderProcessorDeps,
+  jobDir: string,
+  jobId: string,
+  options: RenderOptions,
+  log: Logger,
+): Promise<ContainerRunResult> {
+  const { config } = deps;
+  return runContainer(
+    deps.docker,
+    {
+      image: deps.image,
+      command: buildManimArgs(options),
+      workingDir: RENDER_CONTAINER_PATHS.jobDir,
+      env: RENDER_ENVIRONMENT,
+      user: `${deps.renderUser.uid}:${deps.renderUser.gid}`,
+      mounts: [
+        {
+          source: deps.toDaemonPath(jobDir),
+          target: RENDER_CONTAINER_PATHS.jobDir,
+          readOnly: false,
+        },
+      ],
+      labels: { [JOB_ID_LABEL]: jobId },
+      limits: {
+        memoryMb: config.RENDER_MEMORY_MB,
+        cpus: config.RENDER_CPUS,
+        pidsLimit: config.RENDER_PIDS_LIMIT,
+        timeoutMs: config.RENDER_TIMEOUT_SECONDS * 1000,
+      },
+    },
+    log,
+  );
+}
+
+function failureOf(run: ContainerRunResult, options: RenderOptions, config: Config): AppError {
+  const failure = classifyRenderFailure(
+    {
+      exitCode: run.exitCode,
+      stdout: run.stdout,
+      stderr: run.stderr,
+      timedOut: run.timedOut,
+      oomKilled: run.oomKilled,
+      limits: { timeoutSeconds: config.RENDER_TIMEOUT_SECONDS, memoryMb: config.RENDER_MEMORY_MB },
+    },
+    options,
+  );
+  if (run.exitCode === 0 && failure.code === 'render_failed') {
+    return new AppError(
+      'output_missing',
+      `Manim exited successfully but wrote no ${options.format} file for ${options.scene}`,
+      {
+        details: failure.details,
+      },
+    );
+  }
+  return failure;
+}
+
+function asAppError(error: unknown, docker: DockerClient): AppError {
+  if (error instanceof AppError) return error;
+  if (isEngineUnreachable(error)) return engineUnavailableError(docker, error);
+  return new AppError('internal', `Unexpected error while rendering: ${(error as Error).message}`, {
+    cause: error,
+  });
+}

@@ -1,0 +1,151 @@
+import Docker from 'dockerode';
+import { JOB_ID_LABEL } from '../../src/docker/render-container-runner';
+import { inspectMp4 } from './support/mp4-inspection';
+import { startTestService, type TestService } from './support/test-service';
+
+const ISSUE_EXAMPLE =
+  'from manim import *\nclass TestScene(Scene):\n    def construct(self):\n        circle = Circle()\n        self.play(Create(circle))';
+
+describe('rendering a scene end to end', () => {
+  let service: TestService;
+  const docker = new Docker();
+
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  async function containersOf(jobId: string): Promise<unknown[]> {
+    return docker.listContainers({ all: true, filters: { label: [`${JOB_ID_LABEL}=${jobId}`] } });
+  }
+
+  it('accepts the documented request and delivers a real MP4 video', async () => {
+    const submitted = await service.submit({ code: ISSUE_EXAMPLE });
+    expect(submitted.status).toBe(202);
+    expect(submitted.body).toEqual({
+      id: expect.any(String),
+      status: 'queued',
+      links: {
+        self: `/api/animation/jobs/${submitted.body.id}`,
+        video: `/api/animation/jobs/${submitted.body.id}/video`,
+      },
+    });
+
+    const job = await service.waitForEnd(submitted.body.id);
+    expect(job).toMatchObject({
+      id: submitted.body.id,
+      status: 'completed',
+      progress: 100,
+      result: {
+        fileName: 'TestScene.mp4',
+        contentType: 'video/mp4',
+        url: submitted.body.links.video,
+      },
+    });
+    expect(Date.parse(job.createdAt)).toBeLessThanOrEqual(Date.parse(job.startedAt ?? ''));
+    expect(Date.parse(job.startedAt ?? '')).toBeLessThanOrEqual(Date.parse(job.finishedAt ?? ''));
+
+    const response = await fetch(`${service.url}${submitted.body.links.video}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('video/mp4');
+    expect(response.headers.get('content-disposition')).toContain('TestScene.mp4');
+    const video = Buffer.from(await response.arrayBuffer());
+    expect(video.length).toBe(job.result?.sizeBytes);
+    const mp4 = inspectMp4(video);
+    expect(mp4.durationSeconds).toBeGreaterThan(0);
+    expect(mp4.videoTracks).toEqual([{ width: 1280, height: 720 }]);
+    expect(await containersOf(submitted.body.id)).toEqual([]);
+
+    const partial = await fetch(`${service.url}${submitted.body.links.video}`, {
+      headers: { range: 'bytes=0-99' },
+    });
+    expect(partial.status).toBe(206);
+    expect(partial.headers.get('content-range')).toBe(`bytes 0-99/${video.length}`);
+    expect(Buffer.from(await partial.arrayBuffer())).toEqual(video.subarray(0, 100));
+  });
+
+  it('fails a scene with a syntax error as syntax_error at the right line', async () => {
+    const code =
+      'from manim import *\n\nclass Broken(Scene):\n    def construct(self)\n        self.play(Create(Circle()))\n';
+    const submitted = await service.submit({ code });
+    const job = await service.waitForEnd(submitted.body.id);
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatchObject({ code: 'syntax_error', details: { line: 4 } });
+    expect(job.error?.message).toMatch(/SyntaxError/);
+  });
+
+  it('fails a scene whose construct raises as scene_error with the exception and its line', async () => {
+    const code =
+      'from manim import *\n\nclass Raises(Scene):\n    def construct(self):\n        circle = Circle()\n        self.play(Create(undefined_name))\n';
+    const submitted = await service.submit({ code });
+    const job = await service.waitForEnd(submitted.body.id);
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatchObject({
+      code: 'scene_error',
+      details: {
+        line: 6,
+        exception: expect.stringContaining("NameError: name 'undefined_name' is not defined"),
+      },
+    });
+    expect(await containersOf(submitted.body.id)).toEqual([]);
+  });
+
+  it('returns a PNG for a scene that plays no animation', async () => {
+    const code =
+      'from manim import *\n\nclass Still(Scene):\n    def construct(self):\n        self.add(Square())\n';
+    const submitted = await service.submit({ code });
+    const job = await service.waitForEnd(submitted.body.id);
+    expect(job).toMatchObject({
+      status: 'completed',
+      result: { fileName: 'Still.png', contentType: 'image/png' },
+    });
+    const image = Buffer.from(
+      await (await fetch(`${service.url}${submitted.body.links.video}`)).arrayBuffer(),
+    );
+    expect(image.subarray(0, 8)).toEqual(
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    );
+  });
+
+  it('returns a GIF when a gif is requested', async () => {
+    const submitted = await service.submit({ code: ISSUE_EXAMPLE, format: 'gif', quality: 'low' });
+    const job = await service.waitForEnd(submitted.body.id);
+    expect(job).toMatchObject({
+      status: 'completed',
+      result: { fileName: 'TestScene.gif', contentType: 'image/gif' },
+    });
+    const gif = Buffer.from(
+      await (await fetch(`${service.url}${submitted.body.links.video}`)).arrayBuffer(),
+    );
+    expect(gif.toString('latin1', 0, 6)).toMatch(/^GIF8[79]a$/);
+  });
+});
+
+describe('a render that runs too long', () => {
+  let service: TestService;
+  const docker = new Docker();
+
+  beforeAll(async () => {
+    service = await startTestService({ env: { RENDER_TIMEOUT_SECONDS: '4' } });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('is killed at the timeout, fails as timeout and leaves no container', async () => {
+    const code =
+      'from manim import *\n\nclass Forever(Scene):\n    def construct(self):\n        while True:\n            pass\n';
+    const submitted = await service.submit({ code });
+    const job = await service.waitForEnd(submitted.body.id);
+    expect(job.status).toBe('failed');
+    expect(job.error?.code).toBe('timeout');
+    expect(job.error?.message).toContain('4 s');
+    const left = await docker.listContainers({
+      all: true,
+      filters: { label: [`${JOB_ID_LABEL}=${submitted.body.id}`] },
+    });
+    expect(left).toEqual([]);
+  });
+});

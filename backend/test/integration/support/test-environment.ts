@@ -1,0 +1,20 @@
+/** What the global setup started, handed to the test workers through their environment. */
+export interface TestEnvironment {
+  redisUrl: string;
+  image: string;
+}
+
+const VARIABLE = 'MANIM_RENDER_TEST_ENVIRONMENT';
+
+export function publishTestEnvironment(environment: TestEnvironment): void {
+  process.env[VARIABLE] = JSON.stringify(environment);
+}
+
+export function testEnvironment(): TestEnvironment {
+  const raw = process.env[VARIABLE];
+  if (!raw)
+    throw new Error(
+      `${VARIABLE} is not set: run integration tests through jest (globalSetup starts the services)`,
+    );
+  return JSON.parse(raw) as TestEnvironment;
+}

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { QueueEvents } from 'bullmq';
+import type { Config, ConfigVariableName } from '../../../src/config/config-schema';
+import { loadConfig } from '../../../src/config/load-config';
+import { createLogger } from '../../../src/logging/logger';
+import { startApiProcess } from '../../../src/processes/api-process';
+import { startWorkerProcess } from '../../../src/processes/worker-process';
+import type { JobView } from '../../../src/queue/render-job';
+import { testEnvironment } from './test-environment';
+
+export interface TestService {
+  url: string;
+  config: Config;
+  /** POST /api/animation/render with a JSON body. */
+  submit(body: Record<string, unknown>): Promise<{ status: number; body: SubmitBody }>;
+  getJob(id: string): Promise<JobView>;
+  /** Resolves with the job view once the job has completed or failed. */
+  waitForEnd(id: string): Promise<JobView>;
+  close(): Promise<void>;
+}
+
+export interface SubmitBody {
+  id: string;
+  status: string;
+  links: { self: string; video: string };
+  error?: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+/**
+ * The real service for one test file: the API and a worker through their own composition roots,
+ * on the shared test Redis with a queue of its own, the real engine and the real render image.
+ */
+export async function startTestService(
+  options: { env?: Partial<Record<ConfigVariableName, string>>; worker?: boolean } = {},
+): Promise<TestService> {
+  const environment = testEnvironment();
+  const root = await mkdtemp(path.join(tmpdir(), 'manim-render-test-'));
+  const config = loadConfig({
+    REDIS_URL: environment.redisUrl,
+    QUEUE_NAME: `test-${randomUUID()}`,
+    OUTPUTS_DIR: path.join(root, 'outputs'),
+    TEMP_DIR: path.join(root, 'temp'),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    RENDER_IMAGE: environment.image,
+    ...options.env,
+  });
+  const logger = createLogger({
+    level: 'warn',
+    service: 'test',
+    silent: process.env.TEST_LOGS !== '1',
+  });
+  const queueEvents = new QueueEvents(config.QUEUE_NAME, {
+    connection: { url: environment.redisUrl },
+  });
+  await queueEvents.waitUntilReady();
+  const api = await startApiProcess(config, logger);
+  const worker = options.worker === false ? undefined : await startWorkerProcess(config, logger);
+
+  const getJob = async (id: string): Promise<JobView> => {
+    const response = await fetch(`${api.url}/api/animation/jobs/${id}`);
+    if (response.status !== 200) throw new Error(`GET job ${id} answered ${response.status}`);
+    return (await response.json()) as JobView;
+  };
+
+  return {
+    url: api.url,
+    config,
+    async submit(body) {
+      const response = await fetch(`${api.url}/api/animation/render`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as SubmitBody };
+    },
+    getJob,
+    async waitForEnd(id) {
+      const ended = new Promise<void>((resolve) => {
+        const onEnd = ({ jobId }: { jobId: string }) => {
+          if (jobId !== id) return;
+          queueEvents.off('completed', onEnd);
+          queueEvents.off('failed', onEnd);
+          resolve();
+        };
+        queueEvents.on('completed', onEnd);
+        queueEvents.on('failed', onEnd);
+      });
+      const current = await getJob(id);
+      if (current.status !== 'completed' && current.status !== 'failed') await ended;
+      return getJob(id);
+    },
+    async close() {
+      await worker?.close();
+      await api.close();
+      await queueEvents.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}

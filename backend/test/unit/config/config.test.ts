@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { renderConfigDocs } from '../../../src/config/config-docs';
+import { loadConfig } from '../../../src/config/load-config';
+import { AppError } from '../../../src/errors/app-error';
+
+describe('configuration', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3001,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DEFAULT_QUALITY: 'medium',
+      DEFAULT_FORMAT: 'mp4',
+      RENDER_USER: 'auto',
+      TRUST_PROXY: false,
+    });
+  });
+
+  it('converts numbers and booleans from their text form', () => {
+    const config = loadConfig({ PORT: '8080', RENDER_CPUS: '1.5', TRUST_PROXY: 'yes' });
+    expect(config.PORT).toBe(8080);
+    expect(config.RENDER_CPUS).toBe(1.5);
+    expect(config.TRUST_PROXY).toBe(true);
+  });
+
+  it('lists every bad variable in one error', () => {
+    let thrown: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        REDIS_URL: 'localhost:6379',
+        DEFAULT_QUALITY: 'ultra',
+        RENDER_USER: 'root',
+      });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(AppError);
+    const failure = thrown as AppError;
+    expect(failure.code).toBe('config_invalid');
+    for (const name of ['PORT', 'REDIS_URL', 'DEFAULT_QUALITY', 'RENDER_USER']) {
+      expect(failure.message).toContain(name);
+    }
+    expect(failure.details?.problems).toHaveLength(4);
+  });
+
+  it('is documented in docs/configuration.md exactly as the schema says', () => {
+    const documented = readFileSync(
+      path.resolve(__dirname, '../../../../docs/configuration.md'),
+      'utf8',
+    );
+    expect(documented).toBe(renderConfigDocs());
+  });
+});
