@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
@@ -122,24 +122,20 @@ async function runCreated(
 
   const startedAt = Date.now();
   const exited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
+  // Observed here so that a failed start() does not leave an unhandled rejection behind.
+  exited.catch(() => undefined);
   await container.start();
   log.info('render container started', { image: spec.image, user: spec.user });
 
   let timedOut = false;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), spec.limits.timeoutMs);
-  });
-  const first = await Promise.race([exited, timeout]);
-  if (timer) clearTimeout(timer);
-  if (first === 'timeout') {
+  if ((await withDeadline(exited, spec.limits.timeoutMs)) === DEADLINE) {
     timedOut = true;
     log.warn('render timed out; killing container', { timeoutMs: spec.limits.timeoutMs });
     await container.kill().catch(() => undefined);
   }
   const status = await exited;
   const durationMs = Date.now() - startedAt;
-  await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, LOG_DRAIN_MS))]);
+  if ((await withDeadline(drained, LOG_DRAIN_MS)) === DEADLINE) (attached as Duplex).destroy();
   const state = (await container.inspect()).State;
   log.info('render container exited', {
     exitCode: status.StatusCode,
@@ -156,6 +152,21 @@ async function runCreated(
     oomKilled: state.OOMKilled === true,
     durationMs,
   };
+}
+
+const DEADLINE = Symbol('deadline');
+
+/** The promise's value, or DEADLINE if it takes longer than `ms`; never leaves a timer behind. */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | typeof DEADLINE> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof DEADLINE>((resolve) => {
+    timer = setTimeout(() => resolve(DEADLINE), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function translateCreateError(docker: DockerClient, spec: ContainerRunSpec, error: unknown): Error {

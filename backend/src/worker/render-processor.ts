@@ -93,14 +93,12 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       log.warn('render failed', { code: failure.code, message: failure.message });
       throw failure;
     } finally {
-      await workspace
-        .remove()
-        .catch((error: unknown) =>
-          log.warn('could not remove job folder', {
-            dir: workspace.dir,
-            error: (error as Error).message,
-          }),
-        );
+      await workspace.remove().catch((error: unknown) =>
+        log.warn('could not remove job folder', {
+          dir: workspace.dir,
+          error: (error as Error).message,
+        }),
+      );
     }
   };
 }

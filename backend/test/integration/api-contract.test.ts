@@ -4,6 +4,15 @@ const ONE_SCENE =
   'from manim import *\nclass OnlyScene(Scene):\n    def construct(self):\n        self.play(Create(Circle()))\n';
 const TWO_SCENES = `${ONE_SCENE}class SecondScene(Scene):\n    def construct(self):\n        self.wait()\n`;
 
+interface ErrorResponse {
+  id: string;
+  error: {
+    code: string;
+    message: string;
+    details: { problems: Array<{ field: string }>; found: string[] };
+  };
+}
+
 // No worker here: accepted jobs stay queued, which is what these tests look at.
 describe('the render API against a real queue', () => {
   let service: TestService;

@@ -127,11 +127,11 @@ function explainMulterError(error: unknown, maxCodeBytes: number): unknown {
     const field = error.field ?? '';
     return validationError([
       {
-        field: field === 'file' ? 'file' : field,
+        field: field === '' ? 'file' : field,
         message:
           field === 'file'
             ? 'accepts one file only; upload a single .py file'
-            : `is not a file field; upload the .py file in the field "file"`,
+            : 'is not accepted for files; upload the .py file in the field "file"',
       },
     ]);
   }

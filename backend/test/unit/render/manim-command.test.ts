@@ -1,0 +1,106 @@
+import {
+  buildManimArgs,
+  manimConfigFile,
+  RENDER_CONTAINER_PATHS,
+  RENDER_ENVIRONMENT,
+} from '../../../src/render/manim-command';
+import type { RenderOptions } from '../../../src/queue/render-job';
+
+const base: RenderOptions = {
+  scene: 'TestScene',
+  quality: 'medium',
+  format: 'mp4',
+  transparent: false,
+};
+
+describe('buildManimArgs', () => {
+  it('renders the named scene of scene.py into the media folder without the cache', () => {
+    expect(buildManimArgs(base)).toEqual([
+      'manim',
+      'render',
+      '--quality',
+      'm',
+      '--format',
+      'mp4',
+      '--media_dir',
+      '/job/media',
+      '--disable_caching',
+      'scene.py',
+      'TestScene',
+    ]);
+  });
+
+  it.each([
+    ['low', 'l'],
+    ['medium', 'm'],
+    ['high', 'h'],
+    ['production', 'p'],
+    ['4k', 'k'],
+  ] as const)('always passes a quality flag: %s is %s', (quality, flag) => {
+    const args = buildManimArgs({ ...base, quality });
+    expect(args.slice(2, 4)).toEqual(['--quality', flag]);
+  });
+
+  it.each(['mp4', 'gif', 'webm', 'mov'] as const)('passes --format %s', (format) => {
+    const args = buildManimArgs({ ...base, format });
+    expect(args.join(' ')).toContain(`--format ${format}`);
+  });
+
+  it('renders only the last frame for png instead of a png sequence', () => {
+    const args = buildManimArgs({ ...base, format: 'png' });
+    expect(args).toContain('--save_last_frame');
+    expect(args).not.toContain('--format');
+  });
+
+  it('adds --fps, --resolution and --transparent only when asked', () => {
+    const args = buildManimArgs({
+      ...base,
+      fps: 24,
+      resolution: { width: 640, height: 360 },
+      transparent: true,
+    });
+    expect(args.join(' ')).toContain('--fps 24 --resolution 640,360 --transparent');
+    expect(buildManimArgs(base).join(' ')).not.toMatch(/--fps|--resolution|--transparent/);
+  });
+
+  it('passes whole frame rates only, because Manim rejects fractional ones', () => {
+    expect(buildManimArgs({ ...base, fps: 29.97 }).join(' ')).toContain('--fps 30');
+  });
+
+  it('ends with the scene file and the scene name', () => {
+    const args = buildManimArgs({ ...base, scene: 'Other', fps: 10 });
+    expect(args.slice(-2)).toEqual(['scene.py', 'Other']);
+  });
+});
+
+describe('container layout', () => {
+  it('keeps every path below the mounted job directory', () => {
+    expect(RENDER_CONTAINER_PATHS.sceneFile).toBe(
+      `${RENDER_CONTAINER_PATHS.jobDir}/${RENDER_CONTAINER_PATHS.sceneFileName}`,
+    );
+    expect(RENDER_CONTAINER_PATHS.mediaDir).toBe(
+      `${RENDER_CONTAINER_PATHS.jobDir}/${RENDER_CONTAINER_PATHS.mediaDirName}`,
+    );
+    expect(RENDER_CONTAINER_PATHS.homeDir).toBe(
+      `${RENDER_CONTAINER_PATHS.jobDir}/${RENDER_CONTAINER_PATHS.homeDirName}`,
+    );
+    expect(RENDER_CONTAINER_PATHS.sceneFileName).toBe(`${RENDER_CONTAINER_PATHS.sceneFileStem}.py`);
+  });
+});
+
+describe('manimConfigFile', () => {
+  it('turns off the version check and the log timestamps', () => {
+    const text = manimConfigFile();
+    expect(text).toMatch(/\[CLI\]\nnotify_outdated_version = False\n/);
+    expect(text).toMatch(/\[logger\]\nlog_timestamps = False\n/);
+  });
+});
+
+describe('RENDER_ENVIRONMENT', () => {
+  it('sets a wide but bounded console, a writable HOME and unbuffered output', () => {
+    expect(Number(RENDER_ENVIRONMENT.COLUMNS)).toBeGreaterThanOrEqual(200);
+    expect(Number(RENDER_ENVIRONMENT.COLUMNS)).toBeLessThanOrEqual(1000);
+    expect(RENDER_ENVIRONMENT.HOME).toBe('/job/home');
+    expect(RENDER_ENVIRONMENT.PYTHONUNBUFFERED).toBe('1');
+  });
+});
