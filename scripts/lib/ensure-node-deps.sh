@@ -5,8 +5,10 @@
 ensure_node_deps() {
   local stamp="$PROJECT_ROOT/node_modules/.package-lock.json"
   if [ ! -f "$stamp" ] || [ "$PROJECT_ROOT/package-lock.json" -nt "$stamp" ]; then
-    say "installing npm dependencies (npm ci)"
-    (cd "$PROJECT_ROOT" && npm ci --no-audit --no-fund >&2) || fail "npm ci failed" "read the npm output above"
+    # `npm install` rather than `npm ci`: some npm 11 releases reject a lock file without the
+    # other platforms' optional packages, which npm itself leaves out; the versions are the same.
+    say "installing npm dependencies"
+    (cd "$PROJECT_ROOT" && npm install --no-audit --no-fund >&2) || fail "npm install failed" "read the npm output above"
   fi
 }
 

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Config } from '../config/config-schema';
 import {
   engineUnavailableError,
@@ -24,12 +23,6 @@ import {
 import { findRenderOutput } from '../render/output-discovery';
 import { createJobWorkspace, type FileOwner } from './job-workspace';
 import { storeOutput } from './output-store';
-
-const MEDIA_DIR = path.posix.relative(
-  RENDER_CONTAINER_PATHS.jobDir,
-  RENDER_CONTAINER_PATHS.mediaDir,
-);
-const HOME_DIR = path.posix.relative(RENDER_CONTAINER_PATHS.jobDir, RENDER_CONTAINER_PATHS.homeDir);
 
 export interface RenderProcessorDeps {
   config: Config;
@@ -61,14 +54,14 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
         [RENDER_CONTAINER_PATHS.sceneFileName]: data.code,
         [RENDER_CONTAINER_PATHS.configFileName]: manimConfigFile(),
       },
-      dirs: [MEDIA_DIR, HOME_DIR],
+      dirs: [RENDER_CONTAINER_PATHS.mediaDirName, RENDER_CONTAINER_PATHS.homeDirName],
       renderUser: deps.renderUser,
     });
     try {
       await reportProgress(10);
       const run = await runManim(deps, workspace.dir, id, data.options, log);
       await reportProgress(90);
-      const files = await workspace.listFiles(MEDIA_DIR);
+      const files = await workspace.listFiles(RENDER_CONTAINER_PATHS.mediaDirName);
       const output = findRenderOutput(files, data.options);
       if (run.exitCode !== 0 || run.timedOut || run.oomKilled || !output) {
         throw failureOf(run, data.options, config);
@@ -77,7 +70,7 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       const stored = await storeOutput({
         outputsDir: config.OUTPUTS_DIR,
         jobId: id,
-        sourcePath: workspace.pathOf(`${MEDIA_DIR}/${output.path}`),
+        sourcePath: workspace.pathOf(`${RENDER_CONTAINER_PATHS.mediaDirName}/${output.path}`),
         fileName,
       });
       const result: RenderResult = {
@@ -139,7 +132,7 @@ function runManim(
 }
 
 function failureOf(run: ContainerRunResult, options: RenderOptions, config: Config): AppError {
-  const failure = classifyRenderFailure(
+  return classifyRenderFailure(
     {
       exitCode: run.exitCode,
       stdout: run.stdout,
@@ -150,16 +143,6 @@ function failureOf(run: ContainerRunResult, options: RenderOptions, config: Conf
     },
     options,
   );
-  if (run.exitCode === 0 && failure.code === 'render_failed') {
-    return new AppError(
-      'output_missing',
-      `Manim exited successfully but wrote no ${options.format} file for ${options.scene}`,
-      {
-        details: failure.details,
-      },
-    );
-  }
-  return failure;
 }
 
 function asAppError(error: unknown, docker: DockerClient): AppError {
