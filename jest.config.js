@@ -16,7 +16,7 @@ module.exports = {
       testMatch: ['<rootDir>/backend/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/backend/test/integration/support/global-setup.ts',
       globalTeardown: '<rootDir>/backend/test/integration/support/global-teardown.ts',
-      testTimeout: 180000,
+      setupFilesAfterEnv: ['<rootDir>/backend/test/integration/support/long-timeout.ts'],
     },
   ],
 };

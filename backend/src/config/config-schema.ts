@@ -83,6 +83,16 @@ export const CONFIG_VARIABLES = {
     '512',
     'Most processes and threads a render container may have.',
   ),
+  RENDER_MAX_OUTPUT_MB: variable(
+    positiveInt,
+    '1024',
+    'Largest file a render may write, in MiB; a render that needs more fails with output_too_large.',
+  ),
+  RENDER_TMPFS_MB: variable(
+    positiveInt,
+    '256',
+    'Size of the writable /tmp of a render container in MiB (its root file system is read-only).',
+  ),
   MAX_CODE_BYTES: variable(
     positiveInt,
     '200000',

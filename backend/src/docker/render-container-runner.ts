@@ -23,7 +23,16 @@ export interface ContainerRunSpec {
   user: string;
   mounts: BindMount[];
   labels: Record<string, string>;
-  limits: { memoryMb: number; cpus: number; pidsLimit: number; timeoutMs: number };
+  limits: {
+    memoryMb: number;
+    cpus: number;
+    pidsLimit: number;
+    timeoutMs: number;
+    /** Largest file any process in the container may write. */
+    maxFileBytes: number;
+    /** Size of the writable /tmp; it counts against the memory limit. */
+    tmpfsMb: number;
+  };
 }
 
 export interface ContainerRunResult {
@@ -37,12 +46,14 @@ export interface ContainerRunResult {
 }
 
 const OUTPUT_LIMIT_BYTES = 1024 * 1024;
+const OPEN_FILES_LIMIT = 4096;
 const LOG_DRAIN_MS = 2000;
 
 /**
- * Runs one command in a fresh, locked-down container and always removes it: created with no
- * network and hard limits, stdin closed, output collected while it runs, killed at the wall-clock
- * limit.
+ * Runs one command in a fresh, locked-down container and always removes it. The profile (see
+ * docs/security.md): no network, no capabilities, no privilege gain, read-only root file system
+ * with a small /tmp, memory without extra swap, CPU, process, open-file and file-size limits,
+ * stdin closed, only the given mounts, and a wall-clock limit after which it is killed.
  */
 export async function runContainer(
   docker: DockerClient,
@@ -87,7 +98,17 @@ async function createContainer(
         MemorySwap: memoryBytes,
         NanoCpus: Math.round(spec.limits.cpus * 1e9),
         PidsLimit: spec.limits.pidsLimit,
+        CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
+        ReadonlyRootfs: true,
+        Tmpfs: { '/tmp': `rw,noexec,nosuid,nodev,size=${spec.limits.tmpfsMb}m` },
+        IpcMode: 'private',
+        Ulimits: [
+          { Name: 'nofile', Soft: OPEN_FILES_LIMIT, Hard: OPEN_FILES_LIMIT },
+          { Name: 'fsize', Soft: spec.limits.maxFileBytes, Hard: spec.limits.maxFileBytes },
+        ],
+        // Output is read through attach; a log driver would also copy every byte to the host's disk.
+        LogConfig: { Type: 'none', Config: {} },
         Mounts: spec.mounts.map((mount) => ({
           Type: 'bind' as const,
           Source: mount.source,

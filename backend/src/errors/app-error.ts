@@ -45,6 +45,18 @@ export const ERROR_CATALOGUE = {
     status: 422,
     hint: 'Lower the quality or resolution, or raise RENDER_MEMORY_MB.',
   },
+  latex_error: {
+    status: 422,
+    hint: 'Fix the LaTeX of the Tex or MathTex at the reported line; details.latexContext shows the failing source.',
+  },
+  output_too_large: {
+    status: 422,
+    hint: 'Write smaller files: lower the quality, resolution or length, or raise RENDER_MAX_OUTPUT_MB.',
+  },
+  permission_denied: {
+    status: 500,
+    hint: 'The render user cannot write the job folder; see docs/troubleshooting.md and RENDER_USER.',
+  },
   render_failed: {
     status: 500,
     hint: "Read the log tail in details; it holds Manim's own output.",

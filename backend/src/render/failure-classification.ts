@@ -92,8 +92,7 @@ function classifyException(
 
   const latex = findLatexError(stdoutLines);
   if (latex !== undefined && line !== undefined) {
-    return new AppError('scene_error', atLine(`LaTeX error: ${latex.error}`, line), {
-      hint: 'Fix the LaTeX of the Tex or MathTex at the reported line; details.latexContext shows the failing source.',
+    return new AppError('latex_error', atLine(`LaTeX error: ${latex.error}`, line), {
       details: {
         line,
         exception,
@@ -101,6 +100,18 @@ function classifyException(
         latexContext: latex.context,
         logTail,
       },
+    });
+  }
+
+  // Python ignores SIGXFSZ, so the file-size limit surfaces as this OSError wherever it is hit.
+  if (/\[Errno 27\] File too large/.test(exception)) {
+    return new AppError('output_too_large', oneLine(`A file written by the render hit the size limit: ${exception}`), {
+      details: { exception, line, logTail },
+    });
+  }
+  if (/\[Errno 13\] Permission denied: '\/job(\/|')/.test(exception)) {
+    return new AppError('permission_denied', oneLine(`The render user may not write its job folder: ${exception}`), {
+      details: { exception, line, logTail },
     });
   }
 

@@ -125,6 +125,8 @@ function runManim(
         cpus: config.RENDER_CPUS,
         pidsLimit: config.RENDER_PIDS_LIMIT,
         timeoutMs: config.RENDER_TIMEOUT_SECONDS * 1000,
+        maxFileBytes: config.RENDER_MAX_OUTPUT_MB * 1024 * 1024,
+        tmpfsMb: config.RENDER_TMPFS_MB,
       },
     },
     log,

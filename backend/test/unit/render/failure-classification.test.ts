@@ -84,7 +84,7 @@ describe('classifyRenderFailure on real Manim output', () => {
 
   it('reports a LaTeX error with the LaTeX message, its context and the line of the MathTex', () => {
     const error = recorded('latex-error', 1);
-    expect(error.code).toBe('scene_error');
+    expect(error.code).toBe('latex_error');
     expect(error.message).toBe('LaTeX error: Undefined control sequence. (scene.py line 5)');
     expect(error.hint).toMatch(/LaTeX/);
     expect(error.details).toMatchObject({
