@@ -41,8 +41,19 @@ export interface ContainerRunResult {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** Killed because `signal` was aborted. */
+  cancelled: boolean;
   oomKilled: boolean;
   durationMs: number;
+}
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface RunOptions {
+  /** Aborting it kills the container; the result says `cancelled`. */
+  signal?: AbortSignal;
+  /** Every chunk of output as it arrives, for live progress. */
+  onOutput?: (stream: OutputStream, chunk: Buffer) => void;
 }
 
 const OUTPUT_LIMIT_BYTES = 1024 * 1024;
@@ -59,11 +70,12 @@ export async function runContainer(
   docker: DockerClient,
   spec: ContainerRunSpec,
   logger: Logger,
+  options: RunOptions = {},
 ): Promise<ContainerRunResult> {
   const container = await createContainer(docker, spec);
   const log = logger.child({ containerId: container.id.slice(0, 12) });
   try {
-    return await runCreated(docker, container, spec, log);
+    return await runCreated(docker, container, spec, log, options);
   } finally {
     await container.remove({ force: true, v: true }).catch((error: unknown) => {
       if ((error as { statusCode?: number }).statusCode !== 404) {
@@ -128,54 +140,114 @@ async function runCreated(
   container: Docker.Container,
   spec: ContainerRunSpec,
   log: Logger,
+  options: RunOptions,
 ): Promise<ContainerRunResult> {
-  const stdout = new TailBuffer(OUTPUT_LIMIT_BYTES);
-  const stderr = new TailBuffer(OUTPUT_LIMIT_BYTES);
-  const attached = await container.attach({ stream: true, stdout: true, stderr: true });
-  const outStream = new PassThrough().on('data', (chunk: Buffer) => stdout.append(chunk));
-  const errStream = new PassThrough().on('data', (chunk: Buffer) => stderr.append(chunk));
-  docker.modem.demuxStream(attached, outStream, errStream);
-  const drained = new Promise<void>((resolve) => {
-    attached.on('end', resolve);
-    attached.on('close', resolve);
-    attached.on('error', () => resolve());
-  });
+  const output = await attachOutput(docker, container, options.onOutput);
+  try {
+    return await superviseRun(container, spec, log, options.signal, output);
+  } finally {
+    // Ends the attach connection in every case, including a container that never started.
+    output.close();
+  }
+}
 
+async function superviseRun(
+  container: Docker.Container,
+  spec: ContainerRunSpec,
+  log: Logger,
+  signal: AbortSignal | undefined,
+  output: AttachedOutput,
+): Promise<ContainerRunResult> {
   const startedAt = Date.now();
   const exited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
   // Observed here so that a failed start() does not leave an unhandled rejection behind.
   exited.catch(() => undefined);
-  await container.start();
-  log.info('render container started', { image: spec.image, user: spec.user });
+  if (signal?.aborted) return { ...EMPTY_OUTCOME, containerId: container.id, cancelled: true };
 
+  let cancelled = false;
+  const cancel = () => {
+    cancelled = true;
+    log.info('render cancelled; killing container');
+    container.kill().catch(() => undefined);
+  };
+  signal?.addEventListener('abort', cancel, { once: true });
   let timedOut = false;
-  if ((await withDeadline(exited, spec.limits.timeoutMs)) === DEADLINE) {
-    timedOut = true;
-    log.warn('render timed out; killing container', { timeoutMs: spec.limits.timeoutMs });
-    await container.kill().catch(() => undefined);
+  try {
+    await container.start();
+    log.info('render container started', { image: spec.image, user: spec.user });
+    // A cancel that came while the container was starting found nothing to kill yet.
+    if (cancelled) await container.kill().catch(() => undefined);
+    if (!cancelled && (await withDeadline(exited, spec.limits.timeoutMs)) === DEADLINE) {
+      timedOut = true;
+      log.warn('render timed out; killing container', { timeoutMs: spec.limits.timeoutMs });
+      await container.kill().catch(() => undefined);
+    }
+  } finally {
+    signal?.removeEventListener('abort', cancel);
   }
   const status = await exited;
   const durationMs = Date.now() - startedAt;
-  if ((await withDeadline(drained, LOG_DRAIN_MS)) === DEADLINE) (attached as Duplex).destroy();
+  await withDeadline(output.drained, LOG_DRAIN_MS);
   const state = (await container.inspect()).State;
   log.info('render container exited', {
     exitCode: status.StatusCode,
     durationMs,
     timedOut,
+    cancelled,
     oomKilled: state.OOMKilled,
   });
   return {
     containerId: container.id,
     exitCode: status.StatusCode,
-    stdout: stdout.text(),
-    stderr: stderr.text(),
+    stdout: output.stdout.text(),
+    stderr: output.stderr.text(),
     timedOut,
+    cancelled,
     oomKilled: state.OOMKilled === true,
     durationMs,
   };
 }
 
+interface AttachedOutput {
+  stdout: TailBuffer;
+  stderr: TailBuffer;
+  /** Resolves when the container's output has ended. */
+  drained: Promise<void>;
+  close(): void;
+}
+
+async function attachOutput(
+  docker: DockerClient,
+  container: Docker.Container,
+  onOutput: RunOptions['onOutput'],
+): Promise<AttachedOutput> {
+  const stdout = new TailBuffer(OUTPUT_LIMIT_BYTES);
+  const stderr = new TailBuffer(OUTPUT_LIMIT_BYTES);
+  const attached = (await container.attach({ stream: true, stdout: true, stderr: true })) as Duplex;
+  const collect = (name: OutputStream, buffer: TailBuffer) =>
+    new PassThrough().on('data', (chunk: Buffer) => {
+      buffer.append(chunk);
+      onOutput?.(name, chunk);
+    });
+  docker.modem.demuxStream(attached, collect('stdout', stdout), collect('stderr', stderr));
+  const drained = new Promise<void>((resolve) => {
+    attached.on('end', resolve);
+    attached.on('close', resolve);
+    attached.on('error', () => resolve());
+  });
+  return { stdout, stderr, drained, close: () => attached.destroy() };
+}
+
 const DEADLINE = Symbol('deadline');
+
+const EMPTY_OUTCOME = {
+  exitCode: null,
+  stdout: '',
+  stderr: '',
+  timedOut: false,
+  oomKilled: false,
+  durationMs: 0,
+} as const;
 
 /** The promise's value, or DEADLINE if it takes longer than `ms`; never leaves a timer behind. */
 async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | typeof DEADLINE> {

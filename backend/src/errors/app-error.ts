@@ -20,6 +20,10 @@ export const ERROR_CATALOGUE = {
     hint: 'Check the job id; finished jobs expire after the retention period.',
   },
   job_not_completed: { status: 409, hint: 'Poll the job until its status is "completed".' },
+  job_already_finished: {
+    status: 409,
+    hint: 'Only queued or active jobs can be cancelled.',
+  },
   route_not_found: { status: 404, hint: 'See docs/api.md for the available routes.' },
   queue_unavailable: {
     status: 503,
@@ -57,6 +61,7 @@ export const ERROR_CATALOGUE = {
     status: 500,
     hint: 'The render user cannot write the job folder; see docs/troubleshooting.md and RENDER_USER.',
   },
+  cancelled: { status: 409, hint: 'The job was cancelled on request; submit it again if needed.' },
   render_failed: {
     status: 500,
     hint: "Read the log tail in details; it holds Manim's own output.",

@@ -31,10 +31,11 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     gid: process.getgid?.() ?? 0,
   });
   const connection = createWorkerRedis(config.REDIS_URL);
-  const worker = startRenderWorker({
+  const worker = await startRenderWorker({
     connection,
     queueName: config.QUEUE_NAME,
     concurrency: config.WORKER_CONCURRENCY,
+    retentionHours: config.JOB_RETENTION_HOURS,
     logger,
     handler: createRenderProcessor({
       config,

@@ -2,29 +2,40 @@ import { randomUUID } from 'node:crypto';
 import { Job, Queue, UnrecoverableError, Worker, type JobState } from 'bullmq';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
-import { decodeJobFailure, encodeJobFailure } from './job-failure';
+import { CancellationSignals } from './cancellation-signals';
+import { cancelledError, decodeJobFailure, encodeJobFailure } from './job-failure';
+import type { RenderProgress } from '../render/render-progress';
 import type { RedisConnection } from './redis-connection';
 import {
   jobLinks,
+  type CancelOutcome,
   type JobStatus,
   type JobView,
   type RenderJobData,
+  type RenderJobHandler,
   type RenderJobStore,
   type RenderResult,
 } from './render-job';
 
 const JOB_NAME = 'render';
+const CANCEL_POLL_MS = 100;
+
+function isFinished(status: JobStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
+}
 
 /** The API's side of the queue: submits render jobs and reads them back as `JobView`s. */
 export class BullmqRenderJobStore implements RenderJobStore {
   private readonly queue: Queue<RenderJobData, RenderResult>;
+  private readonly cancellation: CancellationSignals;
 
   constructor(
-    connection: RedisConnection,
+    private readonly connection: RedisConnection,
     queueName: string,
     private readonly retentionHours: number,
   ) {
     this.queue = new Queue<RenderJobData, RenderResult>(queueName, { connection });
+    this.cancellation = new CancellationSignals(connection, queueName, retentionHours * 3600);
   }
 
   async submit(data: RenderJobData): Promise<{ id: string }> {
@@ -44,9 +55,55 @@ export class BullmqRenderJobStore implements RenderJobStore {
   async find(id: string): Promise<JobView | undefined> {
     return withQueueErrors(async () => {
       const job = await Job.fromId<RenderJobData, RenderResult>(this.queue, id);
-      if (!job) return undefined;
+      if (!job) return this.cancelledBeforeStart(id);
       return toJobView(job, await job.getState());
     });
+  }
+
+  async cancel(id: string, waitMs: number): Promise<CancelOutcome> {
+    return withQueueErrors(async () => {
+      const before = await this.find(id);
+      if (!before) return { outcome: 'not_found' };
+      if (isFinished(before.status)) return { outcome: 'finished', job: before };
+
+      await this.cancellation.request(id);
+      // remove() refuses a locked (active) job, so a job a worker has just taken stays in place
+      // and is stopped by the published request instead.
+      if (before.status === 'queued' && (await this.queue.remove(id)) === 1) {
+        const cancelled: JobView = {
+          ...before,
+          status: 'cancelled',
+          finishedAt: new Date().toISOString(),
+          error: cancelledError(id, 'queued').toBody(),
+        };
+        await this.connection.set(
+          this.cancellation.recordKey(id),
+          JSON.stringify(cancelled),
+          'EX',
+          this.retentionHours * 3600,
+        );
+        return { outcome: 'cancelled', job: cancelled };
+      }
+
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const current = await this.find(id);
+        if (!current) return { outcome: 'not_found' };
+        if (isFinished(current.status)) {
+          return {
+            outcome: current.status === 'cancelled' ? 'cancelled' : 'finished',
+            job: current,
+          };
+        }
+        if (Date.now() >= deadline) return { outcome: 'cancelling', job: current };
+        await new Promise((resolve) => setTimeout(resolve, CANCEL_POLL_MS));
+      }
+    });
+  }
+
+  private async cancelledBeforeStart(id: string): Promise<JobView | undefined> {
+    const record = await this.connection.get(this.cancellation.recordKey(id));
+    return record ? (JSON.parse(record) as JobView) : undefined;
   }
 
   async close(): Promise<void> {
@@ -60,7 +117,7 @@ function toJobView(job: Job<RenderJobData, RenderResult>, state: JobState | 'unk
   const view: JobView = {
     id,
     status,
-    progress: status === 'completed' ? 100 : typeof job.progress === 'number' ? job.progress : 0,
+    progress: progressOf(job, status),
     createdAt: new Date(job.timestamp).toISOString(),
     options: job.data.options,
   };
@@ -77,8 +134,20 @@ function toJobView(job: Job<RenderJobData, RenderResult>, state: JobState | 'unk
       url: jobLinks(id).video,
     };
   }
-  if (status === 'failed') view.error = decodeJobFailure(job.failedReason);
+  if (status === 'failed') {
+    view.error = decodeJobFailure(job.failedReason);
+    if (view.error.code === 'cancelled') view.status = 'cancelled';
+  }
   return view;
+}
+
+function progressOf(job: Job<RenderJobData, RenderResult>, status: JobStatus): RenderProgress {
+  if (status === 'completed') return { stage: 'done', percent: 100 };
+  const reported = job.progress as Partial<RenderProgress> | number | undefined;
+  if (typeof reported === 'object' && reported !== null && typeof reported.percent === 'number') {
+    return reported as RenderProgress;
+  }
+  return { stage: 'queued', percent: 0 };
 }
 
 function toStatus(state: JobState | 'unknown'): JobStatus {
@@ -109,31 +178,40 @@ async function withQueueErrors<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-export type RenderJobHandler = (job: {
-  id: string;
-  data: RenderJobData;
-  reportProgress: (percent: number) => Promise<void>;
-}) => Promise<RenderResult>;
+export interface RenderWorker {
+  close(): Promise<void>;
+}
 
 /**
  * The worker's side of the queue. Failures the pipeline explains (AppError) are final: they are
- * stored as structured JSON and never retried. Anything else is an internal error.
+ * stored as structured JSON and never retried. Anything else is an internal error. Cancel
+ * requests reach the running job through its abort signal.
  */
-export function startRenderWorker(options: {
+export async function startRenderWorker(options: {
   connection: RedisConnection;
   queueName: string;
   concurrency: number;
+  retentionHours: number;
   handler: RenderJobHandler;
   logger: Logger;
-}): Worker<RenderJobData, RenderResult> {
+}): Promise<RenderWorker> {
+  const cancellation = new CancellationSignals(
+    options.connection,
+    options.queueName,
+    options.retentionHours * 3600,
+  );
   const worker = new Worker<RenderJobData, RenderResult>(
     options.queueName,
-    async (job) => {
+    async (job, _token, signal) => {
+      const id = job.id ?? '';
       try {
+        // A request that arrived while the job was being handed to this worker.
+        if (await cancellation.isRequested(id)) throw cancelledError(id, 'queued');
         return await options.handler({
-          id: job.id ?? '',
+          id,
           data: job.data,
-          reportProgress: (percent) => job.updateProgress(percent),
+          signal: signal ?? new AbortController().signal,
+          reportProgress: (progress) => job.updateProgress({ ...progress }),
         });
       } catch (error) {
         const failure =
@@ -154,5 +232,13 @@ export function startRenderWorker(options: {
   worker.on('error', (error) =>
     options.logger.error('queue worker error', { error: error.message }),
   );
-  return worker;
+  const unsubscribe = await cancellation.subscribe((jobId) => {
+    if (worker.cancelJob(jobId, 'cancelled')) options.logger.info('cancelling job', { jobId });
+  });
+  return {
+    async close() {
+      await unsubscribe();
+      await worker.close();
+    },
+  };
 }

@@ -24,3 +24,10 @@ export function decodeJobFailure(failedReason: string | undefined): ErrorBody {
     hint: 'The job failed outside the render pipeline (for example a worker that stopped mid-job); submit it again.',
   }).toBody();
 }
+
+export function cancelledError(id: string, when: 'queued' | 'active'): AppError {
+  return new AppError(
+    'cancelled',
+    `Job ${id} was cancelled while ${when === 'queued' ? 'queued' : 'rendering'}`,
+  );
+}

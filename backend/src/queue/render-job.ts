@@ -1,5 +1,6 @@
 import type { OutputFormat, Quality } from '../config/config-schema';
 import type { ErrorBody } from '../errors/app-error';
+import type { RenderProgress } from '../render/render-progress';
 
 /**
  * The job contract between the API and the worker: what a queued render job carries, what a
@@ -42,7 +43,7 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export interface JobView {
   id: string;
   status: JobStatus;
-  progress: number;
+  progress: RenderProgress;
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
@@ -56,10 +57,29 @@ export interface JobView {
   error?: ErrorBody;
 }
 
-/** The port the API uses to submit and look up jobs; the BullMQ adapter implements it. */
+/**
+ * What a cancel request did: `cancelled` (the job has ended as cancelled), `cancelling` (a
+ * running job was told to stop and has not ended yet), `finished` (it had already ended), or
+ * `not_found`.
+ */
+export type CancelOutcome =
+  { outcome: 'cancelled' | 'cancelling' | 'finished'; job: JobView } | { outcome: 'not_found' };
+
+/** The worker's side of the contract: renders one job. */
+export type RenderJobHandler = (job: {
+  id: string;
+  data: RenderJobData;
+  /** Aborted when the job is cancelled while it runs. */
+  signal: AbortSignal;
+  reportProgress: (progress: RenderProgress) => Promise<void>;
+}) => Promise<RenderResult>;
+
+/** The port the API uses to submit, look up and cancel jobs; the BullMQ adapter implements it. */
 export interface RenderJobStore {
   submit(data: RenderJobData): Promise<{ id: string }>;
   find(id: string): Promise<JobView | undefined>;
+  /** Cancels a queued or running job; waits up to `waitMs` for a running one to end. */
+  cancel(id: string, waitMs: number): Promise<CancelOutcome>;
   close(): Promise<void>;
 }
 

@@ -105,14 +105,22 @@ function classifyException(
 
   // Python ignores SIGXFSZ, so the file-size limit surfaces as this OSError wherever it is hit.
   if (/\[Errno 27\] File too large/.test(exception)) {
-    return new AppError('output_too_large', oneLine(`A file written by the render hit the size limit: ${exception}`), {
-      details: { exception, line, logTail },
-    });
+    return new AppError(
+      'output_too_large',
+      oneLine(`A file written by the render hit the size limit: ${exception}`),
+      {
+        details: { exception, line, logTail },
+      },
+    );
   }
   if (/\[Errno 13\] Permission denied: '\/job(\/|')/.test(exception)) {
-    return new AppError('permission_denied', oneLine(`The render user may not write its job folder: ${exception}`), {
-      details: { exception, line, logTail },
-    });
+    return new AppError(
+      'permission_denied',
+      oneLine(`The render user may not write its job folder: ${exception}`),
+      {
+        details: { exception, line, logTail },
+      },
+    );
   }
 
   // Without a frame in scene.py the exception came from Manim or its environment.

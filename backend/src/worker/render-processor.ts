@@ -8,11 +8,12 @@ import {
   JOB_ID_LABEL,
   runContainer,
   type ContainerRunResult,
+  type RunOptions,
 } from '../docker/render-container-runner';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
-import type { RenderJobHandler } from '../queue/bullmq-render-queue';
-import type { RenderOptions, RenderResult } from '../queue/render-job';
+import { cancelledError } from '../queue/job-failure';
+import type { RenderJobHandler, RenderOptions, RenderResult } from '../queue/render-job';
 import { classifyRenderFailure } from '../render/failure-classification';
 import {
   buildManimArgs,
@@ -21,6 +22,7 @@ import {
   RENDER_ENVIRONMENT,
 } from '../render/manim-command';
 import { findRenderOutput } from '../render/output-discovery';
+import { ProgressTracker } from '../render/render-progress';
 import { createJobWorkspace, type FileOwner } from './job-workspace';
 import { storeOutput } from './output-store';
 
@@ -41,11 +43,21 @@ export interface RenderProcessorDeps {
  */
 export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandler {
   const { config } = deps;
-  return async ({ id, data, reportProgress }) => {
+  return async ({ id, data, signal, reportProgress }) => {
     const log = deps.logger.child({ jobId: id, requestId: data.requestId });
     const startedAt = Date.now();
     log.info('render started', { options: data.options });
-    await reportProgress(5);
+    const progress = new ProgressTracker();
+    const publish = () => {
+      const update = progress.takeUpdate(Date.now());
+      if (update) {
+        reportProgress(update).catch((error: unknown) =>
+          log.warn('could not publish progress', { error: (error as Error).message }),
+        );
+      }
+    };
+    progress.start(Date.now());
+    publish();
 
     const workspace = await createJobWorkspace({
       tempDir: config.TEMP_DIR,
@@ -58,9 +70,17 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       renderUser: deps.renderUser,
     });
     try {
-      await reportProgress(10);
-      const run = await runManim(deps, workspace.dir, id, data.options, log);
-      await reportProgress(90);
+      const run = await runManim(deps, workspace.dir, id, data.options, log, {
+        signal,
+        onOutput: (stream, chunk) => {
+          progress.push(stream, chunk, Date.now());
+          publish();
+        },
+      });
+      if (run.cancelled) throw cancelledError(id, 'active');
+      progress.endOfOutput(Date.now());
+      progress.advance('finalizing', Date.now());
+      publish();
       const files = await workspace.listFiles(RENDER_CONTAINER_PATHS.mediaDirName);
       const output = findRenderOutput(files, data.options);
       if (run.exitCode !== 0 || run.timedOut || run.oomKilled || !output) {
@@ -79,6 +99,8 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
         sizeBytes: stored.sizeBytes,
         durationMs: Date.now() - startedAt,
       };
+      progress.complete(Date.now());
+      await reportProgress(progress.snapshot());
       log.info('render completed', { result });
       return result;
     } catch (error) {
@@ -102,6 +124,7 @@ function runManim(
   jobId: string,
   options: RenderOptions,
   log: Logger,
+  runOptions: RunOptions,
 ): Promise<ContainerRunResult> {
   const { config } = deps;
   return runContainer(
@@ -130,6 +153,7 @@ function runManim(
       },
     },
     log,
+    runOptions,
   );
 }
 

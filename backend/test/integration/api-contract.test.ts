@@ -43,7 +43,7 @@ describe('the render API against a real queue', () => {
     expect(job).toMatchObject({
       id: submitted.body.id,
       status: 'queued',
-      progress: 0,
+      progress: { stage: 'queued', percent: 0 },
       options: { scene: 'OnlyScene', quality: 'low', format: 'webm', transparent: false },
     });
     expect(job.startedAt).toBeUndefined();

@@ -37,7 +37,7 @@ describe('rendering a scene end to end', () => {
     expect(job).toMatchObject({
       id: submitted.body.id,
       status: 'completed',
-      progress: 100,
+      progress: { stage: 'done', percent: 100 },
       result: {
         fileName: 'TestScene.mp4',
         contentType: 'video/mp4',
@@ -64,6 +64,35 @@ describe('rendering a scene end to end', () => {
     expect(partial.status).toBe(206);
     expect(partial.headers.get('content-range')).toBe(`bytes 0-99/${video.length}`);
     expect(Buffer.from(await partial.arrayBuffer())).toEqual(video.subarray(0, 100));
+  });
+
+  it('reports real progress that rises through the animations to 100', async () => {
+    const code = [
+      'from manim import *',
+      'class Steps(Scene):',
+      '    def construct(self):',
+      '        square = Square()',
+      '        self.play(Create(square))',
+      '        self.play(square.animate.shift(RIGHT))',
+      '        self.play(Rotate(square, PI / 2))',
+      '        self.play(FadeOut(square))',
+      '',
+    ].join('\n');
+    const submitted = await service.submit({ code, quality: 'low' });
+    const updates = service.recordProgress(submitted.body.id);
+    const job = await service.waitForEnd(submitted.body.id);
+    expect(job.status).toBe('completed');
+
+    const percents = updates.map((update) => update.percent);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(
+      new Set(percents.filter((percent) => percent > 0 && percent < 100)).size,
+    ).toBeGreaterThanOrEqual(3);
+    expect(updates[updates.length - 1]).toMatchObject({ stage: 'done', percent: 100 });
+    const animations = new Set(
+      updates.map((update) => update.animation?.index).filter((index) => index !== undefined),
+    );
+    expect(animations.size).toBeGreaterThanOrEqual(2);
   });
 
   it('fails a scene with a syntax error as syntax_error at the right line', async () => {

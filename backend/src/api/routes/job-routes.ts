@@ -11,6 +11,9 @@ import { loggerOf } from '../middleware/request-id';
 export const JOB_PATH = '/api/animation/jobs/:id';
 export const VIDEO_PATH = '/api/animation/jobs/:id/video';
 
+/** How long DELETE waits for a running job's container to be killed before answering 202. */
+const CANCEL_WAIT_MS = 5000;
+
 export function jobRoutes(deps: {
   config: Pick<Config, 'OUTPUTS_DIR'>;
   logger: Logger;
@@ -105,8 +108,27 @@ export function jobRoutes(deps: {
     });
   };
 
+  const cancelJob = async (req: Request<{ id: string }>, res: Response): Promise<void> => {
+    const id = req.params.id;
+    const cancel = isPlausibleJobId(id)
+      ? await jobs.cancel(id, CANCEL_WAIT_MS)
+      : ({ outcome: 'not_found' } as const);
+    if (cancel.outcome === 'not_found') await findJob(id);
+    else if (cancel.outcome === 'finished') {
+      throw new AppError(
+        'job_already_finished',
+        `Job ${cancel.job.id} has already ended as ${cancel.job.status}; there is nothing to cancel`,
+        { details: { id: cancel.job.id, status: cancel.job.status } },
+      );
+    } else {
+      // 202: the running job was told to stop but has not ended within the wait.
+      res.status(cancel.outcome === 'cancelled' ? 200 : 202).json(cancel.job);
+    }
+  };
+
   const router = express.Router();
   router.get(JOB_PATH, showJob);
+  router.delete(JOB_PATH, cancelJob);
   router.get(VIDEO_PATH, sendVideo);
   return router;
 }

@@ -184,8 +184,7 @@ export function apiVersionAtLeast(version: string, minimum: string): boolean {
 }
 
 export type HostPathMapParseResult =
-  | { ok: true; entries: HostPathMapEntry[] }
-  | { ok: false; problems: string[] };
+  { ok: true; entries: HostPathMapEntry[] } | { ok: false; problems: string[] };
 
 /**
  * Parses `HOST_PATH_MAP`: `<worker dir>=<host dir>` entries separated by `;`, e.g.
@@ -249,7 +248,10 @@ function translateEntry(
 ): { ok: true; mount: TranslatedMount } | TranslationFailure {
   const readOnly = !options.needsWrite || !mount.readWrite;
   if (mount.type === 'bind') {
-    return { ok: true, mount: { type: 'bind', source: joinHostPath(mount.source, rel), target, readOnly } };
+    return {
+      ok: true,
+      mount: { type: 'bind', source: joinHostPath(mount.source, rel), target, readOnly },
+    };
   }
   const volume = mount.name ?? '';
   if (rel === '' && volume !== '') {
@@ -263,7 +265,10 @@ function translateEntry(
   }
   const local = mount.driver === undefined || mount.driver === 'local';
   if (local && mount.source !== '') {
-    return { ok: true, mount: { type: 'bind', source: joinHostPath(mount.source, rel), target, readOnly } };
+    return {
+      ok: true,
+      mount: { type: 'bind', source: joinHostPath(mount.source, rel), target, readOnly },
+    };
   }
   return failure(
     'VOLUME_SUBPATH_UNSUPPORTED',
@@ -286,8 +291,13 @@ function below(
   const hiddenBelow = table.nonShareable
     .filter((entry) => entry.destination !== path && isSameOrUnder(entry.destination, path))
     .map((entry) => entry.destination);
-  // Shallowest first, so a deeper mount is applied over its parent.
-  return { nested: nested.reverse(), hiddenBelow };
+  // Shallowest first, so a deeper mount is applied over its parent; ties in name order.
+  nested.sort(
+    (a, b) =>
+      pathDepth(a.target) - pathDepth(b.target) ||
+      (a.target < b.target ? -1 : a.target > b.target ? 1 : 0),
+  );
+  return { nested, hiddenBelow };
 }
 
 function deepestMapEntry(

@@ -9,6 +9,7 @@ import { createLogger } from '../../../src/logging/logger';
 import { startApiProcess } from '../../../src/processes/api-process';
 import { startWorkerProcess } from '../../../src/processes/worker-process';
 import type { JobView } from '../../../src/queue/render-job';
+import type { RenderProgress } from '../../../src/render/render-progress';
 import { testEnvironment } from './test-environment';
 
 export interface TestService {
@@ -19,6 +20,10 @@ export interface TestService {
   getJob(id: string): Promise<JobView>;
   /** Resolves with the job view once the job has completed or failed. */
   waitForEnd(id: string): Promise<JobView>;
+  /** Resolves once a worker has taken the job. */
+  waitForActive(id: string): Promise<void>;
+  /** Every progress update published for the job from now on, in order. */
+  recordProgress(id: string): RenderProgress[];
   close(): Promise<void>;
 }
 
@@ -79,19 +84,21 @@ export async function startTestService(
     },
     getJob,
     async waitForEnd(id) {
-      const ended = new Promise<void>((resolve) => {
-        const onEnd = ({ jobId }: { jobId: string }) => {
-          if (jobId !== id) return;
-          queueEvents.off('completed', onEnd);
-          queueEvents.off('failed', onEnd);
-          resolve();
-        };
-        queueEvents.on('completed', onEnd);
-        queueEvents.on('failed', onEnd);
-      });
+      const ended = nextEvent(queueEvents, id, ['completed', 'failed']);
       const current = await getJob(id);
-      if (current.status !== 'completed' && current.status !== 'failed') await ended;
+      if (current.status === 'queued' || current.status === 'active') await ended;
       return getJob(id);
+    },
+    recordProgress(id) {
+      const updates: RenderProgress[] = [];
+      queueEvents.on('progress', ({ jobId, data }) => {
+        if (jobId === id) updates.push(data as RenderProgress);
+      });
+      return updates;
+    },
+    async waitForActive(id) {
+      const active = nextEvent(queueEvents, id, ['active']);
+      if ((await getJob(id)).status === 'queued') await active;
     },
     async close() {
       await worker?.close();
@@ -100,4 +107,19 @@ export async function startTestService(
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+function nextEvent(
+  queueEvents: QueueEvents,
+  id: string,
+  events: Array<'active' | 'completed' | 'failed'>,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = ({ jobId }: { jobId: string }) => {
+      if (jobId !== id) return;
+      for (const event of events) queueEvents.off(event, listener);
+      resolve();
+    };
+    for (const event of events) queueEvents.on(event, listener);
+  });
 }

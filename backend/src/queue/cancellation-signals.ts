@@ -1,0 +1,48 @@
+import type { RedisConnection } from './redis-connection';
+
+/**
+ * Cancel requests between the API and the workers. A request is first written as a marker (so
+ * a worker that picks the job up later still sees it) and then published (so the worker that
+ * runs the job now stops at once).
+ */
+export class CancellationSignals {
+  private readonly channel: string;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly queueName: string,
+    private readonly retentionSeconds: number,
+  ) {
+    this.channel = `manim-render:${queueName}:cancel`;
+  }
+
+  async request(jobId: string): Promise<void> {
+    await this.redis.set(this.markerKey(jobId), '1', 'EX', this.retentionSeconds);
+    await this.redis.publish(this.channel, jobId);
+  }
+
+  async isRequested(jobId: string): Promise<boolean> {
+    return (await this.redis.exists(this.markerKey(jobId))) === 1;
+  }
+
+  /** Calls `onCancel` for every request published from now on; returns the unsubscriber. */
+  async subscribe(onCancel: (jobId: string) => void): Promise<() => Promise<void>> {
+    const subscriber = this.redis.duplicate();
+    subscriber.on('message', (channel: string, jobId: string) => {
+      if (channel === this.channel) onCancel(jobId);
+    });
+    await subscriber.subscribe(this.channel);
+    return async () => {
+      subscriber.disconnect();
+    };
+  }
+
+  /** A job removed from the queue before it ran keeps its record here. */
+  recordKey(jobId: string): string {
+    return `manim-render:${this.queueName}:cancelled:${jobId}`;
+  }
+
+  private markerKey(jobId: string): string {
+    return `manim-render:${this.queueName}:cancel-requested:${jobId}`;
+  }
+}
