@@ -1,6 +1,5 @@
-import Docker from 'dockerode';
-import { JOB_ID_LABEL } from '../../src/docker/render-container-runner';
 import type { JobView } from '../../src/queue/render-job';
+import { containersOfJob } from './support/job-containers';
 import { startTestService, type TestService } from './support/test-service';
 
 const QUICK_SCENE =
@@ -57,7 +56,6 @@ describe('cancelling a queued job', () => {
 
 describe('cancelling a running job', () => {
   let service: TestService;
-  const docker = new Docker();
 
   beforeAll(async () => {
     service = await startTestService({ env: { RENDER_TIMEOUT_SECONDS: '120' } });
@@ -73,10 +71,7 @@ describe('cancelling a running job', () => {
     const cancelled = await cancel(service, submitted.body.id);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
-    const left = await docker.listContainers({
-      all: true,
-      filters: { label: [`${JOB_ID_LABEL}=${submitted.body.id}`] },
-    });
+    const left = await containersOfJob(submitted.body.id);
     expect(left).toEqual([]);
   });
 

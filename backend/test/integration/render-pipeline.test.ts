@@ -1,6 +1,5 @@
-import Docker from 'dockerode';
-import { JOB_ID_LABEL } from '../../src/docker/render-container-runner';
 import { inspectMp4 } from './support/mp4-inspection';
+import { containersOfJob } from './support/job-containers';
 import { startTestService, type TestService } from './support/test-service';
 
 const ISSUE_EXAMPLE =
@@ -8,7 +7,6 @@ const ISSUE_EXAMPLE =
 
 describe('rendering a scene end to end', () => {
   let service: TestService;
-  const docker = new Docker();
 
   beforeAll(async () => {
     service = await startTestService();
@@ -16,10 +14,6 @@ describe('rendering a scene end to end', () => {
   afterAll(async () => {
     await service?.close();
   });
-
-  async function containersOf(jobId: string): Promise<unknown[]> {
-    return docker.listContainers({ all: true, filters: { label: [`${JOB_ID_LABEL}=${jobId}`] } });
-  }
 
   it('accepts the documented request and delivers a real MP4 video', async () => {
     const submitted = await service.submit({ code: ISSUE_EXAMPLE });
@@ -56,7 +50,7 @@ describe('rendering a scene end to end', () => {
     const mp4 = inspectMp4(video);
     expect(mp4.durationSeconds).toBeGreaterThan(0);
     expect(mp4.videoTracks).toEqual([{ width: 1280, height: 720 }]);
-    expect(await containersOf(submitted.body.id)).toEqual([]);
+    expect(await containersOfJob(submitted.body.id)).toEqual([]);
 
     const partial = await fetch(`${service.url}${submitted.body.links.video}`, {
       headers: { range: 'bytes=0-99' },
@@ -118,7 +112,7 @@ describe('rendering a scene end to end', () => {
         exception: expect.stringContaining("NameError: name 'undefined_name' is not defined"),
       },
     });
-    expect(await containersOf(submitted.body.id)).toEqual([]);
+    expect(await containersOfJob(submitted.body.id)).toEqual([]);
   });
 
   it('returns a PNG for a scene that plays no animation', async () => {
@@ -154,7 +148,6 @@ describe('rendering a scene end to end', () => {
 
 describe('a render that runs too long', () => {
   let service: TestService;
-  const docker = new Docker();
 
   beforeAll(async () => {
     service = await startTestService({ env: { RENDER_TIMEOUT_SECONDS: '4' } });
@@ -171,10 +164,7 @@ describe('a render that runs too long', () => {
     expect(job.status).toBe('failed');
     expect(job.error?.code).toBe('timeout');
     expect(job.error?.message).toContain('4 s');
-    const left = await docker.listContainers({
-      all: true,
-      filters: { label: [`${JOB_ID_LABEL}=${submitted.body.id}`] },
-    });
+    const left = await containersOfJob(submitted.body.id);
     expect(left).toEqual([]);
   });
 });

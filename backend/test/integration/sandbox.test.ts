@@ -1,6 +1,5 @@
-import Docker from 'dockerode';
-import { JOB_ID_LABEL } from '../../src/docker/render-container-runner';
 import type { JobView } from '../../src/queue/render-job';
+import { containersOfJob } from './support/job-containers';
 import { startTestService, type TestService } from './support/test-service';
 
 /** A scene whose construct() runs `body` (indented by the caller's lines) and then plays. */
@@ -45,7 +44,6 @@ const ATTACKS: Record<string, string[]> = {
 
 describe('hostile scene code', () => {
   let service: TestService;
-  const docker = new Docker();
   const jobIds: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -64,10 +62,7 @@ describe('hostile scene code', () => {
     const id = jobIds[name];
     if (!id) throw new Error(`no job for ${name}`);
     const job = await service.waitForEnd(id);
-    const left = await docker.listContainers({
-      all: true,
-      filters: { label: [`${JOB_ID_LABEL}=${id}`] },
-    });
+    const left = await containersOfJob(id);
     expect(left).toEqual([]);
     return job;
   }
