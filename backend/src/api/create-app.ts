@@ -6,6 +6,7 @@ import { createErrorHandler, notFoundHandler } from './middleware/error-handler'
 import { requestIdMiddleware } from './middleware/request-id';
 import { healthRoutes } from './routes/health-routes';
 import { jobRoutes } from './routes/job-routes';
+import { limitsRoutes } from './routes/limits-routes';
 import { renderRoutes } from './routes/render-routes';
 
 /** Builds the HTTP API from its dependencies; starting the server is the caller's business. */
@@ -21,6 +22,7 @@ export function createApp(deps: {
 
   app.use(requestIdMiddleware(logger));
   app.use(healthRoutes());
+  app.use(limitsRoutes(config));
   app.use(renderRoutes({ config, jobs }));
   app.use(jobRoutes({ config, logger, jobs }));
   app.use(notFoundHandler);

@@ -1,4 +1,4 @@
-import { FORMATS, QUALITIES, type Config } from '../config/config-schema';
+import { FORMATS, QUALITIES, type Config, type Quality } from '../config/config-schema';
 import { AppError } from '../errors/app-error';
 import type { RenderOptions, Resolution } from '../queue/render-job';
 import { resolveScene } from '../render/scene-detection';
@@ -16,10 +16,11 @@ export const RENDER_FIELDS = [
   'fps',
   'resolution',
   'transparent',
+  'timeout',
 ] as const;
 
-export const FPS_LIMITS = { min: 1, max: 120 } as const;
-export const RESOLUTION_LIMITS = { min: 16, max: 7680 } as const;
+const MIN_FPS = 1;
+const MIN_DIMENSION = 16;
 export const SCENE_NAME_MAX_LENGTH = 200;
 
 export interface RenderRequestInput {
@@ -35,7 +36,15 @@ export interface FieldProblem {
 
 export type RenderRequestConfig = Pick<
   Config,
-  'MAX_CODE_BYTES' | 'DEFAULT_QUALITY' | 'DEFAULT_FORMAT'
+  | 'MAX_CODE_BYTES'
+  | 'DEFAULT_QUALITY'
+  | 'DEFAULT_FORMAT'
+  | 'MAX_QUALITY'
+  | 'MAX_FPS'
+  | 'MAX_WIDTH'
+  | 'MAX_HEIGHT'
+  | 'RENDER_TIMEOUT_SECONDS'
+  | 'MAX_RENDER_TIMEOUT_SECONDS'
 >;
 
 type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -85,11 +94,18 @@ export function parseRenderRequest(
   }
 
   const scene = check('scene', optional(fields.scene, parseSceneName));
-  const quality = check('quality', optional(fields.quality, oneOf(QUALITIES)));
+  const quality = check('quality', optional(fields.quality, parseQuality(config.MAX_QUALITY)));
   const format = check('format', optional(fields.format, oneOf(FORMATS)));
-  const fps = check('fps', optional(fields.fps, parseFps));
-  const resolution = check('resolution', optional(fields.resolution, parseResolution));
+  const fps = check('fps', optional(fields.fps, parseFps(config.MAX_FPS)));
+  const resolution = check(
+    'resolution',
+    optional(fields.resolution, parseResolution(config.MAX_WIDTH, config.MAX_HEIGHT)),
+  );
   const transparent = check('transparent', optional(fields.transparent, parseBoolean));
+  const timeout = check(
+    'timeout',
+    optional(fields.timeout, parseTimeout(config.MAX_RENDER_TIMEOUT_SECONDS)),
+  );
 
   for (const name of Object.keys(fields)) {
     if (!KNOWN_FIELDS.has(name)) {
@@ -107,6 +123,7 @@ export function parseRenderRequest(
     quality: quality ?? config.DEFAULT_QUALITY,
     format: format ?? config.DEFAULT_FORMAT,
     transparent: transparent ?? false,
+    timeoutSeconds: timeout ?? config.RENDER_TIMEOUT_SECONDS,
   };
   if (fps !== undefined) options.fps = fps;
   if (resolution !== undefined) options.resolution = resolution;
@@ -207,36 +224,69 @@ function oneOf<T extends string>(allowed: readonly T[]): (raw: unknown) => Field
   };
 }
 
-function parseFps(raw: unknown): FieldResult<number> {
-  const value = parseWholeNumber(raw);
-  if (value !== undefined && value >= FPS_LIMITS.min && value <= FPS_LIMITS.max) {
-    return { ok: true, value };
-  }
-  return {
-    ok: false,
-    message: `must be a whole number from ${FPS_LIMITS.min} to ${FPS_LIMITS.max}, got ${describe(raw)}`,
+function parseQuality(cap: Quality): (raw: unknown) => FieldResult<Quality> {
+  const known = oneOf(QUALITIES);
+  return (raw) => {
+    const result = known(raw);
+    if (result.ok && QUALITIES.indexOf(result.value) > QUALITIES.indexOf(cap)) {
+      return {
+        ok: false,
+        message: `${describe(raw)} is above this server's cap of ${cap} (MAX_QUALITY)`,
+      };
+    }
+    return result;
   };
 }
 
-function parseResolution(raw: unknown): FieldResult<Resolution> {
-  const expected = `must be WIDTHxHEIGHT, each an even whole number from ${RESOLUTION_LIMITS.min} to ${RESOLUTION_LIMITS.max} (e.g. "1280x720")`;
-  const match = typeof raw === 'string' ? RESOLUTION_PATTERN.exec(raw.trim()) : null;
-  if (match === null) return { ok: false, message: `${expected}, got ${describe(raw)}` };
-
-  const width = Number(match[1]);
-  const height = Number(match[2]);
-  const faults = [dimensionFault('width', width), dimensionFault('height', height)].filter(
-    (fault): fault is string => fault !== undefined,
-  );
-  if (faults.length > 0) {
-    return { ok: false, message: `${expected}, got ${describe(raw)} (${faults.join(', ')})` };
-  }
-  return { ok: true, value: { width, height } };
+function parseFps(cap: number): (raw: unknown) => FieldResult<number> {
+  return (raw) => {
+    const value = parseWholeNumber(raw);
+    if (value !== undefined && value >= MIN_FPS && value <= cap) return { ok: true, value };
+    const over =
+      value !== undefined && value > cap ? ` (this server's cap is ${cap}, MAX_FPS)` : '';
+    return {
+      ok: false,
+      message: `must be a whole number from ${MIN_FPS} to ${cap}, got ${describe(raw)}${over}`,
+    };
+  };
 }
 
-function dimensionFault(name: string, value: number): string | undefined {
-  if (value < RESOLUTION_LIMITS.min) return `${name} ${value} is below ${RESOLUTION_LIMITS.min}`;
-  if (value > RESOLUTION_LIMITS.max) return `${name} ${value} is above ${RESOLUTION_LIMITS.max}`;
+function parseTimeout(cap: number): (raw: unknown) => FieldResult<number> {
+  return (raw) => {
+    const value = parseWholeNumber(raw);
+    if (value !== undefined && value >= 1 && value <= cap) return { ok: true, value };
+    return {
+      ok: false,
+      message: `must be a whole number of seconds from 1 to ${cap} (MAX_RENDER_TIMEOUT_SECONDS), got ${describe(raw)}`,
+    };
+  };
+}
+
+function parseResolution(
+  maxWidth: number,
+  maxHeight: number,
+): (raw: unknown) => FieldResult<Resolution> {
+  return (raw) => {
+    const expected = `must be WIDTHxHEIGHT, each an even whole number, width ${MIN_DIMENSION} to ${maxWidth} and height ${MIN_DIMENSION} to ${maxHeight} (MAX_WIDTH, MAX_HEIGHT; e.g. "1280x720")`;
+    const match = typeof raw === 'string' ? RESOLUTION_PATTERN.exec(raw.trim()) : null;
+    if (match === null) return { ok: false, message: `${expected}, got ${describe(raw)}` };
+
+    const width = Number(match[1]);
+    const height = Number(match[2]);
+    const faults = [
+      dimensionFault('width', width, maxWidth),
+      dimensionFault('height', height, maxHeight),
+    ].filter((fault): fault is string => fault !== undefined);
+    if (faults.length > 0) {
+      return { ok: false, message: `${expected}, got ${describe(raw)} (${faults.join(', ')})` };
+    }
+    return { ok: true, value: { width, height } };
+  };
+}
+
+function dimensionFault(name: string, value: number, max: number): string | undefined {
+  if (value < MIN_DIMENSION) return `${name} ${value} is below ${MIN_DIMENSION}`;
+  if (value > max) return `${name} ${value} is above ${max}`;
   if (value % 2 !== 0) return `${name} ${value} is odd`;
   return undefined;
 }

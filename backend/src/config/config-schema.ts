@@ -66,11 +66,32 @@ export const CONFIG_VARIABLES = {
   RENDER_TIMEOUT_SECONDS: variable(
     positiveInt,
     '300',
-    'Wall-clock limit of one render; the container is killed when it is reached.',
+    'Wall-clock limit of a render that names no `timeout`; the container is killed when it is reached.',
+  ),
+  MAX_RENDER_TIMEOUT_SECONDS: variable(
+    positiveInt,
+    '900',
+    'Largest `timeout` a request may ask for, in seconds.',
+  ),
+  MAX_QUALITY: variable(
+    z.enum(QUALITIES),
+    'production',
+    'Highest quality a request may ask for (low < medium < high < production < 4k).',
+  ),
+  MAX_FPS: variable(positiveInt.max(120), '60', 'Highest frame rate a request may ask for.'),
+  MAX_WIDTH: variable(
+    positiveInt.max(7680),
+    '3840',
+    'Widest `resolution` a request may ask for, in pixels.',
+  ),
+  MAX_HEIGHT: variable(
+    positiveInt.max(4320),
+    '2160',
+    'Tallest `resolution` a request may ask for, in pixels.',
   ),
   RENDER_MEMORY_MB: variable(
     positiveInt,
-    '2048',
+    '4096',
     'Memory limit of a render container in MiB (swap is not allowed on top).',
   ),
   RENDER_CPUS: variable(

@@ -1,5 +1,5 @@
 import { AppError } from '../errors/app-error';
-import { CONFIG_VARIABLES, type Config, type ConfigVariableName } from './config-schema';
+import { CONFIG_VARIABLES, QUALITIES, type Config, type ConfigVariableName } from './config-schema';
 
 /**
  * Parses the environment once at start. Every bad variable is listed in one error, so a
@@ -18,12 +18,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`${name}=${JSON.stringify(raw ?? '')}: ${reason}`);
     }
   }
+  if (problems.length === 0) problems.push(...crossFieldProblems(values as Config));
   if (problems.length > 0) {
     throw new AppError('config_invalid', `Invalid configuration: ${problems.join(', ')}`, {
       details: { problems },
     });
   }
   return values as Config;
+}
+
+/** Defaults must lie within the caps that requests are held to. */
+function crossFieldProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.RENDER_TIMEOUT_SECONDS > config.MAX_RENDER_TIMEOUT_SECONDS) {
+    problems.push(
+      `RENDER_TIMEOUT_SECONDS=${config.RENDER_TIMEOUT_SECONDS} is above MAX_RENDER_TIMEOUT_SECONDS=${config.MAX_RENDER_TIMEOUT_SECONDS}`,
+    );
+  }
+  if (QUALITIES.indexOf(config.DEFAULT_QUALITY) > QUALITIES.indexOf(config.MAX_QUALITY)) {
+    problems.push(
+      `DEFAULT_QUALITY=${config.DEFAULT_QUALITY} is above MAX_QUALITY=${config.MAX_QUALITY}`,
+    );
+  }
+  return problems;
 }
 
 export function configVariableNames(): ConfigVariableName[] {

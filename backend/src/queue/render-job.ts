@@ -19,6 +19,8 @@ export interface RenderOptions {
   fps?: number;
   resolution?: Resolution;
   transparent: boolean;
+  /** Wall-clock limit of this render, within MAX_RENDER_TIMEOUT_SECONDS. */
+  timeoutSeconds: number;
 }
 
 export interface RenderJobData {

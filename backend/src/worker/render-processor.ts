@@ -147,7 +147,7 @@ function runManim(
         memoryMb: config.RENDER_MEMORY_MB,
         cpus: config.RENDER_CPUS,
         pidsLimit: config.RENDER_PIDS_LIMIT,
-        timeoutMs: config.RENDER_TIMEOUT_SECONDS * 1000,
+        timeoutMs: timeoutSecondsOf(options, config) * 1000,
         maxFileBytes: config.RENDER_MAX_OUTPUT_MB * 1024 * 1024,
         tmpfsMb: config.RENDER_TMPFS_MB,
       },
@@ -165,10 +165,18 @@ function failureOf(run: ContainerRunResult, options: RenderOptions, config: Conf
       stderr: run.stderr,
       timedOut: run.timedOut,
       oomKilled: run.oomKilled,
-      limits: { timeoutSeconds: config.RENDER_TIMEOUT_SECONDS, memoryMb: config.RENDER_MEMORY_MB },
+      limits: {
+        timeoutSeconds: timeoutSecondsOf(options, config),
+        memoryMb: config.RENDER_MEMORY_MB,
+      },
     },
     options,
   );
+}
+
+/** Jobs queued before per-request timeouts existed carry none. */
+function timeoutSecondsOf(options: RenderOptions, config: Config): number {
+  return options.timeoutSeconds ?? config.RENDER_TIMEOUT_SECONDS;
 }
 
 function asAppError(error: unknown, docker: DockerClient): AppError {

@@ -127,6 +127,25 @@ describe('the render API against a real queue', () => {
     expect(response.body.error.message).toContain('scene.txt');
   });
 
+  it('publishes its defaults and caps at /api/limits', async () => {
+    const response = await fetch(`${service.url}/api/limits`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      defaults: { quality: 'medium', format: 'mp4', timeoutSeconds: 300 },
+      caps: { quality: 'production', fps: 60, timeoutSeconds: 900, codeBytes: 2000 },
+      container: { network: 'none' },
+    });
+  });
+
+  it('answers 400 naming the cap for a request over it', async () => {
+    const response = await post(
+      JSON.stringify({ code: ONE_SCENE, timeout: 5000 }),
+      'application/json',
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toContain('MAX_RENDER_TIMEOUT_SECONDS');
+  });
+
   it('answers 400 for malformed JSON and 415 for other content types', async () => {
     const malformed = await post('{"code": ', 'application/json');
     expect(malformed.status).toBe(400);

@@ -150,16 +150,16 @@ describe('a render that runs too long', () => {
   let service: TestService;
 
   beforeAll(async () => {
-    service = await startTestService({ env: { RENDER_TIMEOUT_SECONDS: '4' } });
+    service = await startTestService();
   });
   afterAll(async () => {
     await service?.close();
   });
 
-  it('is killed at the timeout, fails as timeout and leaves no container', async () => {
+  it('is killed at its requested timeout, fails as timeout and leaves no container', async () => {
     const code =
       'from manim import *\n\nclass Forever(Scene):\n    def construct(self):\n        while True:\n            pass\n';
-    const submitted = await service.submit({ code });
+    const submitted = await service.submit({ code, timeout: 4 });
     const job = await service.waitForEnd(submitted.body.id);
     expect(job.status).toBe('failed');
     expect(job.error?.code).toBe('timeout');

@@ -7,7 +7,14 @@ import {
 import { loadConfig } from '../../../src/config/load-config';
 import { AppError } from '../../../src/errors/app-error';
 
-const config = loadConfig({ MAX_CODE_BYTES: '1000' });
+// Caps at their widest, so these tests see the format rules; the caps have tests of their own.
+const config = loadConfig({
+  MAX_CODE_BYTES: '1000',
+  MAX_QUALITY: '4k',
+  MAX_FPS: '120',
+  MAX_WIDTH: '7680',
+  MAX_HEIGHT: '4320',
+});
 const code = 'from manim import *\n\nclass Intro(Scene):\n    def construct(self):\n        pass\n';
 const twoScenes = `${code}\nclass Outro(Scene):\n    pass\n`;
 
@@ -41,7 +48,13 @@ describe('parseRenderRequest', () => {
     it('renders the single scene at the configured default quality and format, opaque', () => {
       expect(parse({ code })).toEqual({
         code,
-        options: { scene: 'Intro', quality: 'medium', format: 'mp4', transparent: false },
+        options: {
+          scene: 'Intro',
+          quality: 'medium',
+          format: 'mp4',
+          transparent: false,
+          timeoutSeconds: 300,
+        },
       });
     });
 
@@ -68,6 +81,7 @@ describe('parseRenderRequest', () => {
         fps: 60,
         resolution: '1920x1080',
         transparent: true,
+        timeout: 60,
       });
       expect(options).toEqual({
         scene: 'Outro',
@@ -76,6 +90,7 @@ describe('parseRenderRequest', () => {
         fps: 60,
         resolution: { width: 1920, height: 1080 },
         transparent: true,
+        timeoutSeconds: 60,
       });
     });
   });
@@ -98,12 +113,14 @@ describe('parseRenderRequest', () => {
         fps: '',
         resolution: '',
         transparent: '',
+        timeout: '',
       });
       expect(options).toEqual({
         scene: 'Intro',
         quality: 'medium',
         format: 'mp4',
         transparent: false,
+        timeoutSeconds: 300,
       });
     });
 
@@ -284,7 +301,7 @@ describe('parseRenderRequest', () => {
   describe('resolution', () => {
     it.each([
       ['1280x720', { width: 1280, height: 720 }],
-      ['16x7680', { width: 16, height: 7680 }],
+      ['7680x16', { width: 7680, height: 16 }],
       ['1080X1920', { width: 1080, height: 1920 }],
     ])('accepts %p', (resolution, expected) => {
       expect(parse({ code, resolution }).options.resolution).toEqual(expected);
@@ -294,7 +311,7 @@ describe('parseRenderRequest', () => {
       ['1281x720', 'width 1281 is odd'],
       ['1280x721', 'height 721 is odd'],
       ['14x720', 'width 14 is below 16'],
-      ['1280x7682', 'height 7682 is above 7680'],
+      ['7682x720', 'width 7682 is above 7680'],
     ])('rejects %p, saying why (%s)', (resolution, reason) => {
       const [problem] = problemsOf(() => parse({ code, resolution }));
       expect(problem?.field).toBe('resolution');
@@ -323,7 +340,7 @@ describe('parseRenderRequest', () => {
       const problems = problemsOf(() => parse({ code, colour: 'red', file: 'x.py' }));
       expect(problems.map((problem) => problem.field)).toEqual(['colour', 'file']);
       expect(problems[0]?.message).toContain(
-        'known fields: code, scene, quality, format, fps, resolution, transparent',
+        'known fields: code, scene, quality, format, fps, resolution, transparent, timeout',
       );
     });
   });
@@ -391,5 +408,40 @@ describe('decodeUploadedCode', () => {
     const error = errorOf(() => decodeUploadedCode('latin.py', Buffer.from([0x23, 0xe4, 0x0a])));
     expect(error.status).toBe(400);
     expect(error.message).toContain('"latin.py" is not valid UTF-8');
+  });
+
+  describe("the server's caps", () => {
+    const capped = loadConfig({
+      MAX_QUALITY: 'high',
+      MAX_FPS: '30',
+      MAX_WIDTH: '1920',
+      MAX_HEIGHT: '1080',
+      RENDER_TIMEOUT_SECONDS: '60',
+      MAX_RENDER_TIMEOUT_SECONDS: '120',
+    });
+    const parseCapped = (fields: Record<string, unknown>) =>
+      parseRenderRequest({ fields: { code, ...fields } }, capped);
+
+    it('refuses everything over a cap at once, naming each cap', () => {
+      const problems = problemsOf(() =>
+        parseCapped({ quality: '4k', fps: 60, resolution: '3840x2160', timeout: 600 }),
+      );
+      expect(problems.map((problem) => problem.field)).toEqual([
+        'quality',
+        'fps',
+        'resolution',
+        'timeout',
+      ]);
+      expect(problems[0]?.message).toContain('cap of high (MAX_QUALITY)');
+      expect(problems[1]?.message).toContain("server's cap is 30");
+      expect(problems[2]?.message).toContain('width 3840 is above 1920');
+      expect(problems[3]?.message).toContain('from 1 to 120 (MAX_RENDER_TIMEOUT_SECONDS)');
+    });
+
+    it('accepts requests at the caps and applies the default timeout', () => {
+      const { options } = parseCapped({ quality: 'high', fps: 30, resolution: '1920x1080' });
+      expect(options).toMatchObject({ quality: 'high', fps: 30, timeoutSeconds: 60 });
+      expect(parseCapped({ timeout: '120' }).options.timeoutSeconds).toBe(120);
+    });
   });
 });

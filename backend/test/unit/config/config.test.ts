@@ -45,6 +45,15 @@ describe('configuration', () => {
     expect(failure.details?.problems).toHaveLength(4);
   });
 
+  it('refuses defaults above the caps requests are held to', () => {
+    expect(() =>
+      loadConfig({ RENDER_TIMEOUT_SECONDS: '1000', MAX_RENDER_TIMEOUT_SECONDS: '600' }),
+    ).toThrow(/RENDER_TIMEOUT_SECONDS=1000 is above MAX_RENDER_TIMEOUT_SECONDS=600/);
+    expect(() => loadConfig({ DEFAULT_QUALITY: 'high', MAX_QUALITY: 'medium' })).toThrow(
+      /DEFAULT_QUALITY=high is above MAX_QUALITY=medium/,
+    );
+  });
+
   it('is documented in docs/configuration.md exactly as the schema says', () => {
     const documented = readFileSync(
       path.resolve(__dirname, '../../../../docs/configuration.md'),

@@ -15,6 +15,7 @@ const options: RenderOptions = {
   quality: 'medium',
   format: 'mp4',
   transparent: false,
+  timeoutSeconds: 300,
 };
 
 /** A run as recorded in the fixtures (see their README for the exit codes). */

@@ -11,6 +11,7 @@ const base: RenderOptions = {
   quality: 'medium',
   format: 'mp4',
   transparent: false,
+  timeoutSeconds: 300,
 };
 
 describe('buildManimArgs', () => {

@@ -6,6 +6,7 @@ const base: RenderOptions = {
   quality: 'medium',
   format: 'mp4',
   transparent: false,
+  timeoutSeconds: 300,
 };
 
 // File lists as Manim 0.19.0 left them in the media folder (Tex/ and texts/ caches omitted).
