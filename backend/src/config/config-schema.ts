@@ -121,6 +121,16 @@ export const CONFIG_VARIABLES = {
   ),
   DEFAULT_QUALITY: variable(z.enum(QUALITIES), 'medium', 'Quality used when a request names none.'),
   DEFAULT_FORMAT: variable(z.enum(FORMATS), 'mp4', 'Format used when a request names none.'),
+  JOB_LOCK_SECONDS: variable(
+    positiveInt,
+    '30',
+    'A job whose worker has not renewed its lock for this long (a worker that died) goes back to the queue and is rendered again; a second time, it fails.',
+  ),
+  SHUTDOWN_GRACE_SECONDS: variable(
+    z.coerce.number().int().min(0),
+    '20',
+    'On SIGTERM, how long a worker lets running renders finish before it stops them and returns their jobs to the queue.',
+  ),
   JOB_RETENTION_HOURS: variable(
     positiveInt,
     '168',

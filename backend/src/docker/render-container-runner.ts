@@ -7,6 +7,38 @@ import { TailBuffer } from './tail-buffer';
 
 export const MANAGED_LABEL = 'org.manim-render.managed';
 export const JOB_ID_LABEL = 'org.manim-render.job-id';
+export const QUEUE_LABEL = 'org.manim-render.queue';
+export const WORKER_LABEL = 'org.manim-render.worker';
+
+export interface RenderContainerInfo {
+  id: string;
+  jobId: string | undefined;
+  workerId: string | undefined;
+}
+
+/** The render containers of one queue, running or not, as their labels describe them. */
+export async function listRenderContainers(
+  docker: DockerClient,
+  filter: { queueName: string; jobId?: string },
+): Promise<RenderContainerInfo[]> {
+  const labels = [`${MANAGED_LABEL}=true`, `${QUEUE_LABEL}=${filter.queueName}`];
+  if (filter.jobId !== undefined) labels.push(`${JOB_ID_LABEL}=${filter.jobId}`);
+  const containers = await docker.listContainers({ all: true, filters: { label: labels } });
+  return containers.map((container) => ({
+    id: container.Id,
+    jobId: container.Labels[JOB_ID_LABEL],
+    workerId: container.Labels[WORKER_LABEL],
+  }));
+}
+
+export async function removeContainer(docker: DockerClient, id: string): Promise<void> {
+  await docker
+    .getContainer(id)
+    .remove({ force: true, v: true })
+    .catch((error: unknown) => {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    });
+}
 
 export interface BindMount {
   /** Path as the Docker daemon sees it. */

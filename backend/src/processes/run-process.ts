@@ -3,7 +3,8 @@ import { loadConfig } from '../config/load-config';
 import { AppError } from '../errors/app-error';
 import { createLogger, type Logger } from '../logging/logger';
 
-const SHUTDOWN_LIMIT_MS = 30_000;
+/** Beyond the grace period for running renders: time to stop them and hand their jobs back. */
+const SHUTDOWN_MARGIN_MS = 15_000;
 
 /**
  * Runs a process's composition root: config parsed once (failing fast with every bad variable),
@@ -29,10 +30,11 @@ export function runProcess(
         if (stopping) return;
         stopping = true;
         logger.info('shutting down', { signal });
+        const limitMs = config.SHUTDOWN_GRACE_SECONDS * 1000 + SHUTDOWN_MARGIN_MS;
         const timer = setTimeout(() => {
-          logger.error('shutdown took too long; exiting', { limitMs: SHUTDOWN_LIMIT_MS });
+          logger.error('shutdown took too long; exiting', { limitMs });
           process.exit(1);
-        }, SHUTDOWN_LIMIT_MS);
+        }, limitMs);
         timer.unref();
         running.close().then(
           () => process.exit(0),

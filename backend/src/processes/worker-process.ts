@@ -1,11 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from '../config/config-schema';
 import { createDockerClient, waitForEngine, type DockerClient } from '../docker/docker-client';
 import { imageExists } from '../docker/image-streams';
+import { listRenderContainers, removeContainer } from '../docker/render-container-runner';
 import { renderImageName } from '../docker/render-image';
 import type { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import { startRenderWorker } from '../queue/bullmq-render-queue';
 import { createWorkerRedis } from '../queue/redis-connection';
+import { WorkerPresence } from '../queue/worker-presence';
+import { sweepOrphans } from '../worker/orphan-sweep';
 import { createRenderProcessor } from '../worker/render-processor';
 import { resolveRenderUser } from '../worker/render-user';
 
@@ -14,6 +19,8 @@ export interface WorkerProcess {
 }
 
 const ENGINE_RETRY_LOG_MS = 30_000;
+const PRESENCE_TTL_SECONDS = 15;
+const SWEEP_INTERVAL_MS = 30_000;
 
 /** Composition root of the worker: Docker Engine, render image, queue consumer. */
 export async function startWorkerProcess(config: Config, logger: Logger): Promise<WorkerProcess> {
@@ -31,11 +38,32 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     gid: process.getgid?.() ?? 0,
   });
   const connection = createWorkerRedis(config.REDIS_URL);
+  const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const presence = new WorkerPresence(connection, config.QUEUE_NAME, PRESENCE_TTL_SECONDS);
+  await presence.announce(workerId);
+  const sweep = () =>
+    sweepOrphans(
+      {
+        listContainers: () => listRenderContainers(docker, { queueName: config.QUEUE_NAME }),
+        isWorkerAlive: (id) => presence.isAlive(id),
+        removeContainer: (id) => removeContainer(docker, id),
+      },
+      logger,
+    ).catch((error: unknown) =>
+      logger.warn('could not sweep orphaned render containers', {
+        error: (error as Error).message,
+      }),
+    );
+  await sweep();
+  const sweepTimer = setInterval(() => void sweep(), SWEEP_INTERVAL_MS);
+  sweepTimer.unref();
+
   const worker = await startRenderWorker({
     connection,
     queueName: config.QUEUE_NAME,
     concurrency: config.WORKER_CONCURRENCY,
     retentionHours: config.JOB_RETENTION_HOURS,
+    lockSeconds: config.JOB_LOCK_SECONDS,
     logger,
     handler: createRenderProcessor({
       config,
@@ -43,6 +71,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       docker,
       image,
       renderUser,
+      workerId,
       toDaemonPath: (workerPath) => workerPath,
     }),
   });
@@ -51,10 +80,13 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     image,
     concurrency: config.WORKER_CONCURRENCY,
     renderUser,
+    workerId,
   });
   return {
     async close() {
-      await worker.close();
+      clearInterval(sweepTimer);
+      await worker.close(config.SHUTDOWN_GRACE_SECONDS * 1000);
+      await presence.withdraw(workerId);
       connection.disconnect();
     },
   };

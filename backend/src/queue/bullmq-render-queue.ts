@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Job, Queue, UnrecoverableError, Worker, type JobState } from 'bullmq';
+import { Job, Queue, UnrecoverableError, WaitingError, Worker, type JobState } from 'bullmq';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import { CancellationSignals } from './cancellation-signals';
@@ -179,7 +179,11 @@ async function withQueueErrors<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 export interface RenderWorker {
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs and lets running renders finish for `graceMs`; then stops them and returns
+   * their jobs to the queue.
+   */
+  close(graceMs: number): Promise<void>;
 }
 
 /**
@@ -192,6 +196,8 @@ export async function startRenderWorker(options: {
   queueName: string;
   concurrency: number;
   retentionHours: number;
+  /** A job whose worker stops renewing its lock for this long goes back to the queue. */
+  lockSeconds: number;
   handler: RenderJobHandler;
   logger: Logger;
 }): Promise<RenderWorker> {
@@ -200,20 +206,28 @@ export async function startRenderWorker(options: {
     options.queueName,
     options.retentionHours * 3600,
   );
+  const shutdown = new AbortController();
   const worker = new Worker<RenderJobData, RenderResult>(
     options.queueName,
-    async (job, _token, signal) => {
+    async (job, token, cancelSignal) => {
       const id = job.id ?? '';
       try {
         // A request that arrived while the job was being handed to this worker.
         if (await cancellation.isRequested(id)) throw cancelledError(id, 'queued');
+        const signals = [shutdown.signal, ...(cancelSignal ? [cancelSignal] : [])];
         return await options.handler({
           id,
           data: job.data,
-          signal: signal ?? new AbortController().signal,
+          signal: AbortSignal.any(signals),
           reportProgress: (progress) => job.updateProgress({ ...progress }),
         });
       } catch (error) {
+        if (shutdown.signal.aborted && !cancelSignal?.aborted) {
+          // Stopped by a shutdown, not by the job: it goes back to the queue for another worker.
+          await job.moveToWait(token);
+          options.logger.warn('job returned to the queue at shutdown', { jobId: id });
+          throw new WaitingError();
+        }
         const failure =
           error instanceof AppError
             ? error
@@ -227,7 +241,12 @@ export async function startRenderWorker(options: {
         throw new UnrecoverableError(encodeJobFailure(failure));
       }
     },
-    { connection: options.connection, concurrency: options.concurrency },
+    {
+      connection: options.connection,
+      concurrency: options.concurrency,
+      lockDuration: options.lockSeconds * 1000,
+      stalledInterval: options.lockSeconds * 1000,
+    },
   );
   worker.on('error', (error) =>
     options.logger.error('queue worker error', { error: error.message }),
@@ -236,9 +255,20 @@ export async function startRenderWorker(options: {
     if (worker.cancelJob(jobId, 'cancelled')) options.logger.info('cancelling job', { jobId });
   });
   return {
-    async close() {
+    async close(graceMs) {
       await unsubscribe();
-      await worker.close();
+      const closed = worker.close();
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<'grace-over'>((resolve) => {
+        timer = setTimeout(() => resolve('grace-over'), graceMs);
+      });
+      const first = await Promise.race([closed, graceOver]);
+      clearTimeout(timer);
+      if (first === 'grace-over') {
+        options.logger.warn('running renders did not finish in time; stopping them', { graceMs });
+        shutdown.abort();
+        await closed;
+      }
     },
   };
 }

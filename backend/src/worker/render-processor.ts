@@ -6,7 +6,11 @@ import {
 } from '../docker/docker-client';
 import {
   JOB_ID_LABEL,
+  listRenderContainers,
+  QUEUE_LABEL,
+  removeContainer,
   runContainer,
+  WORKER_LABEL,
   type ContainerRunResult,
   type RunOptions,
 } from '../docker/render-container-runner';
@@ -32,6 +36,8 @@ export interface RenderProcessorDeps {
   docker: DockerClient;
   image: string;
   renderUser: FileOwner;
+  /** Labels this worker's containers, so that a sweep can tell whose they are. */
+  workerId: string;
   /** Turns a path on the worker's side into the path the Docker daemon must mount. */
   toDaemonPath: (workerPath: string) => string;
 }
@@ -70,6 +76,13 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       renderUser: deps.renderUser,
     });
     try {
+      // A previous attempt of this job, on a worker that died, may have left its container.
+      for (const leftover of await listRenderContainers(deps.docker, {
+        queueName: config.QUEUE_NAME,
+        jobId: id,
+      })) {
+        await removeContainer(deps.docker, leftover.id);
+      }
       const run = await runManim(deps, workspace.dir, id, data.options, log, {
         signal,
         onOutput: (stream, chunk) => {
@@ -142,7 +155,11 @@ function runManim(
           readOnly: false,
         },
       ],
-      labels: { [JOB_ID_LABEL]: jobId },
+      labels: {
+        [JOB_ID_LABEL]: jobId,
+        [QUEUE_LABEL]: config.QUEUE_NAME,
+        [WORKER_LABEL]: deps.workerId,
+      },
       limits: {
         memoryMb: config.RENDER_MEMORY_MB,
         cpus: config.RENDER_CPUS,

@@ -7,3 +7,24 @@ const docker = new Docker();
 export function containersOfJob(jobId: string): Promise<Docker.ContainerInfo[]> {
   return docker.listContainers({ all: true, filters: { label: [`${JOB_ID_LABEL}=${jobId}`] } });
 }
+
+/** Resolves with the id of the job's render container once it is running (from engine events). */
+export async function waitForRunningContainer(jobId: string): Promise<string> {
+  const label = `${JOB_ID_LABEL}=${jobId}`;
+  const events = (await docker.getEvents({
+    filters: { type: ['container'], event: ['start'], label: [label] },
+  })) as NodeJS.ReadableStream & { destroy(): void };
+  try {
+    const started = new Promise<string>((resolve) => {
+      events.on('data', (chunk: Buffer) =>
+        resolve((JSON.parse(chunk.toString()) as { id: string }).id),
+      );
+    });
+    const running = await docker.listContainers({
+      filters: { label: [label], status: ['running'] },
+    });
+    return running[0]?.Id ?? (await started);
+  } finally {
+    events.destroy();
+  }
+}

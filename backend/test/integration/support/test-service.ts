@@ -62,8 +62,15 @@ export async function startTestService(
     connection: { url: environment.redisUrl },
   });
   await queueEvents.waitUntilReady();
-  const api = await startApiProcess(config, logger);
-  const worker = options.worker === false ? undefined : await startWorkerProcess(config, logger);
+  let api: Awaited<ReturnType<typeof startApiProcess>>;
+  let worker: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
+  try {
+    api = await startApiProcess(config, logger);
+    worker = options.worker === false ? undefined : await startWorkerProcess(config, logger);
+  } catch (error) {
+    await queueEvents.close();
+    throw error;
+  }
 
   const getJob = async (id: string): Promise<JobView> => {
     const response = await fetch(`${api.url}/api/animation/jobs/${id}`);
