@@ -1,0 +1,216 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import { freePort } from './private-redis';
+import { latencyPercentiles, summarize, type LatencyPercentiles, type Summary } from './stats';
+
+export interface LoadRound {
+  seconds: number;
+  responses2xx: number;
+  non2xx: number;
+  errors: number;
+  requestsPerSecond: number;
+}
+
+export interface EndpointLoad {
+  endpoint: string;
+  method: 'GET' | 'POST';
+  connections: number;
+  rounds: LoadRound[];
+  requestsPerSecond: Summary;
+  /** Over every 2xx response of every round, in milliseconds. */
+  latencyMs: LatencyPercentiles;
+}
+
+export interface ApiLoadResult {
+  logLevel: string;
+  status: EndpointLoad;
+  submit: EndpointLoad;
+  /** Jobs left in the submit queue after it was obliterated (0 expected). */
+  jobsLeftAfterCleanup: number;
+}
+
+export interface ApiLoadOptions {
+  redisUrl: string;
+  queueName: string;
+  seconds: number;
+  rounds: number;
+  maxRequests: number;
+  connections: number;
+  submitBody: Record<string, unknown>;
+  logFile: string;
+  env: NodeJS.ProcessEnv;
+  progress: (line: string) => void;
+}
+
+const WARM_UP_SECONDS = 1;
+const LOG_LEVEL = 'info';
+
+/**
+ * The API alone, in a process of its own (as deployed) so that the load generator here does not
+ * share its event loop. Its queue has no worker: submitted jobs only wait, and the queue is
+ * obliterated afterwards.
+ */
+export async function measureApi(options: ApiLoadOptions): Promise<ApiLoadResult> {
+  const port = await freePort();
+  const api = await startApiChild(port, options);
+  const url = `http://127.0.0.1:${port}`;
+  const queue = new Queue(options.queueName, { connection: { url: options.redisUrl } });
+  try {
+    const statusPath = `/api/animation/jobs/${await submitOnce(url, options.submitBody)}`;
+    const status = await measureEndpoint(url, options, {
+      endpoint: 'GET /api/animation/jobs/:id',
+      method: 'GET',
+      path: statusPath,
+    });
+    const submit = await measureEndpoint(url, options, {
+      endpoint: 'POST /api/animation/render',
+      method: 'POST',
+      path: '/api/animation/render',
+      body: JSON.stringify(options.submitBody),
+    });
+    await queue.obliterate({ force: true });
+    const counts = await queue.getJobCounts();
+    const jobsLeftAfterCleanup = Object.values(counts).reduce((sum, count) => sum + count, 0);
+    return { logLevel: LOG_LEVEL, status, submit, jobsLeftAfterCleanup };
+  } finally {
+    await queue.close();
+    await stopChild(api);
+  }
+}
+
+async function measureEndpoint(
+  url: string,
+  options: ApiLoadOptions,
+  target: { endpoint: string; method: 'GET' | 'POST'; path: string; body?: string },
+): Promise<EndpointLoad> {
+  const run = (seconds: number) => loadRound(url, options, target, seconds);
+  options.progress(`api ${target.endpoint}: warm-up ${WARM_UP_SECONDS} s`);
+  await run(WARM_UP_SECONDS);
+  const rounds: LoadRound[] = [];
+  const latencies: number[] = [];
+  for (let round = 1; round <= options.rounds; round += 1) {
+    const { summary, latencyMs } = await run(options.seconds);
+    rounds.push(summary);
+    latencies.push(...latencyMs);
+    options.progress(
+      `api ${target.endpoint} ${round}/${options.rounds}: ${summary.requestsPerSecond.toFixed(0)} req/s` +
+        (summary.non2xx + summary.errors > 0
+          ? ` (${summary.non2xx} non-2xx, ${summary.errors} errors)`
+          : ''),
+    );
+  }
+  return {
+    endpoint: target.endpoint,
+    method: target.method,
+    connections: options.connections,
+    rounds,
+    requestsPerSecond: summarize(rounds.map((round) => round.requestsPerSecond)),
+    latencyMs: latencyPercentiles(latencies),
+  };
+}
+
+function loadRound(
+  url: string,
+  options: ApiLoadOptions,
+  target: { method: 'GET' | 'POST'; path: string; body?: string },
+  seconds: number,
+): Promise<{ summary: LoadRound; latencyMs: number[] }> {
+  return new Promise((resolve, reject) => {
+    // autocannon's own histogram keeps whole milliseconds; its response events carry the exact time.
+    const latencyMs: number[] = [];
+    const startedAt = performance.now();
+    const instance = autocannon(
+      {
+        url: `${url}${target.path}`,
+        method: target.method,
+        connections: options.connections,
+        duration: seconds,
+        maxOverallRequests: options.maxRequests,
+        ...(target.body === undefined
+          ? {}
+          : { body: target.body, headers: { 'content-type': 'application/json' } }),
+      },
+      (error, result) => {
+        if (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        const elapsedSeconds = (performance.now() - startedAt) / 1000;
+        resolve({
+          summary: {
+            seconds: elapsedSeconds,
+            responses2xx: result['2xx'],
+            non2xx: result.non2xx,
+            errors: result.errors,
+            requestsPerSecond: result['2xx'] / elapsedSeconds,
+          },
+          latencyMs,
+        });
+      },
+    );
+    instance.on('response', (_client, statusCode: number, _bytes: number, responseTime: number) => {
+      if (statusCode >= 200 && statusCode < 300) latencyMs.push(responseTime);
+    });
+  });
+}
+
+async function submitOnce(url: string, body: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${url}/api/animation/render`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const answer = (await response.json()) as { id?: string };
+  if (response.status !== 202 || !answer.id) {
+    throw new Error(`POST answered ${response.status}: ${JSON.stringify(answer)}`);
+  }
+  return answer.id;
+}
+
+async function startApiChild(port: number, options: ApiLoadOptions): Promise<ChildProcess> {
+  const main = path.join(__dirname, '..', 'src', 'processes', 'api-main.js');
+  // Its request log goes to a file: writing it is part of the API's cost, reading it is not.
+  const log = openSync(options.logFile, 'a');
+  const child = spawn(process.execPath, [main], {
+    env: {
+      ...options.env,
+      REDIS_URL: options.redisUrl,
+      QUEUE_NAME: options.queueName,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL,
+    },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  // An interrupted bench leaves through process.exit(), past every finally block.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`the API process exited with ${child.exitCode}; see ${options.logFile}`);
+    }
+    const healthy = await fetch(`http://127.0.0.1:${port}/health`)
+      .then((response) => response.ok)
+      .catch(() => false);
+    if (healthy) return child;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stopChild(child);
+  throw new Error(`the API process did not answer /health within 20 s; see ${options.logFile}`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,214 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { QueueEvents } from 'bullmq';
+import type { Config } from '../src/config/config-schema';
+import { loadConfig } from '../src/config/load-config';
+import type { Logger } from '../src/logging/logger';
+import { startApiProcess, type ApiProcess } from '../src/processes/api-process';
+import { startWorkerProcess, type WorkerProcess } from '../src/processes/worker-process';
+import type { JobView } from '../src/queue/render-job';
+
+export interface EndToEndTiming {
+  /** POST until the video is downloaded. */
+  totalMs: number;
+  submitMs: number;
+  /** From the 202 until the completed event arrived. */
+  waitMs: number;
+  downloadMs: number;
+  /** The worker's own duration of the job (workspace, container, moving the file). */
+  workerMs: number | null;
+  /** Queued until a worker took it, from the job's timestamps (millisecond resolution). */
+  pickupMs: number | null;
+  outputBytes: number;
+}
+
+export interface BenchService {
+  url: string;
+  config: Config;
+  /** Every job id this service accepted, for the container sweep. */
+  readonly jobIds: ReadonlySet<string>;
+  submit(body: Record<string, unknown>): Promise<string>;
+  /** Resolves when the job's completed event has arrived; rejects if it failed. */
+  completion(id: string): Promise<JobEnd>;
+  download(id: string): Promise<number>;
+  renderEndToEnd(body: Record<string, unknown>): Promise<EndToEndTiming>;
+  close(): Promise<void>;
+}
+
+interface JobEnd {
+  at: number;
+  workerMs: number | null;
+  failedReason?: string;
+}
+
+const JOB_LIMIT_MS = 600_000;
+
+/**
+ * The real service in this process: the API and a worker through their composition roots, on a
+ * queue of their own. Completion is observed through BullMQ's QueueEvents, never by polling.
+ */
+export async function startBenchService(options: {
+  redisUrl: string;
+  queueName: string;
+  concurrency: number;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+}): Promise<BenchService> {
+  const root = await mkdtemp(path.join(tmpdir(), 'manim-bench-service-'));
+  const config = loadConfig({
+    ...options.env,
+    REDIS_URL: options.redisUrl,
+    QUEUE_NAME: options.queueName,
+    OUTPUTS_DIR: path.join(root, 'outputs'),
+    TEMP_DIR: path.join(root, 'temp'),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    WORKER_CONCURRENCY: String(options.concurrency),
+  });
+  const events = new QueueEvents(config.QUEUE_NAME, { connection: { url: options.redisUrl } });
+  let api: ApiProcess | undefined;
+  let worker: WorkerProcess | undefined;
+  try {
+    await events.waitUntilReady();
+    api = await startApiProcess(config, options.logger);
+    worker = await startWorkerProcess(config, options.logger);
+  } catch (error) {
+    await api?.close();
+    await events.close();
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  }
+  return serviceOf(config, root, events, api, worker);
+}
+
+function serviceOf(
+  config: Config,
+  root: string,
+  events: QueueEvents,
+  api: ApiProcess,
+  worker: WorkerProcess,
+): BenchService {
+  const ends = new JobEnds(events);
+  const jobIds = new Set<string>();
+
+  const submit = async (body: Record<string, unknown>): Promise<string> => {
+    const response = await fetch(`${api.url}/api/animation/render`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as { id?: string };
+    if (response.status !== 202 || !answer.id) {
+      throw new Error(`POST answered ${response.status}: ${JSON.stringify(answer)}`);
+    }
+    jobIds.add(answer.id);
+    return answer.id;
+  };
+
+  const download = async (id: string): Promise<number> => {
+    const response = await fetch(`${api.url}/api/animation/jobs/${id}/video`);
+    const bytes = (await response.arrayBuffer()).byteLength;
+    if (response.status !== 200 || bytes === 0) {
+      throw new Error(`GET video of ${id} answered ${response.status} with ${bytes} bytes`);
+    }
+    return bytes;
+  };
+
+  const pickupOf = async (id: string): Promise<number | null> => {
+    const response = await fetch(`${api.url}/api/animation/jobs/${id}`);
+    const view = (await response.json()) as JobView;
+    if (!view.startedAt) return null;
+    return Date.parse(view.startedAt) - Date.parse(view.createdAt);
+  };
+
+  return {
+    url: api.url,
+    config,
+    jobIds,
+    submit,
+    completion: (id) => ends.wait(id, JOB_LIMIT_MS),
+    download,
+    async renderEndToEnd(body) {
+      const startedAt = performance.now();
+      const id = await submit(body);
+      const submittedAt = performance.now();
+      const end = await ends.wait(id, JOB_LIMIT_MS);
+      const outputBytes = await download(id);
+      const doneAt = performance.now();
+      return {
+        totalMs: doneAt - startedAt,
+        submitMs: submittedAt - startedAt,
+        waitMs: end.at - submittedAt,
+        downloadMs: doneAt - end.at,
+        workerMs: end.workerMs,
+        pickupMs: await pickupOf(id),
+        outputBytes,
+      };
+    },
+    async close() {
+      await worker.close();
+      await api.close();
+      await events.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Remembers every job end it has seen, so a wait that starts late still finds its job. */
+class JobEnds {
+  private readonly ended = new Map<string, JobEnd>();
+  private readonly waiting = new Map<string, (end: JobEnd) => void>();
+
+  constructor(events: QueueEvents) {
+    events.on('completed', ({ jobId, returnvalue }) =>
+      this.record(jobId, { at: performance.now(), workerMs: workerMsOf(returnvalue) }),
+    );
+    events.on('failed', ({ jobId, failedReason }) =>
+      this.record(jobId, { at: performance.now(), workerMs: null, failedReason }),
+    );
+  }
+
+  wait(id: string, limitMs: number): Promise<JobEnd> {
+    return new Promise<JobEnd>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`job ${id} did not end within ${limitMs / 1000} s`));
+      }, limitMs);
+      const settle = (end: JobEnd) => {
+        clearTimeout(timer);
+        if (end.failedReason !== undefined) {
+          reject(new Error(`job ${id} failed: ${end.failedReason}`));
+        } else {
+          resolve(end);
+        }
+      };
+      const known = this.ended.get(id);
+      if (known) settle(known);
+      else this.waiting.set(id, settle);
+    });
+  }
+
+  private record(id: string, end: JobEnd): void {
+    this.ended.set(id, end);
+    const waiter = this.waiting.get(id);
+    this.waiting.delete(id);
+    waiter?.(end);
+  }
+}
+
+function workerMsOf(returnvalue: unknown): number | null {
+  const value: unknown =
+    typeof returnvalue === 'string' ? safeJson(returnvalue) : (returnvalue as unknown);
+  const duration = (value as { durationMs?: unknown } | null)?.durationMs;
+  return typeof duration === 'number' ? duration : null;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
