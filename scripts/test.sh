@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `npm test`: sets up what the tests need (a Docker Engine, the redis-server binary, the render
-# image), then runs every test. Integration tests start their own Redis on a free port.
+# image, chromium for the browser tests), then runs every test. Integration tests start their own
+# Redis on a free port.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
-bash "$PROJECT_ROOT/scripts/setup.sh" --no-redis-server
+bash "$PROJECT_ROOT/scripts/setup.sh" --no-redis-server --for-tests
 cd "$PROJECT_ROOT"
 npx eslint . 
 npx prettier --check . >/dev/null || fail "files are not formatted" "run npm run format"

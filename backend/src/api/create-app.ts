@@ -1,21 +1,26 @@
 import express from 'express';
 import type { Config } from '../config/config-schema';
 import type { Logger } from '../logging/logger';
+import type { JobEventSource } from '../queue/job-events';
 import type { RenderJobStore } from '../queue/render-job';
 import { createErrorHandler, notFoundHandler } from './middleware/error-handler';
 import { requestIdMiddleware } from './middleware/request-id';
 import { healthRoutes } from './routes/health-routes';
+import { jobEventRoutes } from './routes/job-event-routes';
 import { jobRoutes } from './routes/job-routes';
 import { limitsRoutes } from './routes/limits-routes';
+import { playgroundRoutes } from './routes/playground-routes';
 import { renderRoutes } from './routes/render-routes';
+import { sceneRoutes } from './routes/scene-routes';
 
 /** Builds the HTTP API from its dependencies; starting the server is the caller's business. */
 export function createApp(deps: {
   config: Config;
   logger: Logger;
   jobs: RenderJobStore;
+  events: JobEventSource;
 }): express.Express {
-  const { config, logger, jobs } = deps;
+  const { config, logger, jobs, events } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
@@ -25,6 +30,9 @@ export function createApp(deps: {
   app.use(limitsRoutes(config));
   app.use(renderRoutes({ config, jobs }));
   app.use(jobRoutes({ config, logger, jobs }));
+  app.use(jobEventRoutes({ logger, jobs, events }));
+  app.use(sceneRoutes({ config }));
+  app.use(playgroundRoutes());
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
   return app;

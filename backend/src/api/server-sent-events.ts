@@ -11,7 +11,9 @@ export class EventStream {
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     // no-transform: a compressing proxy would hold events back until its buffer fills.
     res.setHeader('Cache-Control', 'no-cache, no-transform');
-    res.setHeader('Connection', 'keep-alive');
+    // The connection serves this one stream: when the stream ends it closes, so a server that is
+    // shutting down is not kept waiting on idle keep-alive sockets (EventSource reconnects anyway).
+    res.setHeader('Connection', 'close');
     // nginx buffers proxied responses unless told not to.
     res.setHeader('X-Accel-Buffering', 'no');
     res.socket?.setNoDelay(true);

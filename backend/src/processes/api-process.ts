@@ -2,8 +2,9 @@ import type { Server } from 'node:http';
 import { createApp } from '../api/create-app';
 import type { Config } from '../config/config-schema';
 import type { Logger } from '../logging/logger';
+import { BullmqJobEvents } from '../queue/bullmq-job-events';
 import { BullmqRenderJobStore } from '../queue/bullmq-render-queue';
-import { createApiRedis, waitForRedis } from '../queue/redis-connection';
+import { createApiRedis, createWorkerRedis, waitForRedis } from '../queue/redis-connection';
 
 export interface ApiProcess {
   /** Base URL the API listens on, e.g. http://127.0.0.1:3001 */
@@ -11,15 +12,27 @@ export interface ApiProcess {
   close(): Promise<void>;
 }
 
-/** Composition root of the API: Redis, the job store, the HTTP server. */
+/** Composition root of the API: Redis, the job store, the job event reader, the HTTP server. */
 export async function startApiProcess(config: Config, logger: Logger): Promise<ApiProcess> {
   const redis = createApiRedis(config.REDIS_URL);
   redis.on('error', (error: Error) =>
     logger.warn('redis connection error', { error: error.message }),
   );
   await waitForRedis(redis, 10_000);
-  const jobs = new BullmqRenderJobStore(redis, config.QUEUE_NAME, config.JOB_RETENTION_HOURS);
-  const app = createApp({ config, logger, jobs });
+  const jobs = new BullmqRenderJobStore(
+    redis,
+    config.QUEUE_NAME,
+    config.JOB_RETENTION_HOURS,
+    logger,
+  );
+  // The event reader blocks on Redis, so it gets a connection of its own that waits for Redis.
+  const eventsRedis = createWorkerRedis(config.REDIS_URL);
+  const events = await BullmqJobEvents.start({
+    connection: eventsRedis,
+    queueName: config.QUEUE_NAME,
+    logger,
+  });
+  const app = createApp({ config, logger, jobs, events });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
     listening.on('error', reject);
@@ -31,7 +44,11 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
   return {
     url: `http://${host}:${port}`,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Open event streams would keep the server from closing; ending the source ends them.
+      await events.close();
+      eventsRedis.disconnect();
+      await serverClosed;
       await jobs.close();
       redis.disconnect();
     },

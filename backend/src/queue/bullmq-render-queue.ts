@@ -33,8 +33,11 @@ export class BullmqRenderJobStore implements RenderJobStore {
     private readonly connection: RedisConnection,
     queueName: string,
     private readonly retentionHours: number,
+    logger: Logger,
   ) {
     this.queue = new Queue<RenderJobData, RenderResult>(queueName, { connection });
+    // Connection errors surface as 503s on the requests they affect; here they are only logged.
+    this.queue.on('error', (error) => logger.warn('job queue error', { error: error.message }));
     this.cancellation = new CancellationSignals(connection, queueName, retentionHours * 3600);
   }
 

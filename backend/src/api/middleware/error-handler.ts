@@ -4,6 +4,8 @@ import { AppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import { loggerOf } from './request-id';
 
+const RETRY_AFTER_SECONDS = 5;
+
 /** The fields of an http-errors error, as thrown by body-parser and the express router. */
 interface HttpError extends Error {
   status: number;
@@ -112,6 +114,8 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
     }
     res.locals.errorCode = appError.code;
     res.removeHeader('Content-Disposition');
+    // 503s here are passing states (Redis reconnecting, a queue at its cap): tell clients when to retry.
+    if (appError.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(appError.status).type('application/json').json({ error: appError.toBody() });
   };
 }

@@ -21,6 +21,8 @@ export class EventStreamReader {
   private buffered = '';
   private readonly ready: ReceivedEvent[] = [];
   private ended = false;
+  /** The text of every comment line read so far (`: heartbeat` gives `heartbeat`). */
+  readonly comments: string[] = [];
 
   private constructor(
     readonly status: number,
@@ -49,7 +51,7 @@ export class EventStreamReader {
       this.buffered += this.decoder.decode(chunk.value, { stream: true });
       let boundary = this.buffered.indexOf('\n\n');
       while (boundary !== -1) {
-        const parsed = parseEvent(this.buffered.slice(0, boundary));
+        const parsed = parseEvent(this.buffered.slice(0, boundary), this.comments);
         if (parsed !== undefined) this.ready.push(parsed);
         this.buffered = this.buffered.slice(boundary + 2);
         boundary = this.buffered.indexOf('\n\n');
@@ -75,11 +77,14 @@ export async function readEventStream(url: string): Promise<EventStreamResult> {
   return { status: stream.status, contentType: stream.contentType, events };
 }
 
-function parseEvent(block: string): ReceivedEvent | undefined {
+function parseEvent(block: string, comments: string[]): ReceivedEvent | undefined {
   let event = 'message';
   const data: string[] = [];
   for (const line of block.split('\n')) {
-    if (line.startsWith(':')) continue;
+    if (line.startsWith(':')) {
+      comments.push(line.slice(1).trim());
+      continue;
+    }
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
     const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');

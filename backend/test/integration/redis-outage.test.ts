@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config/load-config';
+import { createLogger } from '../../src/logging/logger';
+import { startApiProcess, type ApiProcess } from '../../src/processes/api-process';
+
+const SCENE =
+  'from manim import *\nclass Quick(Scene):\n    def construct(self):\n        self.play(Create(Circle()))\n';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** A Redis of this test's own, so that it can be stopped without disturbing other tests. */
+async function startRedis(port: number, dir: string): Promise<ChildProcess> {
+  const redis = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    redis.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('Ready to accept connections')) resolve();
+    });
+    redis.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
+  });
+  return redis;
+}
+
+async function stopRedis(redis: ChildProcess): Promise<void> {
+  if (redis.exitCode !== null || redis.signalCode !== null) return;
+  const exited = new Promise((resolve) => redis.once('exit', resolve));
+  redis.kill('SIGKILL');
+  await exited;
+}
+
+describe('the API while Redis is down', () => {
+  let api: ApiProcess;
+  let redis: ChildProcess;
+  let dir: string;
+  let port: number;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'manim-redis-outage-'));
+    port = await freePort();
+    redis = await startRedis(port, dir);
+    const config = loadConfig({
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      QUEUE_NAME: `test-${randomUUID()}`,
+      PORT: '0',
+      HOST: '127.0.0.1',
+    });
+    api = await startApiProcess(
+      config,
+      createLogger({ level: 'error', service: 'test', silent: true }),
+    );
+  });
+  afterAll(async () => {
+    await api?.close();
+    await stopRedis(redis);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const submit = () =>
+    fetch(`${api.url}/api/animation/render`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: SCENE }),
+      // A request that hangs fails the test here instead of at the test timeout.
+      signal: AbortSignal.timeout(5000),
+    });
+
+  it('answers 503 with Retry-After at once, and recovers when Redis is back', async () => {
+    expect((await submit()).status).toBe(202);
+    await stopRedis(redis);
+
+    const refused = await submit();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'queue_unavailable',
+    );
+    const lookup = await fetch(`${api.url}/api/animation/jobs/any-id`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    expect(lookup.status).toBe(503);
+
+    redis = await startRedis(port, dir);
+    let status = 0;
+    for (let attempt = 0; attempt < 100 && status !== 202; attempt += 1) {
+      status = (await submit()).status;
+      if (status !== 202) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(status).toBe(202);
+  });
+});

@@ -1,0 +1,210 @@
+import type { Server } from 'node:http';
+import express from 'express';
+import { createErrorHandler } from '../../../src/api/middleware/error-handler';
+import { jobEventRoutes } from '../../../src/api/routes/job-event-routes';
+import { createLogger } from '../../../src/logging/logger';
+import type { JobEvent, JobEventListener, JobEventSource } from '../../../src/queue/job-events';
+import type { JobView, RenderJobStore } from '../../../src/queue/render-job';
+import { EventStreamReader } from '../../support/event-stream-client';
+
+/** Job views by id; `reads` lets a test change what the next reads return. */
+class FakeJobStore implements RenderJobStore {
+  readonly views = new Map<string, JobView>();
+  /** Called at the start of every find, e.g. to emit a notice "while the job is read". */
+  onFind: (id: string) => void = () => undefined;
+  /** Views to return from the next finds, before falling back to `views`. */
+  readonly upcoming: Array<JobView | undefined> = [];
+
+  async submit(): Promise<{ id: string }> {
+    throw new Error('not used');
+  }
+  async cancel(): Promise<never> {
+    throw new Error('not used');
+  }
+  async find(id: string): Promise<JobView | undefined> {
+    this.onFind(id);
+    if (this.upcoming.length > 0) return this.upcoming.shift();
+    return this.views.get(id);
+  }
+  async close(): Promise<void> {}
+}
+
+/** Notices pushed by the test; tells when the last subscriber of a job has left. */
+class FakeJobEvents implements JobEventSource {
+  private readonly listeners = new Map<string, Set<JobEventListener>>();
+  private readonly released = new Map<string, () => void>();
+
+  subscriberCount(id: string): number {
+    return this.listeners.get(id)?.size ?? 0;
+  }
+
+  /** Resolves once job `id` has no subscriber left. */
+  allLeft(id: string): Promise<void> {
+    if (this.subscriberCount(id) === 0) return Promise.resolve();
+    return new Promise((resolve) => this.released.set(id, resolve));
+  }
+
+  emit(id: string, event: JobEvent): void {
+    for (const listener of [...(this.listeners.get(id) ?? [])]) listener(event);
+  }
+
+  subscribe(id: string, listener: JobEventListener): () => void {
+    const forJob = this.listeners.get(id) ?? new Set();
+    forJob.add(listener);
+    this.listeners.set(id, forJob);
+    return () => {
+      forJob.delete(listener);
+      if (forJob.size === 0) this.released.get(id)?.();
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const [id] of this.listeners) this.emit(id, { kind: 'closed' });
+  }
+}
+
+function view(status: JobView['status'], percent: number, extra: Partial<JobView> = {}): JobView {
+  return {
+    id: 'job-1',
+    status,
+    progress: { stage: status === 'completed' ? 'done' : 'rendering', percent },
+    createdAt: '2025-01-20T10:15:02.118Z',
+    options: {
+      scene: 'Intro',
+      quality: 'low',
+      format: 'mp4',
+      transparent: false,
+      timeoutSeconds: 300,
+    },
+    ...extra,
+  };
+}
+
+describe('GET /api/animation/jobs/:id/events', () => {
+  let server: Server;
+  let url: string;
+  let jobs: FakeJobStore;
+  let events: FakeJobEvents;
+
+  beforeEach(async () => {
+    jobs = new FakeJobStore();
+    events = new FakeJobEvents();
+    const logger = createLogger({ level: 'error', service: 'test', silent: true });
+    const app = express();
+    app.use(jobEventRoutes({ logger, jobs, events, heartbeatMs: 50 }));
+    app.use(createErrorHandler(logger));
+    server = await new Promise<Server>((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    url = `http://127.0.0.1:${port}/api/animation/jobs/job-1/events`;
+  });
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends state, active, rising progress and the final view, then ends and unsubscribes', async () => {
+    jobs.views.set('job-1', view('queued', 0));
+    const stream = await EventStreamReader.open(url);
+    expect(stream.status).toBe(200);
+    expect(stream.contentType).toBe('text/event-stream; charset=utf-8');
+    expect(await stream.next()).toEqual({ event: 'state', data: view('queued', 0) });
+
+    jobs.views.set('job-1', view('active', 1));
+    events.emit('job-1', { kind: 'active' });
+    expect(await stream.next()).toEqual({ event: 'active', data: view('active', 1) });
+
+    events.emit('job-1', { kind: 'progress', progress: { stage: 'rendering', percent: 40 } });
+    // An older snapshot that arrives late is not shown: percent never goes back.
+    events.emit('job-1', { kind: 'progress', progress: { stage: 'rendering', percent: 30 } });
+    events.emit('job-1', { kind: 'progress', progress: { stage: 'encoding', percent: 92 } });
+    const completed = view('completed', 100);
+    jobs.views.set('job-1', completed);
+    events.emit('job-1', { kind: 'ended' });
+
+    expect(await stream.rest()).toEqual([
+      { event: 'progress', data: { stage: 'rendering', percent: 40 } },
+      { event: 'progress', data: { stage: 'encoding', percent: 92 } },
+      { event: 'completed', data: completed },
+    ]);
+    await events.allLeft('job-1');
+  });
+
+  it('sends only the final event of a job that has already ended', async () => {
+    const failed = view('failed', 10, {
+      error: { code: 'syntax_error', message: 'SyntaxError', hint: 'Fix it', details: { line: 4 } },
+    });
+    jobs.views.set('job-1', failed);
+    const stream = await EventStreamReader.open(url);
+    expect(await stream.rest()).toEqual([{ event: 'failed', data: failed }]);
+    expect(events.subscriberCount('job-1')).toBe(0);
+  });
+
+  it('keeps a notice that arrives while the job is first read, after the state', async () => {
+    jobs.views.set('job-1', view('active', 10));
+    jobs.onFind = () => {
+      jobs.onFind = () => undefined;
+      events.emit('job-1', { kind: 'progress', progress: { stage: 'rendering', percent: 20 } });
+    };
+    const stream = await EventStreamReader.open(url);
+    expect(await stream.next()).toMatchObject({ event: 'state' });
+    expect(await stream.next()).toEqual({
+      event: 'progress',
+      data: { stage: 'rendering', percent: 20 },
+    });
+  });
+
+  it('reads again until the record of a job removed from the queue shows it cancelled', async () => {
+    jobs.views.set('job-1', view('queued', 0));
+    const stream = await EventStreamReader.open(url);
+    expect(await stream.next()).toMatchObject({ event: 'state' });
+
+    const cancelled = view('cancelled', 0, {
+      error: { code: 'cancelled', message: 'Job job-1 was cancelled while queued', hint: '-' },
+    });
+    jobs.upcoming.push(undefined, undefined);
+    jobs.views.set('job-1', cancelled);
+    events.emit('job-1', { kind: 'ended' });
+    expect(await stream.rest()).toEqual([{ event: 'cancelled', data: cancelled }]);
+  });
+
+  it('sends heartbeats, and ends a job whose end notice was lost when it next checks', async () => {
+    jobs.views.set('job-1', view('active', 50));
+    const stream = await EventStreamReader.open(url);
+    expect(await stream.next()).toMatchObject({ event: 'state' });
+
+    jobs.views.set('job-1', view('completed', 100));
+    expect(await stream.rest()).toEqual([{ event: 'completed', data: view('completed', 100) }]);
+    expect(stream.comments).toContain('heartbeat');
+  });
+
+  it('releases its subscription when the client goes away', async () => {
+    jobs.views.set('job-1', view('active', 50));
+    const abort = new AbortController();
+    const response = await fetch(url, { signal: abort.signal });
+    expect(response.status).toBe(200);
+    expect(events.subscriberCount('job-1')).toBe(1);
+    abort.abort();
+    await events.allLeft('job-1');
+  });
+
+  it('ends the stream without a final event when the event source closes', async () => {
+    jobs.views.set('job-1', view('active', 50));
+    const stream = await EventStreamReader.open(url);
+    expect(await stream.next()).toMatchObject({ event: 'state' });
+    await events.close();
+    expect(await stream.rest()).toEqual([]);
+    await events.allLeft('job-1');
+  });
+
+  it('answers 404 job_not_found as JSON for an unknown id, leaving no subscription', async () => {
+    const response = await fetch(url);
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'job_not_found',
+    );
+    expect(events.subscriberCount('job-1')).toBe(0);
+  });
+});
