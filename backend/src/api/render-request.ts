@@ -17,6 +17,7 @@ export const RENDER_FIELDS = [
   'resolution',
   'transparent',
   'timeout',
+  'cache',
 ] as const;
 
 const MIN_FPS = 1;
@@ -57,7 +58,7 @@ const KNOWN_FIELDS: ReadonlySet<string> = new Set(RENDER_FIELDS);
 export function parseRenderRequest(
   input: RenderRequestInput,
   config: RenderRequestConfig,
-): { code: string; options: RenderOptions } {
+): { code: string; options: RenderOptions; cache: boolean } {
   const { fields } = input;
   const problems: FieldProblem[] = [];
   const check = <T>(field: string, result: FieldResult<T>): T | undefined => {
@@ -107,6 +108,8 @@ export function parseRenderRequest(
     optional(fields.timeout, parseTimeout(config.MAX_RENDER_TIMEOUT_SECONDS)),
   );
 
+  const cache = check('cache', optional(fields.cache, parseBoolean));
+
   for (const name of Object.keys(fields)) {
     if (!KNOWN_FIELDS.has(name)) {
       problems.push({
@@ -127,7 +130,7 @@ export function parseRenderRequest(
   };
   if (fps !== undefined) options.fps = fps;
   if (resolution !== undefined) options.resolution = resolution;
-  return { code: source.code, options };
+  return { code: source.code, options, cache: cache ?? true };
 }
 
 /**

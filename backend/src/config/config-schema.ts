@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseHostPathMap } from '../docker/path-translation/translate-path';
 
 /**
  * Every environment variable the service reads, with its default and meaning. The table is the
@@ -11,6 +12,12 @@ export type OutputFormat = (typeof FORMATS)[number];
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const hostPathMap = z.string().transform((text, context) => {
+  const parsed = parseHostPathMap(text);
+  if (parsed.ok) return parsed.entries;
+  for (const problem of parsed.problems) context.addIssue({ code: 'custom', message: problem });
+  return z.NEVER;
+});
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
@@ -61,6 +68,16 @@ export const CONFIG_VARIABLES = {
     z.string().regex(/^(auto|\d+:\d+)$/, 'must be "auto" or "<uid>:<gid>"'),
     'auto',
     "User the render container runs as. `auto`: the worker's own uid:gid, or 1000:1000 when the worker runs as root.",
+  ),
+  WORKER_CONTAINER: variable(
+    z.string().trim(),
+    '',
+    'Id or name of the container the worker runs in, when it runs in one. Empty: detected from /proc and the hostname. Its mounts tell the worker which host paths to give render containers.',
+  ),
+  HOST_PATH_MAP: variable(
+    hostPathMap,
+    '',
+    "Host directories behind the worker's folders, for a worker in a container the Docker daemon cannot identify or whose mounts do not cover them: `<worker dir>=<host dir>` pairs separated by `;`, e.g. `/app/outputs=/srv/manim/outputs;/app/temp=/srv/manim/temp`. A deeper mount of the worker container wins over an entry.",
   ),
   WORKER_CONCURRENCY: variable(positiveInt, '2', 'Render containers one worker runs at once.'),
   RENDER_TIMEOUT_SECONDS: variable(

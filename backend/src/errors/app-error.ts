@@ -78,6 +78,18 @@ export const ERROR_CATALOGUE = {
     status: 503,
     hint: 'Build or pull the render image with `npm run prepare-image`.',
   },
+  worker_path_not_shared: {
+    status: 503,
+    hint: 'Mount the job folders (TEMP_DIR) into the worker container at the same path as on the host (-v /srv/manim/temp:/srv/manim/temp), or set HOST_PATH_MAP to the host directories behind them.',
+  },
+  worker_mount_read_only: {
+    status: 503,
+    hint: 'Mount the job folders into the worker container read-write (drop ":ro" from their -v or volumes entry).',
+  },
+  worker_container_unknown: {
+    status: 503,
+    hint: "Set WORKER_CONTAINER to the worker's container name or id, or set HOST_PATH_MAP to the host directories behind the job folders.",
+  },
 } as const satisfies Record<string, { status: number; hint: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

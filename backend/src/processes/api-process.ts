@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import { createApp } from '../api/create-app';
 import type { Config } from '../config/config-schema';
+import { renderImageName } from '../docker/render-image';
+import { outputFileExists } from '../outputs/output-store';
 import type { Logger } from '../logging/logger';
 import { BullmqJobEvents } from '../queue/bullmq-job-events';
 import { BullmqRenderJobStore } from '../queue/bullmq-render-queue';
@@ -24,6 +26,10 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     config.QUEUE_NAME,
     config.JOB_RETENTION_HOURS,
     logger,
+    {
+      image: renderImageName(config),
+      resultAvailable: (job) => outputFileExists(config.OUTPUTS_DIR, job),
+    },
   );
   // The event reader blocks on Redis, so it gets a connection of its own that waits for Redis.
   const eventsRedis = createWorkerRedis(config.REDIS_URL);

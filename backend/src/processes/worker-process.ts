@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/config-schema';
+import { startDaemonPaths } from '../docker/daemon-paths';
 import { createDockerClient, waitForEngine, type DockerClient } from '../docker/docker-client';
 import { imageExists } from '../docker/image-streams';
 import { listRenderContainers, removeContainer } from '../docker/render-container-runner';
@@ -37,8 +38,16 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
   });
-  const connection = createWorkerRedis(config.REDIS_URL);
   const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const daemonPaths = await startDaemonPaths({
+    docker,
+    config,
+    logger,
+    image,
+    workerId,
+    probeUser: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
+  });
+  const connection = createWorkerRedis(config.REDIS_URL);
   const presence = new WorkerPresence(connection, config.QUEUE_NAME, PRESENCE_TTL_SECONDS);
   await presence.announce(workerId);
   const sweep = () =>
@@ -72,7 +81,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       image,
       renderUser,
       workerId,
-      toDaemonPath: (workerPath) => workerPath,
+      toDaemonPath: (workerPath) => daemonPaths.toDaemonPath(workerPath),
     }),
   });
   logger.info('worker ready', {
@@ -81,6 +90,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     concurrency: config.WORKER_CONCURRENCY,
     renderUser,
     workerId,
+    pathMode: daemonPaths.mode,
   });
   return {
     async close() {

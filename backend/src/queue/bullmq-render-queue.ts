@@ -6,6 +6,7 @@ import { CancellationSignals } from './cancellation-signals';
 import { cancelledError, decodeJobFailure, encodeJobFailure } from './job-failure';
 import type { RenderProgress } from '../render/render-progress';
 import type { RedisConnection } from './redis-connection';
+import { renderIdentity } from './render-identity';
 import {
   jobLinks,
   type CancelOutcome,
@@ -14,6 +15,7 @@ import {
   type RenderJobData,
   type RenderJobHandler,
   type RenderJobStore,
+  type SubmitOutcome,
   type RenderResult,
 } from './render-job';
 
@@ -24,6 +26,14 @@ function isFinished(status: JobStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
+/** What the store needs to answer a request with an earlier identical job. */
+export interface ResultReuse {
+  /** The render image's name, part of a render's identity. */
+  image: string;
+  /** Whether a completed job's file is still there to be downloaded. */
+  resultAvailable(job: JobView): Promise<boolean>;
+}
+
 /** The API's side of the queue: submits render jobs and reads them back as `JobView`s. */
 export class BullmqRenderJobStore implements RenderJobStore {
   private readonly queue: Queue<RenderJobData, RenderResult>;
@@ -31,9 +41,10 @@ export class BullmqRenderJobStore implements RenderJobStore {
 
   constructor(
     private readonly connection: RedisConnection,
-    queueName: string,
+    private readonly queueName: string,
     private readonly retentionHours: number,
     logger: Logger,
+    private readonly reuse: ResultReuse,
   ) {
     this.queue = new Queue<RenderJobData, RenderResult>(queueName, { connection });
     // Connection errors surface as 503s on the requests they affect; here they are only logged.
@@ -41,18 +52,44 @@ export class BullmqRenderJobStore implements RenderJobStore {
     this.cancellation = new CancellationSignals(connection, queueName, retentionHours * 3600);
   }
 
-  async submit(data: RenderJobData): Promise<{ id: string }> {
-    const id = randomUUID();
-    const ageSeconds = this.retentionHours * 3600;
-    await withQueueErrors(() =>
-      this.queue.add(JOB_NAME, data, {
+  async submit(data: RenderJobData, options: { reuse: boolean }): Promise<SubmitOutcome> {
+    return withQueueErrors(async () => {
+      const id = randomUUID();
+      const ttlSeconds = this.retentionHours * 3600;
+      const key = this.identityKey(renderIdentity(data.code, data.options, this.reuse.image));
+      if (options.reuse) {
+        // NX: of two identical requests at the same moment, one renders and the other attaches.
+        const claimed = await this.connection.set(key, id, 'EX', ttlSeconds, 'NX');
+        if (claimed !== 'OK') {
+          const earlier = await this.reusable(await this.connection.get(key));
+          if (earlier) return { id: earlier.id, reused: earlier };
+          await this.connection.set(key, id, 'EX', ttlSeconds);
+        }
+      } else {
+        await this.connection.set(key, id, 'EX', ttlSeconds);
+      }
+      await this.queue.add(JOB_NAME, data, {
         jobId: id,
         attempts: 1,
-        removeOnComplete: { age: ageSeconds },
-        removeOnFail: { age: ageSeconds },
-      }),
-    );
-    return { id };
+        removeOnComplete: { age: ttlSeconds },
+        removeOnFail: { age: ttlSeconds },
+      });
+      return { id };
+    });
+  }
+
+  /** An earlier identical job that is still running, or finished with its file still there. */
+  private async reusable(id: string | null): Promise<JobView | undefined> {
+    const earlier = id ? await this.find(id) : undefined;
+    if (!earlier) return undefined;
+    if (earlier.status === 'queued' || earlier.status === 'active') return earlier;
+    if (earlier.status === 'completed' && (await this.reuse.resultAvailable(earlier)))
+      return earlier;
+    return undefined;
+  }
+
+  private identityKey(identity: string): string {
+    return `manim-render:${this.queueName}:identity:${identity}`;
   }
 
   async find(id: string): Promise<JobView | undefined> {

@@ -77,8 +77,16 @@ export type RenderJobHandler = (job: {
 }) => Promise<RenderResult>;
 
 /** The port the API uses to submit, look up and cancel jobs; the BullMQ adapter implements it. */
+/** A new job, or an identical one that already finished or is still running. */
+export interface SubmitOutcome {
+  id: string;
+  /** The identical job this request was answered with, instead of a new render. */
+  reused?: JobView;
+}
+
 export interface RenderJobStore {
-  submit(data: RenderJobData): Promise<{ id: string }>;
+  /** With `reuse`, an identical request is answered with the earlier job (see render-identity.ts). */
+  submit(data: RenderJobData, options: { reuse: boolean }): Promise<SubmitOutcome>;
   find(id: string): Promise<JobView | undefined>;
   /** Cancels a queued or running job; waits up to `waitMs` for a running one to end. */
   cancel(id: string, waitMs: number): Promise<CancelOutcome>;

@@ -28,7 +28,7 @@ import {
 import { findRenderOutput } from '../render/output-discovery';
 import { ProgressTracker } from '../render/render-progress';
 import { createJobWorkspace, type FileOwner } from './job-workspace';
-import { storeOutput } from './output-store';
+import { storeOutput } from '../outputs/output-store';
 
 export interface RenderProcessorDeps {
   config: Config;
@@ -38,8 +38,11 @@ export interface RenderProcessorDeps {
   renderUser: FileOwner;
   /** Labels this worker's containers, so that a sweep can tell whose they are. */
   workerId: string;
-  /** Turns a path on the worker's side into the path the Docker daemon must mount. */
-  toDaemonPath: (workerPath: string) => string;
+  /**
+   * Turns a path on the worker's side into the path the Docker daemon must mount; throws an
+   * AppError (the job's failure) when the daemon cannot see it.
+   */
+  toDaemonPath: (workerPath: string) => string | Promise<string>;
 }
 
 /**
@@ -131,7 +134,7 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
   };
 }
 
-function runManim(
+async function runManim(
   deps: RenderProcessorDeps,
   jobDir: string,
   jobId: string,
@@ -140,6 +143,7 @@ function runManim(
   runOptions: RunOptions,
 ): Promise<ContainerRunResult> {
   const { config } = deps;
+  const source = await deps.toDaemonPath(jobDir);
   return runContainer(
     deps.docker,
     {
@@ -150,7 +154,7 @@ function runManim(
       user: `${deps.renderUser.uid}:${deps.renderUser.gid}`,
       mounts: [
         {
-          source: deps.toDaemonPath(jobDir),
+          source,
           target: RENDER_CONTAINER_PATHS.jobDir,
           readOnly: false,
         },

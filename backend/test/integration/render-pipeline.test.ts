@@ -60,6 +60,34 @@ describe('rendering a scene end to end', () => {
     expect(Buffer.from(await partial.arrayBuffer())).toEqual(video.subarray(0, 100));
   });
 
+  it('answers an identical request with the finished job at once, unless asked not to', async () => {
+    const first = await service.submit({ code: ISSUE_EXAMPLE, quality: 'low' });
+    expect(await service.waitForEnd(first.body.id)).toMatchObject({ status: 'completed' });
+
+    const again = await service.submit({ code: ISSUE_EXAMPLE, quality: 'low' });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({
+      id: first.body.id,
+      status: 'completed',
+      reused: true,
+      result: { fileName: 'TestScene.mp4' },
+    });
+
+    const fresh = await service.submit({ code: ISSUE_EXAMPLE, quality: 'low', cache: false });
+    expect(fresh.status).toBe(202);
+    expect(fresh.body.id).not.toBe(first.body.id);
+    expect(await service.waitForEnd(fresh.body.id)).toMatchObject({ status: 'completed' });
+  });
+
+  it('attaches an identical request to the render still running instead of rendering twice', async () => {
+    const code = `${ISSUE_EXAMPLE}\n        self.wait(2)\n`;
+    const first = await service.submit({ code, quality: 'low' });
+    const second = await service.submit({ code, quality: 'low' });
+    expect(second.status).toBe(202);
+    expect(second.body).toMatchObject({ id: first.body.id, reused: true });
+    expect(await service.waitForEnd(first.body.id)).toMatchObject({ status: 'completed' });
+  });
+
   it('reports real progress that rises through the animations to 100', async () => {
     const code = [
       'from manim import *',

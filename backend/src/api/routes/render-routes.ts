@@ -87,11 +87,24 @@ export function renderRoutes(deps: { config: Config; jobs: RenderJobStore }): Ro
             uploadedCode: decodeUploadedCode(file.originalname, file.buffer),
           };
 
-    const { code, options } = parseRenderRequest({ fields, ...upload }, config);
+    const { code, options, cache } = parseRenderRequest({ fields, ...upload }, config);
     const requestId = requestIdOf(res);
-    const { id } = await jobs.submit({ code, options, ...(requestId ? { requestId } : {}) });
-    const links = jobLinks(id);
-    res.status(202).location(links.self).json({ id, status: 'queued', links });
+    const submitted = await jobs.submit(
+      { code, options, ...(requestId ? { requestId } : {}) },
+      { reuse: cache },
+    );
+    const links = jobLinks(submitted.id);
+    if (submitted.reused) {
+      // An identical render: finished (200, with its result) or still running (202, attached).
+      const job = submitted.reused;
+      const status = job.status === 'completed' ? 200 : 202;
+      res
+        .status(status)
+        .location(links.self)
+        .json({ ...job, links, reused: true });
+      return;
+    }
+    res.status(202).location(links.self).json({ id: submitted.id, status: 'queued', links });
   };
 
   const router = express.Router();

@@ -155,9 +155,8 @@ export function ownContainerError(result: {
   mode: 'foreign-daemon' | 'unknown';
   reason: string;
 }): AppError {
-  // CODE: worker_container_unknown (503), hint as below.
   return new AppError(
-    'internal',
+    'worker_container_unknown',
     `Cannot tell which container the worker runs in: ${result.reason}`,
     {
       hint:

@@ -231,9 +231,12 @@ export function translationFailureToAppError(
   result: TranslationFailure,
   details: Record<string, unknown> = {},
 ): AppError {
-  // CODE: worker_path_not_shared (503) for everything but RELATIVE_PATH (a bug: internal).
-  // CODE: worker_mount_read_only (503) for READ_ONLY_MOUNT.
-  const code = result.code === 'RELATIVE_PATH' ? 'internal' : 'render_failed';
+  const code =
+    result.code === 'RELATIVE_PATH'
+      ? 'internal'
+      : result.code === 'READ_ONLY_MOUNT'
+        ? 'worker_mount_read_only'
+        : 'worker_path_not_shared';
   return new AppError(code, result.message, {
     hint: result.hint,
     details: { ...details, translation: result.code },

@@ -30,6 +30,8 @@ export interface TestService {
 export interface SubmitBody {
   id: string;
   status: string;
+  reused?: boolean;
+  result?: { fileName: string };
   links: { self: string; video: string };
   error?: { code: string; message: string; details?: Record<string, unknown> };
 }

@@ -55,7 +55,14 @@ describe('parseRenderRequest', () => {
           transparent: false,
           timeoutSeconds: 300,
         },
+        cache: true,
       });
+    });
+
+    it('lets a request turn the reuse of identical renders off', () => {
+      expect(parse({ code, cache: false }).cache).toBe(false);
+      expect(parse({ code, cache: 'false' }).cache).toBe(false);
+      expect(fieldsWithProblems(() => parse({ code, cache: 'sometimes' }))).toEqual(['cache']);
     });
 
     it('takes the defaults from the configuration', () => {

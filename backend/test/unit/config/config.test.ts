@@ -45,6 +45,34 @@ describe('configuration', () => {
     expect(failure.details?.problems).toHaveLength(4);
   });
 
+  it('parses HOST_PATH_MAP into entries and names the worker container setting', () => {
+    const config = loadConfig({
+      HOST_PATH_MAP: '/app/outputs=/srv/manim/outputs; /app/temp/=/srv/manim/temp',
+      WORKER_CONTAINER: ' manim-worker ',
+    });
+    expect(config.HOST_PATH_MAP).toEqual([
+      { container: '/app/outputs', host: '/srv/manim/outputs' },
+      { container: '/app/temp', host: '/srv/manim/temp' },
+    ]);
+    expect(config.WORKER_CONTAINER).toBe('manim-worker');
+    expect(loadConfig({}).HOST_PATH_MAP).toEqual([]);
+  });
+
+  it('refuses an invalid HOST_PATH_MAP, listing each problem', () => {
+    let thrown: unknown;
+    try {
+      loadConfig({ HOST_PATH_MAP: 'app/temp=/srv/temp;/app/outputs' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(AppError);
+    const failure = thrown as AppError;
+    expect(failure.code).toBe('config_invalid');
+    expect(failure.message).toContain('HOST_PATH_MAP');
+    expect(failure.message).toContain('the worker dir "app/temp" must be an absolute path');
+    expect(failure.message).toContain('entry 2 "/app/outputs": missing "="');
+  });
+
   it('refuses defaults above the caps requests are held to', () => {
     expect(() =>
       loadConfig({ RENDER_TIMEOUT_SECONDS: '1000', MAX_RENDER_TIMEOUT_SECONDS: '600' }),

@@ -225,5 +225,6 @@ describe('ownContainerError', () => {
     expect(error.message).toBe('Cannot tell which container the worker runs in: all 404');
     expect(error.hint).toContain('HOST_PATH_MAP');
     expect(error.details).toEqual({ mode: 'foreign-daemon' });
+    expect(error).toMatchObject({ code: 'worker_container_unknown', status: 503 });
   });
 });

@@ -447,4 +447,19 @@ describe('translationFailureToAppError', () => {
     expect(error.hint).toBe(failure.hint);
     expect(error.details).toEqual({ jobId: 'j1', translation: 'NO_MOUNT_COVERS' });
   });
+
+  it('maps a read-only mount to worker_mount_read_only, a bug to internal, the rest to worker_path_not_shared', () => {
+    const notShared = failureOf(translateWorkerPath('/nowhere', table(), OLD_API));
+    expect(translationFailureToAppError(notShared)).toMatchObject({
+      code: 'worker_path_not_shared',
+      status: 503,
+    });
+    const readOnly = { ...notShared, code: 'READ_ONLY_MOUNT' as const };
+    expect(translationFailureToAppError(readOnly)).toMatchObject({
+      code: 'worker_mount_read_only',
+      status: 503,
+    });
+    const relative = failureOf(translateWorkerPath('temp/job', table(), OLD_API));
+    expect(translationFailureToAppError(relative).code).toBe('internal');
+  });
 });

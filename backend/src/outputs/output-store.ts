@@ -1,4 +1,4 @@
-import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Finished videos, one folder per job: `<outputsDir>/<jobId>/<fileName>`. */
@@ -20,4 +20,18 @@ export async function storeOutput(options: {
   }
   await chmod(target, 0o644);
   return { path: target, sizeBytes: (await stat(target)).size };
+}
+
+/** Whether a completed job's file is still in the outputs folder (retention may remove it). */
+export async function outputFileExists(
+  outputsDir: string,
+  job: { id: string; result?: { fileName: string } },
+): Promise<boolean> {
+  if (!job.result) return false;
+  try {
+    await access(path.resolve(outputsDir, job.id, job.result.fileName));
+    return true;
+  } catch {
+    return false;
+  }
 }

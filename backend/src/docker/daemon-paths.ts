@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, realpath, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/config-schema';
+import type { AppError } from '../errors/app-error';
+import type { Logger } from '../logging/logger';
+import { createDaemonPathTranslator, type DaemonPathTranslator } from './daemon-path-translator';
+import type { DockerClient } from './docker-client';
+import { createOwnContainerDeps, findOwnContainer } from './own-container/find-own-container';
+import { runContainer, WORKER_LABEL } from './render-container-runner';
+
+export interface DaemonPaths {
+  /** How the worker's paths reach the daemon: `host`, `container`, `foreign-daemon`, `unknown`. */
+  readonly mode: DaemonPathTranslator['mode'];
+  /** The daemon-side path of an existing worker directory; throws an AppError naming the fix. */
+  toDaemonPath(workerPath: string): Promise<string>;
+}
+
+export interface DaemonPathsDeps {
+  docker: DockerClient;
+  config: Pick<Config, 'WORKER_CONTAINER' | 'HOST_PATH_MAP' | 'TEMP_DIR'>;
+  logger: Logger;
+  /** Image for the sharing probe (the render image: already present, has `cat`). */
+  image: string;
+  /** Labels the probe container like the worker's render containers. */
+  workerId: string;
+  /** uid:gid the probe runs as: the worker's own, so it can read the file the worker wrote. */
+  probeUser: string;
+}
+
+/**
+ * Works out, once at worker start, how the daemon sees the worker's job folders:
+ * - on the host: unchanged;
+ * - in a container the daemon knows: through that container's mounts (and HOST_PATH_MAP);
+ * - in a container it cannot identify: HOST_PATH_MAP, or unchanged when a probe container shows
+ *   the daemon sees TEMP_DIR at the same path (a shared file system that merely looks like a
+ *   container); otherwise jobs fail with worker_container_unknown, and the probe is tried again
+ *   for the next job.
+ * Logs the mode and the mounts, and checks TEMP_DIR; a problem is logged, not fatal: jobs then
+ * fail with the reason.
+ */
+export async function startDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPaths> {
+  const { docker, config, logger } = deps;
+  const own = await findOwnContainer(createOwnContainerDeps(docker), {
+    setting: config.WORKER_CONTAINER,
+  });
+  const apiVersion = (await docker.version()).ApiVersion;
+  const tempDir = await realDir(config.TEMP_DIR);
+  const needsProbe = own.mode === 'foreign-daemon' || own.mode === 'unknown';
+  const build = (sharedDirs: string[]) =>
+    createDaemonPathTranslator({
+      own,
+      apiVersion,
+      hostPathMap: config.HOST_PATH_MAP,
+      sharedDirs,
+    });
+
+  let translator = build([]);
+  const coveredByMap = needsProbe && translates(translator, tempDir);
+  if (needsProbe && !coveredByMap && (await daemonSeesSamePath(deps, tempDir))) {
+    translator = build([tempDir]);
+  }
+  logger.info('worker paths for the Docker daemon', {
+    mode: translator.mode,
+    how: translator.summary,
+    ...(translator.mounts === undefined ? {} : { mounts: translator.mounts }),
+    ...(own.mode === 'container' && own.warnings.length > 0 ? { warnings: own.warnings } : {}),
+    apiVersion,
+  });
+  try {
+    const daemonTemp = translator.translate(tempDir);
+    logger.info('job folders are shared with the Docker daemon', {
+      tempDir,
+      daemonPath: daemonTemp,
+    });
+  } catch (error) {
+    const failure = error as AppError;
+    logger.error(
+      'job folders cannot be shared with render containers; jobs will fail until fixed',
+      {
+        tempDir,
+        code: failure.code,
+        error: failure.message,
+        hint: failure.hint,
+      },
+    );
+  }
+
+  let probing: Promise<void> | undefined;
+  return {
+    mode: translator.mode,
+    async toDaemonPath(workerPath) {
+      const real = await realpath(workerPath);
+      try {
+        return translator.translate(real);
+      } catch (error) {
+        if (!needsProbe || coveredByMap) throw error;
+        // The render image may have been missing at start: look again, one probe at a time.
+        probing ??= daemonSeesSamePath(deps, tempDir)
+          .then((shared) => {
+            if (shared) translator = build([tempDir]);
+          })
+          .finally(() => {
+            probing = undefined;
+          });
+        await probing;
+        return translator.translate(real);
+      }
+    },
+  };
+}
+
+function translates(translator: DaemonPathTranslator, workerPath: string): boolean {
+  try {
+    translator.translate(workerPath);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function realDir(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  return realpath(dir);
+}
+
+/**
+ * Writes a random nonce into `dir` and has a throw-away container with `dir` bound at /probe
+ * print it: true only when the daemon's `dir` is the worker's.
+ */
+async function daemonSeesSamePath(deps: DaemonPathsDeps, dir: string): Promise<boolean> {
+  const name = `.daemon-probe-${randomUUID()}`;
+  const nonce = randomUUID();
+  const file = path.join(dir, name);
+  try {
+    await writeFile(file, nonce, { mode: 0o644 });
+    const run = await runContainer(
+      deps.docker,
+      {
+        image: deps.image,
+        command: ['cat', `/probe/${name}`],
+        workingDir: '/probe',
+        env: {},
+        user: deps.probeUser,
+        mounts: [{ source: dir, target: '/probe', readOnly: true }],
+        labels: { [WORKER_LABEL]: deps.workerId },
+        limits: {
+          memoryMb: 64,
+          cpus: 0.5,
+          pidsLimit: 16,
+          timeoutMs: 30_000,
+          maxFileBytes: 1024 * 1024,
+          tmpfsMb: 1,
+        },
+      },
+      deps.logger,
+    );
+    return run.exitCode === 0 && run.stdout.trim() === nonce;
+  } catch (error) {
+    deps.logger.warn('could not probe whether the Docker daemon sees the job folders', {
+      dir,
+      error: (error as Error).message,
+    });
+    return false;
+  } finally {
+    await rm(file, { force: true });
+  }
+}
