@@ -7,7 +7,7 @@ import type { RenderOptions } from './render-job';
  * produces, so it is left out.
  */
 export function renderIdentity(code: string, options: RenderOptions, image: string): string {
-  const { timeoutSeconds: _timeout, ...output } = options;
+  const { timeoutSeconds, ...output } = options;
   const canonical = JSON.stringify({
     code,
     image,
