@@ -19,8 +19,10 @@ export function createApp(deps: {
   logger: Logger;
   jobs: RenderJobStore;
   events: JobEventSource;
+  /** Free space where outputs are written; new jobs are refused when it runs low. */
+  freeDiskBytes: () => Promise<number>;
 }): express.Express {
-  const { config, logger, jobs, events } = deps;
+  const { config, logger, jobs, events, freeDiskBytes } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
@@ -28,7 +30,7 @@ export function createApp(deps: {
   app.use(requestIdMiddleware(logger));
   app.use(healthRoutes());
   app.use(limitsRoutes(config));
-  app.use(renderRoutes({ config, jobs }));
+  app.use(renderRoutes({ config, jobs, freeDiskBytes }));
   app.use(jobRoutes({ config, logger, jobs }));
   app.use(jobEventRoutes({ logger, jobs, events }));
   app.use(sceneRoutes({ config }));

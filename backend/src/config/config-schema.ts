@@ -136,6 +136,16 @@ export const CONFIG_VARIABLES = {
     '200000',
     'Largest scene code accepted, in bytes, inline or uploaded; larger requests get 413.',
   ),
+  MAX_QUEUED_JOBS: variable(
+    positiveInt,
+    '1000',
+    'Most jobs that may wait in the queue; beyond it new requests get 503 with Retry-After.',
+  ),
+  MIN_FREE_DISK_MB: variable(
+    z.coerce.number().int().min(0),
+    '1024',
+    'New requests are refused (507) while the disk holding OUTPUTS_DIR has less free space than this, in MiB; 0 turns the check off.',
+  ),
   DEFAULT_QUALITY: variable(z.enum(QUALITIES), 'medium', 'Quality used when a request names none.'),
   DEFAULT_FORMAT: variable(z.enum(FORMATS), 'mp4', 'Format used when a request names none.'),
   JOB_LOCK_SECONDS: variable(
@@ -151,7 +161,7 @@ export const CONFIG_VARIABLES = {
   JOB_RETENTION_HOURS: variable(
     positiveInt,
     '168',
-    'How long finished job records are kept in Redis, in hours.',
+    'How long finished jobs are kept, in hours: their records in Redis and their files in OUTPUTS_DIR (removed by the worker once older).',
   ),
   LOG_LEVEL: variable(
     z.enum(['error', 'warn', 'info', 'debug']),

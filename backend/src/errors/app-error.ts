@@ -29,6 +29,14 @@ export const ERROR_CATALOGUE = {
     status: 503,
     hint: 'Check that Redis is running and reachable at REDIS_URL.',
   },
+  queue_full: {
+    status: 503,
+    hint: 'Retry after the time in Retry-After; the operator can raise MAX_QUEUED_JOBS or add workers.',
+  },
+  insufficient_storage: {
+    status: 507,
+    hint: 'The operator must free disk space or lower JOB_RETENTION_HOURS; retry later.',
+  },
   config_invalid: {
     status: 500,
     hint: 'Fix the listed environment variables (see docs/configuration.md).',

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { createApp } from '../api/create-app';
 import type { Config } from '../config/config-schema';
 import { renderImageName } from '../docker/render-image';
+import { freeDiskBytes } from '../outputs/disk-space';
 import { outputFileExists } from '../outputs/output-store';
 import type { Logger } from '../logging/logger';
 import { BullmqJobEvents } from '../queue/bullmq-job-events';
@@ -27,6 +28,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     config.JOB_RETENTION_HOURS,
     logger,
     {
+      maxQueuedJobs: config.MAX_QUEUED_JOBS,
       image: renderImageName(config),
       resultAvailable: (job) => outputFileExists(config.OUTPUTS_DIR, job),
     },
@@ -38,7 +40,13 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     queueName: config.QUEUE_NAME,
     logger,
   });
-  const app = createApp({ config, logger, jobs, events });
+  const app = createApp({
+    config,
+    logger,
+    jobs,
+    events,
+    freeDiskBytes: () => freeDiskBytes(config.OUTPUTS_DIR),
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
     listening.on('error', reject);

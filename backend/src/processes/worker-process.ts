@@ -9,6 +9,7 @@ import { renderImageName } from '../docker/render-image';
 import type { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import { startRenderWorker } from '../queue/bullmq-render-queue';
+import { removeExpiredJobFolders } from '../outputs/retention';
 import { createWorkerRedis } from '../queue/redis-connection';
 import { WorkerPresence } from '../queue/worker-presence';
 import { sweepOrphans } from '../worker/orphan-sweep';
@@ -22,6 +23,9 @@ export interface WorkerProcess {
 const ENGINE_RETRY_LOG_MS = 30_000;
 const PRESENCE_TTL_SECONDS = 15;
 const SWEEP_INTERVAL_MS = 30_000;
+const RETENTION_INTERVAL_MS = 15 * 60_000;
+/** A job folder in TEMP_DIR outlives its job only when a worker died; this is long past any render. */
+const STALE_JOB_FOLDER_MS = 24 * 3600_000;
 
 /** Composition root of the worker: Docker Engine, render image, queue consumer. */
 export async function startWorkerProcess(config: Config, logger: Logger): Promise<WorkerProcess> {
@@ -66,6 +70,10 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   await sweep();
   const sweepTimer = setInterval(() => void sweep(), SWEEP_INTERVAL_MS);
   sweepTimer.unref();
+  const expire = () => removeExpiredFiles(config, logger);
+  void expire();
+  const retentionTimer = setInterval(() => void expire(), RETENTION_INTERVAL_MS);
+  retentionTimer.unref();
 
   const worker = await startRenderWorker({
     connection,
@@ -95,6 +103,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   return {
     async close() {
       clearInterval(sweepTimer);
+      clearInterval(retentionTimer);
       await worker.close(config.SHUTDOWN_GRACE_SECONDS * 1000);
       await presence.withdraw(workerId);
       connection.disconnect();
@@ -112,5 +121,21 @@ async function waitForEngineForever(docker: DockerClient, logger: Logger): Promi
       const failure = error as AppError;
       logger.error('waiting for the Docker Engine', { error: failure.message, hint: failure.hint });
     }
+  }
+}
+
+/** Outputs older than the retention, and job folders left by workers that died. */
+async function removeExpiredFiles(config: Config, logger: Logger): Promise<void> {
+  try {
+    const outputs = await removeExpiredJobFolders(
+      config.OUTPUTS_DIR,
+      config.JOB_RETENTION_HOURS * 3600_000,
+    );
+    const folders = await removeExpiredJobFolders(config.TEMP_DIR, STALE_JOB_FOLDER_MS);
+    if (outputs.length + folders.length > 0) {
+      logger.info('removed expired files', { outputs: outputs.length, jobFolders: folders.length });
+    }
+  } catch (error) {
+    logger.warn('could not remove expired files', { error: (error as Error).message });
   }
 }

@@ -26,8 +26,10 @@ function isFinished(status: JobStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
-/** What the store needs to answer a request with an earlier identical job. */
-export interface ResultReuse {
+/** Admission settings: the queue's cap, and what answering with an earlier job needs. */
+export interface SubmitPolicy {
+  /** Most jobs that may wait; beyond it, submit fails with `queue_full`. */
+  maxQueuedJobs: number;
   /** The render image's name, part of a render's identity. */
   image: string;
   /** Whether a completed job's file is still there to be downloaded. */
@@ -44,7 +46,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
     private readonly queueName: string,
     private readonly retentionHours: number,
     logger: Logger,
-    private readonly reuse: ResultReuse,
+    private readonly reuse: SubmitPolicy,
   ) {
     this.queue = new Queue<RenderJobData, RenderResult>(queueName, { connection });
     // Connection errors surface as 503s on the requests they affect; here they are only logged.
@@ -67,6 +69,16 @@ export class BullmqRenderJobStore implements RenderJobStore {
         }
       } else {
         await this.connection.set(key, id, 'EX', ttlSeconds);
+      }
+      const waiting = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed');
+      const queued = Object.values(waiting).reduce((sum, count) => sum + count, 0);
+      if (queued >= this.reuse.maxQueuedJobs) {
+        await this.connection.del(key);
+        throw new AppError(
+          'queue_full',
+          `The render queue is full: ${queued} jobs are waiting, the limit is ${this.reuse.maxQueuedJobs}`,
+          { details: { queued, limit: this.reuse.maxQueuedJobs } },
+        );
       }
       await this.queue.add(JOB_NAME, data, {
         jobId: id,

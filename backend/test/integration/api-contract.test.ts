@@ -156,3 +156,36 @@ describe('the render API against a real queue', () => {
     expect(text.body.error.code).toBe('unsupported_media_type');
   });
 });
+
+describe('admission when the service is at its limits', () => {
+  let service: TestService;
+
+  afterEach(async () => {
+    await service?.close();
+  });
+
+  it('answers 503 queue_full with Retry-After when the queue is at its cap', async () => {
+    service = await startTestService({ worker: false, env: { MAX_QUEUED_JOBS: '2' } });
+    for (const n of [1, 2]) {
+      expect((await service.submit({ code: `${ONE_SCENE}# ${n}\n` })).status).toBe(202);
+    }
+    const refused = await fetch(`${service.url}/api/animation/render`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: `${ONE_SCENE}# 3\n` }),
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    const body = (await refused.json()) as ErrorResponse;
+    expect(body.error.code).toBe('queue_full');
+    expect(body.error.message).toContain('the limit is 2');
+  });
+
+  it('answers 507 before a render could fill the disk', async () => {
+    service = await startTestService({ worker: false, env: { MIN_FREE_DISK_MB: '1000000000' } });
+    const refused = await service.submit({ code: ONE_SCENE });
+    expect(refused.status).toBe(507);
+    expect(refused.body.error?.code).toBe('insufficient_storage');
+    expect(refused.body.error?.message).toContain('MIN_FREE_DISK_MB');
+  });
+});

@@ -23,7 +23,11 @@ export function jsonBodyLimitBytes(maxCodeBytes: number): number {
   return maxCodeBytes * 2 + 16 * 1024;
 }
 
-export function renderRoutes(deps: { config: Config; jobs: RenderJobStore }): Router {
+export function renderRoutes(deps: {
+  config: Config;
+  jobs: RenderJobStore;
+  freeDiskBytes: () => Promise<number>;
+}): Router {
   const { config, jobs } = deps;
   const maxCodeBytes = config.MAX_CODE_BYTES;
 
@@ -88,6 +92,7 @@ export function renderRoutes(deps: { config: Config; jobs: RenderJobStore }): Ro
           };
 
     const { code, options, cache } = parseRenderRequest({ fields, ...upload }, config);
+    await ensureDiskSpace(deps.freeDiskBytes, config.MIN_FREE_DISK_MB);
     const requestId = requestIdOf(res);
     const submitted = await jobs.submit(
       { code, options, ...(requestId ? { requestId } : {}) },
@@ -110,6 +115,24 @@ export function renderRoutes(deps: { config: Config; jobs: RenderJobStore }): Ro
   const router = express.Router();
   router.post(RENDER_PATH, readBody, submit);
   return router;
+}
+
+const MIB = 1024 * 1024;
+
+/** Refuses new work before a render could fill the disk that outputs are written to. */
+async function ensureDiskSpace(
+  freeDiskBytes: () => Promise<number>,
+  minFreeMb: number,
+): Promise<void> {
+  if (minFreeMb === 0) return;
+  const freeMb = Math.floor((await freeDiskBytes()) / MIB);
+  if (freeMb < minFreeMb) {
+    throw new AppError(
+      'insufficient_storage',
+      `Only ${freeMb} MiB are free on the disk that holds the outputs; new renders need at least ${minFreeMb} MiB (MIN_FREE_DISK_MB)`,
+      { details: { freeMb, minFreeMb } },
+    );
+  }
 }
 
 /**
