@@ -183,6 +183,9 @@ async function startApiChild(port: number, options: ApiLoadOptions): Promise<Chi
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL,
+      // The load comes from one address; with limits on it would measure 429s.
+      RATE_LIMIT_RENDERS_PER_MINUTE: '0',
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
     },
     stdio: ['ignore', log, log],
   });

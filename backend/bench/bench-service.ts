@@ -66,6 +66,8 @@ export async function startBenchService(options: {
     PORT: '0',
     HOST: '127.0.0.1',
     WORKER_CONCURRENCY: String(options.concurrency),
+    RATE_LIMIT_RENDERS_PER_MINUTE: '0',
+    RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
   });
   const events = new QueueEvents(config.QUEUE_NAME, { connection: { url: options.redisUrl } });
   let api: ApiProcess | undefined;

@@ -12,10 +12,28 @@ function jobPath(id) {
   return `/api/animation/jobs/${encodeURIComponent(id)}`;
 }
 
-async function request(path, init = {}) {
+const API_KEY_STORAGE = 'manim-playground.api-key';
+
+function apiKey() {
+  return localStorage.getItem(API_KEY_STORAGE) ?? '';
+}
+
+/**
+ * A URL the browser loads by itself (video, download, event stream) cannot carry a header, so
+ * the API key, when the server needs one, travels in the query.
+ */
+export function withApiKey(url) {
+  const key = apiKey();
+  if (key === '') return url;
+  return `${url}${url.includes('?') ? '&' : '?'}api_key=${encodeURIComponent(key)}`;
+}
+
+async function request(path, init = {}, askedForKey = false) {
   let response;
   try {
-    response = await fetch(path, init);
+    const key = apiKey();
+    const headers = { ...init.headers, ...(key === '' ? {} : { 'X-API-Key': key }) };
+    response = await fetch(path, { ...init, headers });
   } catch (error) {
     if (error.name === 'AbortError') throw error;
     return {
@@ -35,6 +53,13 @@ async function request(path, init = {}) {
     body = undefined;
   }
   if (response.ok) return { ok: true, status: response.status, body };
+  if (response.status === 401 && !askedForKey) {
+    const entered = window.prompt('This render service needs an API key:', apiKey());
+    if (entered !== null && entered.trim() !== '') {
+      localStorage.setItem(API_KEY_STORAGE, entered.trim());
+      return request(path, init, true);
+    }
+  }
   const error = body?.error ?? {
     code: 'http_error',
     message: `${init.method ?? 'GET'} ${path} answered ${response.status} ${response.statusText}`,
@@ -81,7 +106,7 @@ export function cancelJob(id) {
 }
 
 export function videoUrl(id, { download = false } = {}) {
-  return `${jobPath(id)}/video${download ? '?download=1' : ''}`;
+  return withApiKey(`${jobPath(id)}/video${download ? '?download=1' : ''}`);
 }
 
 /**
@@ -91,7 +116,7 @@ export function videoUrl(id, { download = false } = {}) {
  * The stream is closed at the end, so the browser does not reconnect to a finished job.
  */
 export function followJob(id, { onView, onProgress, onEnd, onError }) {
-  const source = new EventSource(`${jobPath(id)}/events`);
+  const source = new EventSource(withApiKey(`${jobPath(id)}/events`));
   let done = false;
   const finish = () => {
     done = true;

@@ -1,3 +1,4 @@
+import { withApiKey } from './api-client.js';
 import { formatBytes, formatClock, formatSeconds } from './format.js';
 
 /** The stages a render goes through, in order, as the API reports them in `progress.stage`. */
@@ -130,7 +131,7 @@ export class OutputPanel {
     this.stopClock();
     this.setStatus('completed');
     const { result } = job;
-    const download = `${result.url}?download=1`;
+    const download = withApiKey(`${result.url}?download=1`);
     this.media.replaceChildren();
     let element;
     if (result.contentType.startsWith('video/')) {
@@ -145,7 +146,7 @@ export class OutputPanel {
       element = document.createElement('img');
       element.alt = `Rendered ${job.options?.scene ?? 'scene'}`;
     }
-    element.src = result.url;
+    element.src = withApiKey(result.url);
     element.className = 'result-element';
     this.media.append(element);
     this.media.classList.toggle('is-transparent', job.options?.transparent === true);

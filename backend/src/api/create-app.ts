@@ -4,13 +4,15 @@ import type { Logger } from '../logging/logger';
 import type { JobEventSource } from '../queue/job-events';
 import type { RenderJobStore } from '../queue/render-job';
 import { createErrorHandler, notFoundHandler } from './middleware/error-handler';
+import { requireApiKey } from './middleware/api-keys';
+import { perMinuteLimit, type RedisCommand } from './middleware/rate-limits';
 import { requestIdMiddleware } from './middleware/request-id';
 import { healthRoutes } from './routes/health-routes';
 import { jobEventRoutes } from './routes/job-event-routes';
 import { jobRoutes } from './routes/job-routes';
 import { limitsRoutes } from './routes/limits-routes';
 import { playgroundRoutes } from './routes/playground-routes';
-import { renderRoutes } from './routes/render-routes';
+import { RENDER_PATH, renderRoutes } from './routes/render-routes';
 import { sceneRoutes } from './routes/scene-routes';
 
 /** Builds the HTTP API from its dependencies; starting the server is the caller's business. */
@@ -21,20 +23,41 @@ export function createApp(deps: {
   events: JobEventSource;
   /** Free space where outputs are written; new jobs are refused when it runs low. */
   freeDiskBytes: () => Promise<number>;
+  /** Raw Redis commands, for the rate limits every API process shares. */
+  redisCommand: RedisCommand;
 }): express.Express {
-  const { config, logger, jobs, events, freeDiskBytes } = deps;
+  const { config, logger, jobs, events, freeDiskBytes, redisCommand } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
 
   app.use(requestIdMiddleware(logger));
   app.use(healthRoutes());
+  app.use(playgroundRoutes());
+  app.use('/api', requireApiKey(config.API_KEYS));
+  app.use(
+    '/api',
+    perMinuteLimit({
+      queueName: config.QUEUE_NAME,
+      name: 'api',
+      limit: config.RATE_LIMIT_REQUESTS_PER_MINUTE,
+      sendCommand: redisCommand,
+    }),
+  );
+  app.post(
+    RENDER_PATH,
+    perMinuteLimit({
+      queueName: config.QUEUE_NAME,
+      name: 'render',
+      limit: config.RATE_LIMIT_RENDERS_PER_MINUTE,
+      sendCommand: redisCommand,
+    }),
+  );
   app.use(limitsRoutes(config));
   app.use(renderRoutes({ config, jobs, freeDiskBytes }));
   app.use(jobRoutes({ config, logger, jobs }));
   app.use(jobEventRoutes({ logger, jobs, events }));
   app.use(sceneRoutes({ config }));
-  app.use(playgroundRoutes());
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
   return app;

@@ -168,6 +168,32 @@ export const CONFIG_VARIABLES = {
     'info',
     'Least severe log level written (JSON lines on stdout).',
   ),
+  API_KEYS: variable(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((key) => key.trim())
+          .filter((key) => key !== ''),
+      )
+      .refine(
+        (keys) => keys.every((key) => key.length >= 16),
+        'every key needs 16 characters or more',
+      ),
+    '',
+    'Comma-separated API keys. Empty: the API is open. Otherwise every /api route needs one, in `Authorization: Bearer <key>`, `X-API-Key` or (for links and event streams) the `api_key` query parameter.',
+  ),
+  RATE_LIMIT_RENDERS_PER_MINUTE: variable(
+    z.coerce.number().int().min(0),
+    '30',
+    'Render requests one API key (or, without keys, one client address) may send per minute; 0 turns the limit off.',
+  ),
+  RATE_LIMIT_REQUESTS_PER_MINUTE: variable(
+    z.coerce.number().int().min(0),
+    '600',
+    'Requests of any kind to /api one API key or client address may send per minute; 0 turns the limit off.',
+  ),
   TRUST_PROXY: variable(boolean, 'false', 'Trust X-Forwarded-* headers (behind a reverse proxy).'),
 } as const;
 

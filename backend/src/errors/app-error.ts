@@ -11,6 +11,14 @@ export const ERROR_CATALOGUE = {
     status: 415,
     hint: 'Send application/json or multipart/form-data with a .py file in the field "file".',
   },
+  unauthorized: {
+    status: 401,
+    hint: 'Send a valid API key in "Authorization: Bearer <key>" or "X-API-Key: <key>".',
+  },
+  rate_limited: {
+    status: 429,
+    hint: 'Wait for the time in Retry-After, then send the request again.',
+  },
   scene_not_found: {
     status: 422,
     hint: 'Name one of the Scene subclasses defined in the code with the "scene" field.',

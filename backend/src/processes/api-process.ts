@@ -46,6 +46,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     jobs,
     events,
     freeDiskBytes: () => freeDiskBytes(config.OUTPUTS_DIR),
+    redisCommand: (command, ...args) => redis.call(command ?? '', ...args),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));

@@ -53,6 +53,9 @@ export async function startTestService(
     PORT: '0',
     HOST: '127.0.0.1',
     RENDER_IMAGE: environment.image,
+    // Tests send many requests from one address; the limits have tests of their own.
+    RATE_LIMIT_RENDERS_PER_MINUTE: '0',
+    RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
     ...options.env,
   });
   const logger = createLogger({
