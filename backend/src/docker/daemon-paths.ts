@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config-schema';
-import type { AppError } from '../errors/app-error';
+import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import { createDaemonPathTranslator, type DaemonPathTranslator } from './daemon-path-translator';
 import type { DockerClient } from './docker-client';
@@ -57,7 +57,7 @@ export async function startDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPat
 
   let translator = build([]);
   const coveredByMap = needsProbe && translates(translator, tempDir);
-  if (needsProbe && !coveredByMap && (await daemonSeesSamePath(deps, tempDir))) {
+  if (needsProbe && !coveredByMap && (await daemonSeesSamePath(deps, tempDir)).shared) {
     translator = build([tempDir]);
   }
   logger.info('worker paths for the Docker daemon', {
@@ -86,7 +86,7 @@ export async function startDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPat
     );
   }
 
-  let probing: Promise<void> | undefined;
+  let probing: Promise<ProbeOutcome> | undefined;
   return {
     mode: translator.mode,
     async toDaemonPath(workerPath) {
@@ -97,13 +97,16 @@ export async function startDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPat
         if (!needsProbe || coveredByMap) throw error;
         // The render image may have been missing at start: look again, one probe at a time.
         probing ??= daemonSeesSamePath(deps, tempDir)
-          .then((shared) => {
-            if (shared) translator = build([tempDir]);
+          .then((outcome) => {
+            if (outcome.shared) translator = build([tempDir]);
+            return outcome;
           })
           .finally(() => {
             probing = undefined;
           });
-        await probing;
+        const outcome = await probing;
+        // A missing image or engine is the job's real problem, not the unknown container.
+        if (!outcome.shared && outcome.blocker !== undefined) throw outcome.blocker;
         return translator.translate(real);
       }
     },
@@ -124,11 +127,19 @@ async function realDir(dir: string): Promise<string> {
   return realpath(dir);
 }
 
+interface ProbeOutcome {
+  shared: boolean;
+  /** Why the probe could not run at all, when that is a problem jobs would hit anyway. */
+  blocker?: AppError;
+}
+
+const PROBE_BLOCKERS: ReadonlySet<string> = new Set(['image_missing', 'docker_unavailable']);
+
 /**
  * Writes a random nonce into `dir` and has a throw-away container with `dir` bound at /probe
- * print it: true only when the daemon's `dir` is the worker's.
+ * print it: shared only when the daemon's `dir` is the worker's.
  */
-async function daemonSeesSamePath(deps: DaemonPathsDeps, dir: string): Promise<boolean> {
+async function daemonSeesSamePath(deps: DaemonPathsDeps, dir: string): Promise<ProbeOutcome> {
   const name = `.daemon-probe-${randomUUID()}`;
   const nonce = randomUUID();
   const file = path.join(dir, name);
@@ -153,15 +164,16 @@ async function daemonSeesSamePath(deps: DaemonPathsDeps, dir: string): Promise<b
           tmpfsMb: 1,
         },
       },
-      deps.logger,
+      deps.logger.child({ purpose: 'probe: does the Docker daemon see the job folders?' }),
     );
-    return run.exitCode === 0 && run.stdout.trim() === nonce;
+    return { shared: run.exitCode === 0 && run.stdout.trim() === nonce };
   } catch (error) {
     deps.logger.warn('could not probe whether the Docker daemon sees the job folders', {
       dir,
       error: (error as Error).message,
     });
-    return false;
+    const blocker = error instanceof AppError && PROBE_BLOCKERS.has(error.code) ? error : undefined;
+    return blocker === undefined ? { shared: false } : { shared: false, blocker };
   } finally {
     await rm(file, { force: true });
   }

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { containersOfJob, waitForRunningContainer } from './support/job-containers';
+import { inspectMp4 } from './support/mp4-inspection';
+import { startTestService, type TestService } from './support/test-service';
+import {
+  buildWorkerImage,
+  createTestVolume,
+  mountsOf,
+  removeTestWorkerLeftovers,
+  startWorkerContainer,
+  type WorkerContainer,
+} from './support/worker-container';
+
+const WORKER_MAIN = path.resolve(__dirname, '../../../dist/backend/src/processes/worker-main.js');
+
+/** Sleeps first, so that the render container can be inspected while it runs. */
+const SCENE = `from manim import *\nimport time\nclass Dood(Scene):\n    def construct(self):\n        time.sleep(2)\n        self.play(Create(Circle()))\n`;
+
+/**
+ * The worker in a container next to the render containers it starts (Docker-out-of-Docker): it
+ * talks to the host's daemon through the mounted socket, so the job folder it mounts into a
+ * render container must be named by its host path, not by the path the worker sees.
+ */
+describe('a worker running in a container with the host Docker socket', () => {
+  const runId = randomUUID().slice(0, 8);
+  let image: string;
+  let root: string;
+  const services: TestService[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(WORKER_MAIN)) {
+      throw new Error(`${WORKER_MAIN} is missing: run \`npm run build\` first`);
+    }
+    image = await buildWorkerImage();
+    root = await mkdtemp(path.join(tmpdir(), 'manim-dood-test-'));
+  });
+  afterAll(async () => {
+    await removeTestWorkerLeftovers(runId);
+    for (const service of services) await service.close();
+    if (root !== undefined) await rm(root, { recursive: true, force: true });
+  });
+
+  /** Submits the scene, then waits for the job to end or the worker container to exit. */
+  async function renderThrough(
+    service: TestService,
+    worker: WorkerContainer,
+  ): Promise<{ id: string; renderMounts: Awaited<ReturnType<typeof mountsOf>> }> {
+    const submitted = await service.submit({ code: SCENE, quality: 'low' });
+    expect(submitted.status).toBe(202);
+    const id = submitted.body.id;
+    const workerExit = worker.exited.then(async (code) => {
+      throw new Error(`the worker container exited (${code}):\n${await worker.logs()}`);
+    });
+    const renderMounts = await Promise.race([
+      waitForRunningContainer(id).then((containerId) => mountsOf(containerId)),
+      workerExit,
+    ]);
+    const job = await Promise.race([service.waitForEnd(id), workerExit]);
+    if (job.status !== 'completed') {
+      throw new Error(`job ${job.status}: ${JSON.stringify(job.error)}\n${await worker.logs()}`);
+    }
+    expect(await containersOfJob(id)).toEqual([]);
+    return { id, renderMounts };
+  }
+
+  async function expectVideo(service: TestService, id: string, onHost: string): Promise<void> {
+    const response = await fetch(`${service.url}/api/animation/jobs/${id}/video`);
+    expect(response.status).toBe(200);
+    const video = Buffer.from(await response.arrayBuffer());
+    expect(inspectMp4(video).videoTracks).toHaveLength(1);
+    expect(await readFile(onHost)).toEqual(video);
+  }
+
+  async function pathModeOf(worker: WorkerContainer): Promise<Record<string, unknown>> {
+    const [line] = await worker.logLines('worker paths for the Docker daemon');
+    if (line === undefined) throw new Error(`no path mode logged:\n${await worker.logs()}`);
+    return line;
+  }
+
+  it('gives a render container the host path behind a bind-mounted job folder', async () => {
+    const hostTemp = path.join(root, 'host-temp');
+    const hostOutputs = path.join(root, 'host-outputs');
+    await mkdir(hostTemp);
+    await mkdir(hostOutputs);
+    // The API on the host serves the files the containerised worker wrote into its /app/outputs.
+    const service = await startTestService({ worker: false, env: { OUTPUTS_DIR: hostOutputs } });
+    services.push(service);
+    const worker = await startWorkerContainer({
+      image,
+      runId,
+      mounts: [
+        { Type: 'bind', Source: hostTemp, Target: '/app/temp' },
+        { Type: 'bind', Source: hostOutputs, Target: '/app/outputs' },
+      ],
+      env: workerEnv(service),
+    });
+
+    const { id, renderMounts } = await renderThrough(service, worker);
+
+    expect(renderMounts).toEqual([
+      expect.objectContaining({
+        Type: 'bind',
+        Source: path.join(hostTemp, id),
+        Destination: '/job',
+      }),
+    ]);
+    await expectVideo(service, id, path.join(hostOutputs, id, 'Dood.mp4'));
+    expect(await pathModeOf(worker)).toMatchObject({
+      mode: 'container',
+      mounts: expect.stringContaining(`/app/temp (bind from ${hostTemp}, rw)`),
+    });
+    expect(existsSync(path.join(hostTemp, id))).toBe(false);
+  });
+
+  it('fails the job with worker_path_not_shared when no mount covers the job folders', async () => {
+    const hostOutputs = path.join(root, 'unshared-outputs');
+    await mkdir(hostOutputs);
+    const service = await startTestService({ worker: false, env: { OUTPUTS_DIR: hostOutputs } });
+    services.push(service);
+    const worker = await startWorkerContainer({
+      image,
+      runId,
+      mounts: [{ Type: 'bind', Source: hostOutputs, Target: '/app/outputs' }],
+      env: { ...workerEnv(service), TEMP_DIR: '/tmp/jobs' },
+    });
+
+    const submitted = await service.submit({ code: SCENE, quality: 'low' });
+    const job = await Promise.race([
+      service.waitForEnd(submitted.body.id),
+      worker.exited.then(async (code) => {
+        throw new Error(`the worker container exited (${code}):\n${await worker.logs()}`);
+      }),
+    ]);
+
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatchObject({
+      code: 'worker_path_not_shared',
+      message: expect.stringContaining(`/tmp/jobs/${submitted.body.id}`),
+      hint: expect.stringContaining('HOST_PATH_MAP'),
+    });
+    expect(job.error?.message).toContain(`/app/outputs (bind from ${hostOutputs}, rw)`);
+    expect(await containersOfJob(submitted.body.id)).toEqual([]);
+    const [startupError] = await worker.logLines(
+      'job folders cannot be shared with render containers; jobs will fail until fixed',
+    );
+    expect(startupError).toMatchObject({ tempDir: '/tmp/jobs', code: 'worker_path_not_shared' });
+  });
+
+  it('binds the folder inside a named volume through the volume Mountpoint', async () => {
+    const volume = await createTestVolume(runId);
+    const service = await startTestService({
+      worker: false,
+      env: { OUTPUTS_DIR: path.join(volume.mountpoint, 'outputs') },
+    });
+    services.push(service);
+    const worker = await startWorkerContainer({
+      image,
+      runId,
+      mounts: [{ Type: 'volume', Source: volume.name, Target: '/app' }],
+      env: workerEnv(service),
+    });
+
+    const { id, renderMounts } = await renderThrough(service, worker);
+
+    expect(renderMounts).toEqual([
+      expect.objectContaining({
+        Type: 'bind',
+        Source: path.join(volume.mountpoint, 'temp', id),
+        Destination: '/job',
+      }),
+    ]);
+    await expectVideo(service, id, path.join(volume.mountpoint, 'outputs', id, 'Dood.mp4'));
+    expect(await pathModeOf(worker)).toMatchObject({
+      mode: 'container',
+      mounts: expect.stringContaining(`/app (volume ${volume.name}, rw)`),
+    });
+  });
+});
+
+function workerEnv(service: TestService): Record<string, string> {
+  return {
+    REDIS_URL: service.config.REDIS_URL,
+    QUEUE_NAME: service.config.QUEUE_NAME,
+    RENDER_IMAGE: service.config.RENDER_IMAGE,
+    TEMP_DIR: '/app/temp',
+    OUTPUTS_DIR: '/app/outputs',
+  };
+}
