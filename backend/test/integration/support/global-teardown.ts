@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import Docker from 'dockerode';
+import { MANAGED_LABEL, QUEUE_LABEL } from '../../../src/docker/render-container-runner';
 
 export default async function globalTeardown(): Promise<void> {
   const redis = (globalThis as { testRedisServer?: ChildProcess }).testRedisServer;
@@ -6,5 +8,25 @@ export default async function globalTeardown(): Promise<void> {
     const exited = new Promise((resolve) => redis.once('exit', resolve));
     redis.kill('SIGTERM');
     await exited;
+  }
+  await removeTestRenderContainers();
+}
+
+/**
+ * Every test queue is named `test-<uuid>` and gone once the run ends, so no worker will ever
+ * sweep a render container left on one (by a test run that was interrupted, say).
+ */
+async function removeTestRenderContainers(): Promise<void> {
+  const docker = new Docker();
+  const containers = await docker.listContainers({
+    all: true,
+    filters: { label: [`${MANAGED_LABEL}=true`] },
+  });
+  for (const container of containers) {
+    if (!container.Labels[QUEUE_LABEL]?.startsWith('test-')) continue;
+    await docker
+      .getContainer(container.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
   }
 }
