@@ -10,21 +10,27 @@ const docker = new Docker();
 export const TEST_WORKER_LABEL = 'org.manim-render.test-worker';
 const WORKER_IMAGE = 'manim-render-test-worker:local';
 const BASE_IMAGE_REPOSITORY = 'manim-render-base';
+const OFFICIAL_BASE_IMAGE = 'debian:bookworm-slim';
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 const APP_DIR = '/srv/app';
 const WORKER_MAIN = 'dist/backend/src/processes/worker-main.js';
 
 /**
- * The worker image for Docker-out-of-Docker tests: the local Debian base (no registry is needed)
+ * The worker image for Docker-out-of-Docker tests: the Debian base the render image was built on
  * with nothing added; the host's Node binary and the compiled project are mounted read-only when
  * the container runs, so the image never goes stale.
  */
 export async function buildWorkerImage(): Promise<string> {
-  const bases = await docker.listImages({ filters: { reference: [BASE_IMAGE_REPOSITORY] } });
-  const base = bases.flatMap((image) => image.RepoTags ?? [])[0];
+  // The render image was built on one of these: the official base where a registry answered,
+  // the local one where none did.
+  const bases = await docker.listImages({
+    filters: { reference: [OFFICIAL_BASE_IMAGE, BASE_IMAGE_REPOSITORY] },
+  });
+  const tags = bases.flatMap((image) => image.RepoTags ?? []);
+  const base = tags.find((tag) => tag === OFFICIAL_BASE_IMAGE) ?? tags[0];
   if (base === undefined) {
     throw new Error(
-      `No ${BASE_IMAGE_REPOSITORY} image: run scripts/build-local-base-image.sh (or \`npm run setup\`).`,
+      `Neither ${OFFICIAL_BASE_IMAGE} nor a ${BASE_IMAGE_REPOSITORY} image is present: run \`npm run setup\`.`,
     );
   }
   const context = await mkdtemp(path.join(tmpdir(), 'manim-test-worker-image-'));
