@@ -186,6 +186,8 @@ async function startApiChild(port: number, options: ApiLoadOptions): Promise<Chi
       // The load comes from one address; with limits on it would measure 429s.
       RATE_LIMIT_RENDERS_PER_MINUTE: '0',
       RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+      // Nothing consumes this queue; the cap would answer 503 once it holds 1000 jobs.
+      MAX_QUEUED_JOBS: '100000000',
     },
     stdio: ['ignore', log, log],
   });

@@ -159,7 +159,8 @@ async function main(): Promise<void> {
           rounds: options.apiRounds,
           maxRequests: options.apiMaxRequests,
           connections: options.apiConnections,
-          submitBody: requestBody(THROUGHPUT_SCENE, THROUGHPUT_SCENE.code),
+          // cache: false: every submission is a new job, not an answer from an identical one.
+          submitBody: { ...requestBody(THROUGHPUT_SCENE, THROUGHPUT_SCENE.code), cache: false },
           logFile: path.join(bareDir, 'api-process.log'),
           env: process.env,
           progress,
