@@ -108,8 +108,30 @@ export class BullmqRenderJobStore implements RenderJobStore {
     return withQueueErrors(async () => {
       const job = await Job.fromId<RenderJobData, RenderResult>(this.queue, id);
       if (!job) return this.cancelledBeforeStart(id);
-      return toJobView(job, await job.getState());
+      const view = toJobView(job, await job.getState());
+      if (view.status === 'queued') {
+        const position = await this.positionOf(id);
+        if (position !== undefined) view.position = position;
+      }
+      return view;
     });
+  }
+
+  async logs(id: string): Promise<string[] | undefined> {
+    return withQueueErrors(async () => {
+      if (!(await this.find(id))) return undefined;
+      return (await this.queue.getJobLogs(id)).logs;
+    });
+  }
+
+  /** Workers take jobs from the right end of the wait list, so the place counts from there. */
+  private async positionOf(id: string): Promise<number | undefined> {
+    const waitKey = this.queue.toKey('wait');
+    const [length, index] = await Promise.all([
+      this.connection.llen(waitKey),
+      this.connection.lpos(waitKey, id),
+    ]);
+    return index === null ? undefined : length - index;
   }
 
   async cancel(id: string, waitMs: number): Promise<CancelOutcome> {
@@ -236,6 +258,10 @@ export interface RenderWorker {
    * their jobs to the queue.
    */
   close(graceMs: number): Promise<void>;
+  /** Stops taking new jobs; running ones carry on. A job taken meanwhile goes back to the queue. */
+  pause(): Promise<void>;
+  /** Takes jobs again after `pause`. */
+  resume(): Promise<void>;
 }
 
 /**
@@ -259,10 +285,17 @@ export async function startRenderWorker(options: {
     options.retentionHours * 3600,
   );
   const shutdown = new AbortController();
+  let paused = false;
   const worker = new Worker<RenderJobData, RenderResult>(
     options.queueName,
     async (job, token, cancelSignal) => {
       const id = job.id ?? '';
+      if (paused) {
+        // A fetch that was already waiting when the worker paused may still hand it a job.
+        await job.moveToWait(token);
+        options.logger.info('job returned to the queue: the worker is paused', { jobId: id });
+        throw new WaitingError();
+      }
       try {
         // A request that arrived while the job was being handed to this worker.
         if (await cancellation.isRequested(id)) throw cancelledError(id, 'queued');
@@ -272,6 +305,9 @@ export async function startRenderWorker(options: {
           data: job.data,
           signal: AbortSignal.any(signals),
           reportProgress: (progress) => job.updateProgress({ ...progress }),
+          saveLog: async (text) => {
+            await job.log(text);
+          },
         });
       } catch (error) {
         if (shutdown.signal.aborted && !cancelSignal?.aborted) {
@@ -307,6 +343,14 @@ export async function startRenderWorker(options: {
     if (worker.cancelJob(jobId, 'cancelled')) options.logger.info('cancelling job', { jobId });
   });
   return {
+    async pause() {
+      paused = true;
+      await worker.pause(true);
+    },
+    async resume() {
+      paused = false;
+      await worker.resume();
+    },
     async close(graceMs) {
       await unsubscribe();
       const closed = worker.close();

@@ -45,6 +45,8 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export interface JobView {
   id: string;
   status: JobStatus;
+  /** For a queued job: its place in line, 1 being the next job a worker takes. */
+  position?: number;
   progress: RenderProgress;
   createdAt: string;
   startedAt?: string;
@@ -74,6 +76,8 @@ export type RenderJobHandler = (job: {
   /** Aborted when the job is cancelled while it runs. */
   signal: AbortSignal;
   reportProgress: (progress: RenderProgress) => Promise<void>;
+  /** Keeps the render's output with the job, for `GET /jobs/:id/logs`. */
+  saveLog: (text: string) => Promise<void>;
 }) => Promise<RenderResult>;
 
 /** The port the API uses to submit, look up and cancel jobs; the BullMQ adapter implements it. */
@@ -88,6 +92,8 @@ export interface RenderJobStore {
   /** With `reuse`, an identical request is answered with the earlier job (see render-identity.ts). */
   submit(data: RenderJobData, options: { reuse: boolean }): Promise<SubmitOutcome>;
   find(id: string): Promise<JobView | undefined>;
+  /** The render output a worker kept for the job (empty until the render has run). */
+  logs(id: string): Promise<string[] | undefined>;
   /** Cancels a queued or running job; waits up to `waitMs` for a running one to end. */
   cancel(id: string, waitMs: number): Promise<CancelOutcome>;
   close(): Promise<void>;

@@ -26,6 +26,7 @@ import {
   RENDER_ENVIRONMENT,
 } from '../render/manim-command';
 import { findRenderOutput } from '../render/output-discovery';
+import { renderLogText } from '../render/render-log';
 import { ProgressTracker } from '../render/render-progress';
 import { createJobWorkspace, type FileOwner } from './job-workspace';
 import { storeOutput } from '../outputs/output-store';
@@ -52,7 +53,7 @@ export interface RenderProcessorDeps {
  */
 export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandler {
   const { config } = deps;
-  return async ({ id, data, signal, reportProgress }) => {
+  return async ({ id, data, signal, reportProgress, saveLog }) => {
     const log = deps.logger.child({ jobId: id, requestId: data.requestId });
     const startedAt = Date.now();
     log.info('render started', { options: data.options });
@@ -94,6 +95,9 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
         },
       });
       if (run.cancelled) throw cancelledError(id, 'active');
+      await saveLog(renderLogText(run.stdout, run.stderr)).catch((error: unknown) =>
+        log.warn('could not keep the render output', { error: (error as Error).message }),
+      );
       progress.endOfOutput(Date.now());
       progress.advance('finalizing', Date.now());
       publish();

@@ -189,3 +189,23 @@ describe('admission when the service is at its limits', () => {
     expect(refused.body.error?.message).toContain('MIN_FREE_DISK_MB');
   });
 });
+
+describe('the place of a queued job in line', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService({ worker: false });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('counts from the next job a worker takes', async () => {
+    const ids: string[] = [];
+    for (const n of [1, 2, 3])
+      ids.push((await service.submit({ code: `${ONE_SCENE}# ${n}\n` })).body.id);
+    const positions = [];
+    for (const id of ids) positions.push((await service.getJob(id)).position);
+    expect(positions).toEqual([1, 2, 3]);
+  });
+});

@@ -141,6 +141,14 @@ describe('rendering a scene end to end', () => {
       },
     });
     expect(await containersOfJob(submitted.body.id)).toEqual([]);
+
+    const logs = await fetch(`${service.url}/api/animation/jobs/${submitted.body.id}/logs`);
+    expect(logs.status).toBe(200);
+    const { lines } = (await logs.json()) as { lines: string[] };
+    expect(lines).toContain('--- stderr ---');
+    expect(
+      lines.some((line) => line.includes("NameError: name 'undefined_name' is not defined")),
+    ).toBe(true);
   });
 
   it('returns a PNG for a scene that plays no animation', async () => {

@@ -10,6 +10,7 @@ import { loggerOf } from '../middleware/request-id';
 
 export const JOB_PATH = '/api/animation/jobs/:id';
 export const VIDEO_PATH = '/api/animation/jobs/:id/video';
+export const LOGS_PATH = '/api/animation/jobs/:id/logs';
 
 /** How long DELETE waits for a running job's container to be killed before answering 202. */
 const CANCEL_WAIT_MS = 5000;
@@ -126,8 +127,19 @@ export function jobRoutes(deps: {
     }
   };
 
+  const showLogs = async (req: Request<{ id: string }>, res: Response): Promise<void> => {
+    const job = await findJob(req.params.id);
+    const entries = (await jobs.logs(job.id)) ?? [];
+    res.json({
+      id: job.id,
+      status: job.status,
+      lines: entries.flatMap((entry) => entry.split('\n')),
+    });
+  };
+
   const router = express.Router();
   router.get(JOB_PATH, showJob);
+  router.get(LOGS_PATH, showLogs);
   router.delete(JOB_PATH, cancelJob);
   router.get(VIDEO_PATH, sendVideo);
   return router;

@@ -18,6 +18,10 @@ class FakeJobStore implements RenderJobStore {
   async submit(): Promise<{ id: string }> {
     throw new Error('not used');
   }
+  async logs(): Promise<never> {
+    throw new Error('not used by the event routes');
+  }
+
   async cancel(): Promise<never> {
     throw new Error('not used');
   }
