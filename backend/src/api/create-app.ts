@@ -1,8 +1,10 @@
 import express from 'express';
 import type { Config } from '../config/config-schema';
+import type { ApiMetrics } from './metrics';
 import type { Logger } from '../logging/logger';
 import type { JobEventSource } from '../queue/job-events';
 import type { RenderJobStore } from '../queue/render-job';
+import type { WorkerStatusReader } from '../queue/worker-status';
 import { createErrorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireApiKey } from './middleware/api-keys';
 import { perMinuteLimit, type RedisCommand } from './middleware/rate-limits';
@@ -12,6 +14,7 @@ import { jobEventRoutes } from './routes/job-event-routes';
 import { jobRoutes } from './routes/job-routes';
 import { limitsRoutes } from './routes/limits-routes';
 import { playgroundRoutes } from './routes/playground-routes';
+import { readinessRoutes } from './routes/readiness-routes';
 import { RENDER_PATH, renderRoutes } from './routes/render-routes';
 import { sceneRoutes } from './routes/scene-routes';
 
@@ -25,6 +28,9 @@ export function createApp(deps: {
   freeDiskBytes: () => Promise<number>;
   /** Raw Redis commands, for the rate limits every API process shares. */
   redisCommand: RedisCommand;
+  /** The statuses the workers publish, for GET /ready. */
+  workers: WorkerStatusReader;
+  metrics: ApiMetrics;
 }): express.Express {
   const { config, logger, jobs, events, freeDiskBytes, redisCommand } = deps;
   const app = express();
@@ -32,7 +38,18 @@ export function createApp(deps: {
   app.set('trust proxy', config.TRUST_PROXY);
 
   app.use(requestIdMiddleware(logger));
+  app.use(deps.metrics.middleware);
+  app.get('/metrics', deps.metrics.handler);
   app.use(healthRoutes());
+  app.use(
+    readinessRoutes({
+      queueName: config.QUEUE_NAME,
+      minFreeMb: config.MIN_FREE_DISK_MB,
+      pingRedis: () => redisCommand('PING'),
+      freeDiskBytes,
+      workers: deps.workers,
+    }),
+  );
   app.use(playgroundRoutes());
   app.use('/api', requireApiKey(config.API_KEYS));
   app.use(

@@ -69,3 +69,23 @@ export async function waitForEngine(docker: DockerClient, timeoutMs: number): Pr
     }
   }
 }
+
+/** One /_ping with a deadline; throws docker_unavailable (with the fix) when it gets no answer. */
+export async function pingEngine(docker: DockerClient, timeoutMs: number): Promise<void> {
+  try {
+    // dockerode takes the abort signal, its types do not know it.
+    const ping = docker.ping.bind(docker) as (options: {
+      abortSignal: AbortSignal;
+    }) => Promise<unknown>;
+    await ping({ abortSignal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    const name = (error as { name?: unknown } | undefined)?.name;
+    if (name === 'AbortError' || name === 'TimeoutError') {
+      throw engineUnavailableError(
+        docker,
+        new Error(`${describeDockerEndpoint(docker)} did not answer within ${timeoutMs} ms`),
+      );
+    }
+    throw engineUnavailableError(docker, error);
+  }
+}

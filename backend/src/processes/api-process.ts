@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from '../api/create-app';
+import { createApiMetrics } from '../api/metrics';
 import type { Config } from '../config/config-schema';
 import { renderImageName } from '../docker/render-image';
 import { freeDiskBytes } from '../outputs/disk-space';
@@ -7,7 +8,9 @@ import { outputFileExists } from '../outputs/output-store';
 import type { Logger } from '../logging/logger';
 import { BullmqJobEvents } from '../queue/bullmq-job-events';
 import { BullmqRenderJobStore } from '../queue/bullmq-render-queue';
+import { RenderStatistics } from '../queue/render-statistics';
 import { createApiRedis, createWorkerRedis, waitForRedis } from '../queue/redis-connection';
+import { WorkerPresence } from '../queue/worker-presence';
 
 export interface ApiProcess {
   /** Base URL the API listens on, e.g. http://127.0.0.1:3001 */
@@ -40,6 +43,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     queueName: config.QUEUE_NAME,
     logger,
   });
+  const statistics = new RenderStatistics(redis, config.QUEUE_NAME);
   const app = createApp({
     config,
     logger,
@@ -47,6 +51,11 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     events,
     freeDiskBytes: () => freeDiskBytes(config.OUTPUTS_DIR),
     redisCommand: (command, ...args) => redis.call(command ?? '', ...args),
+    workers: new WorkerPresence(redis, config.QUEUE_NAME),
+    metrics: createApiMetrics({
+      queueCounts: () => jobs.counts(),
+      renderCounts: () => statistics.read(),
+    }),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));

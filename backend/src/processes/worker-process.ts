@@ -2,16 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/config-schema';
 import { startDaemonPaths } from '../docker/daemon-paths';
-import { createDockerClient, waitForEngine, type DockerClient } from '../docker/docker-client';
+import { createDockerClient, pingEngine } from '../docker/docker-client';
 import { imageExists } from '../docker/image-streams';
 import { listRenderContainers, removeContainer } from '../docker/render-container-runner';
 import { renderImageName } from '../docker/render-image';
-import type { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
-import { startRenderWorker } from '../queue/bullmq-render-queue';
+import { startRenderWorker, type RenderWorker } from '../queue/bullmq-render-queue';
 import { removeExpiredJobFolders } from '../outputs/retention';
 import { createWorkerRedis } from '../queue/redis-connection';
+import { RenderStatistics } from '../queue/render-statistics';
 import { WorkerPresence } from '../queue/worker-presence';
+import {
+  startEngineMonitor,
+  type EngineHealth,
+  type EngineTransition,
+} from '../worker/engine-monitor';
 import { sweepOrphans } from '../worker/orphan-sweep';
 import { createRenderProcessor } from '../worker/render-processor';
 import { resolveRenderUser } from '../worker/render-user';
@@ -20,8 +25,8 @@ export interface WorkerProcess {
   close(): Promise<void>;
 }
 
-const ENGINE_RETRY_LOG_MS = 30_000;
-const PRESENCE_TTL_SECONDS = 15;
+const ENGINE_CHECK_INTERVAL_MS = 2_000;
+const ENGINE_PING_TIMEOUT_MS = 5_000;
 const SWEEP_INTERVAL_MS = 30_000;
 const RETENTION_INTERVAL_MS = 15 * 60_000;
 /** A job folder in TEMP_DIR outlives its job only when a worker died; this is long past any render. */
@@ -30,19 +35,76 @@ const STALE_JOB_FOLDER_MS = 24 * 3600_000;
 /** Composition root of the worker: Docker Engine, render image, queue consumer. */
 export async function startWorkerProcess(config: Config, logger: Logger): Promise<WorkerProcess> {
   const docker = createDockerClient();
-  await waitForEngineForever(docker, logger);
   const image = renderImageName(config);
-  if (!(await imageExists(docker, image))) {
-    logger.error('render image missing; jobs will fail with image_missing until it exists', {
-      image,
-      hint: 'Run `npm run prepare-image`.',
+  const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const connection = createWorkerRedis(config.REDIS_URL);
+  const presence = new WorkerPresence(connection, config.QUEUE_NAME);
+  // Announced before the engine answers, so that readiness can say why this worker cannot render.
+  await presence.announce({
+    workerId,
+    hostname: hostname(),
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    engine: { ok: false, error: 'not checked yet' },
+    image: { name: image, present: false },
+    paused: true,
+  });
+
+  // The queue consumer, once it runs; the engine monitor pauses and resumes it.
+  let worker: RenderWorker | undefined = undefined;
+  let imagePresent: boolean | undefined;
+  const checkImage = async () => {
+    const present = await imageExists(docker, image).catch(() => imagePresent ?? false);
+    if (!present && imagePresent !== false) {
+      logger.error('render image missing; jobs will fail with image_missing until it exists', {
+        image,
+        hint: 'Run `npm run prepare-image`.',
+      });
+    } else if (present && imagePresent === false) {
+      logger.info('render image found', { image });
+    }
+    imagePresent = present;
+  };
+  // Jobs stay queued while the engine is away: the worker pauses, and resumes when it answers.
+  const onPing = async (health: EngineHealth, transition: EngineTransition | undefined) => {
+    const checkedAt = new Date().toISOString();
+    if (health.state === 'down') {
+      if (transition) {
+        logger.error('Docker Engine does not answer; not taking new jobs until it does', {
+          error: health.problem.message,
+          hint: health.problem.hint,
+        });
+      }
+      presence.update({
+        engine: { ok: false, error: health.problem.message, hint: health.problem.hint, checkedAt },
+        paused: true,
+      });
+      if (transition === 'went-down') await worker?.pause();
+      return;
+    }
+    if (transition === 'came-up' || imagePresent !== true) await checkImage();
+    presence.update({
+      engine: { ok: true, checkedAt },
+      image: { name: image, present: imagePresent ?? false },
+      // Until the consumer runs, the worker is still starting and takes no jobs.
+      paused: worker === undefined,
     });
-  }
+    if (transition === 'came-up' && worker) {
+      await worker.resume();
+      logger.info('Docker Engine answers again; taking jobs');
+    }
+  };
+  const engine = startEngineMonitor({
+    ping: () => pingEngine(docker, ENGINE_PING_TIMEOUT_MS),
+    intervalMs: ENGINE_CHECK_INTERVAL_MS,
+    onPing,
+  });
+  await engine.whenUp();
+
   const renderUser = resolveRenderUser(config.RENDER_USER, {
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
   });
-  const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const daemonPaths = await startDaemonPaths({
     docker,
     config,
@@ -51,9 +113,6 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     workerId,
     probeUser: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
   });
-  const connection = createWorkerRedis(config.REDIS_URL);
-  const presence = new WorkerPresence(connection, config.QUEUE_NAME, PRESENCE_TTL_SECONDS);
-  await presence.announce(workerId);
   const sweep = () =>
     sweepOrphans(
       {
@@ -75,7 +134,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   const retentionTimer = setInterval(() => void expire(), RETENTION_INTERVAL_MS);
   retentionTimer.unref();
 
-  const worker = await startRenderWorker({
+  const renderWorker = await startRenderWorker({
     connection,
     queueName: config.QUEUE_NAME,
     concurrency: config.WORKER_CONCURRENCY,
@@ -89,9 +148,14 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       image,
       renderUser,
       workerId,
+      statistics: new RenderStatistics(connection, config.QUEUE_NAME),
       toDaemonPath: (workerPath) => daemonPaths.toDaemonPath(workerPath),
     }),
   });
+  worker = renderWorker;
+  // The engine may have gone away while the consumer started.
+  if (engine.current().state === 'down') await renderWorker.pause();
+  else presence.update({ paused: false });
   logger.info('worker ready', {
     queue: config.QUEUE_NAME,
     image,
@@ -102,26 +166,14 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   });
   return {
     async close() {
+      engine.close();
       clearInterval(sweepTimer);
       clearInterval(retentionTimer);
-      await worker.close(config.SHUTDOWN_GRACE_SECONDS * 1000);
+      await renderWorker.close(config.SHUTDOWN_GRACE_SECONDS * 1000);
       await presence.withdraw(workerId);
       connection.disconnect();
     },
   };
-}
-
-/** Jobs stay queued while the engine is away; the reason is logged until it answers. */
-async function waitForEngineForever(docker: DockerClient, logger: Logger): Promise<void> {
-  for (;;) {
-    try {
-      await waitForEngine(docker, ENGINE_RETRY_LOG_MS);
-      return;
-    } catch (error) {
-      const failure = error as AppError;
-      logger.error('waiting for the Docker Engine', { error: failure.message, hint: failure.hint });
-    }
-  }
 }
 
 /** Outputs older than the retention, and job folders left by workers that died. */

@@ -117,6 +117,13 @@ export class BullmqRenderJobStore implements RenderJobStore {
     });
   }
 
+  /** Jobs in the queue by BullMQ state, for metrics. */
+  async counts(): Promise<Record<string, number>> {
+    return withQueueErrors(() =>
+      this.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'),
+    );
+  }
+
   async logs(id: string): Promise<string[] | undefined> {
     return withQueueErrors(async () => {
       if (!(await this.find(id))) return undefined;

@@ -1,37 +1,80 @@
 import type { RedisConnection } from './redis-connection';
+import { parseWorkerStatus, type WorkerStatus, type WorkerStatusReader } from './worker-status';
+
+const SCAN_BATCH = 100;
+/** A worker that has not renewed its key for this long counts as dead. */
+export const PRESENCE_TTL_SECONDS = 15;
 
 /**
- * Each worker process announces itself with a key that expires unless it is renewed. A render
- * container whose worker's key is gone belongs to a worker that died, and may be removed.
+ * Each worker process announces itself with a key that expires unless it is renewed; the key's
+ * value is the worker's status (JSON). A render container whose worker's key is gone belongs to a
+ * worker that died, and may be removed.
  */
-export class WorkerPresence {
+export class WorkerPresence implements WorkerStatusReader {
   private timer: NodeJS.Timeout | undefined;
+  private status: WorkerStatus | undefined;
 
   constructor(
     private readonly redis: RedisConnection,
     private readonly queueName: string,
-    private readonly ttlSeconds: number,
+    private readonly ttlSeconds: number = PRESENCE_TTL_SECONDS,
   ) {}
 
-  async announce(workerId: string): Promise<void> {
-    const renew = () => this.redis.set(this.key(workerId), '1', 'EX', this.ttlSeconds);
-    await renew();
+  /** Writes the status now and renews it until `withdraw`. */
+  async announce(status: WorkerStatus): Promise<void> {
+    this.status = status;
+    await this.write();
     this.timer = setInterval(
       () => {
-        renew().catch(() => undefined);
+        this.write().catch(() => undefined);
       },
       (this.ttlSeconds * 1000) / 3,
     );
     this.timer.unref();
   }
 
+  /** Changes the announced status and writes it at once (best effort: the renewal retries). */
+  update(change: Partial<WorkerStatus>): void {
+    if (!this.status) return;
+    this.status = { ...this.status, ...change };
+    this.write().catch(() => undefined);
+  }
+
   async isAlive(workerId: string): Promise<boolean> {
     return (await this.redis.exists(this.key(workerId))) === 1;
   }
 
+  /** Every worker of the queue whose key has not expired, found with SCAN (never KEYS). */
+  async listWorkerStatuses(): Promise<WorkerStatus[]> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.scan(
+        cursor,
+        'MATCH',
+        this.key('*'),
+        'COUNT',
+        SCAN_BATCH,
+      );
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    const unique = [...new Set(keys)].sort();
+    if (unique.length === 0) return [];
+    const values = await this.redis.mget(...unique);
+    return values.flatMap((value) => parseWorkerStatus(value) ?? []);
+  }
+
   async withdraw(workerId: string): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.status = undefined;
     await this.redis.del(this.key(workerId)).catch(() => undefined);
+  }
+
+  private async write(): Promise<void> {
+    const status = this.status;
+    if (!status) return;
+    await this.redis.set(this.key(status.workerId), JSON.stringify(status), 'EX', this.ttlSeconds);
   }
 
   private key(workerId: string): string {

@@ -39,6 +39,11 @@ export interface RenderProcessorDeps {
   renderUser: FileOwner;
   /** Labels this worker's containers, so that a sweep can tell whose they are. */
   workerId: string;
+  /** Where finished renders are counted for /metrics. */
+  statistics: {
+    recordCompleted(quality: string, durationSeconds: number): Promise<void>;
+    recordFailed(code: string): Promise<void>;
+  };
   /**
    * Turns a path on the worker's side into the path the Docker daemon must mount; throws an
    * AppError (the job's failure) when the daemon cannot see it.
@@ -121,11 +126,15 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       };
       progress.complete(Date.now());
       await reportProgress(progress.snapshot());
+      await deps.statistics
+        .recordCompleted(data.options.quality, result.durationMs / 1000)
+        .catch(() => undefined);
       log.info('render completed', { result });
       return result;
     } catch (error) {
       const failure = asAppError(error, deps.docker);
       log.warn('render failed', { code: failure.code, message: failure.message });
+      await deps.statistics.recordFailed(failure.code).catch(() => undefined);
       throw failure;
     } finally {
       await workspace.remove().catch((error: unknown) =>

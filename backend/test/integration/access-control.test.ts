@@ -45,8 +45,10 @@ describe('API keys and rate limits', () => {
     expect(byQuery.status).toBe(200);
   });
 
-  it('keeps /health and the playground open', async () => {
+  it('keeps /health, /ready and the playground open', async () => {
     expect((await fetch(`${service.url}/health`)).status).toBe(200);
+    // Ready or not, /ready answers with its verdict rather than 401.
+    expect((await fetch(`${service.url}/ready`)).status).not.toBe(401);
     expect((await fetch(`${service.url}/`)).status).toBe(200);
   });
 

@@ -182,6 +182,37 @@ describe('rendering a scene end to end', () => {
   });
 });
 
+describe('metrics after renders', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('counts requests, queue states, render durations and failures in Prometheus format', async () => {
+    const done = await service.submit({ code: ISSUE_EXAMPLE, quality: 'low' });
+    await service.waitForEnd(done.body.id);
+    const broken = await service.submit({
+      code: 'from manim import *\nclass B(Scene):\n    def construct(self)\n        pass\n',
+    });
+    await service.waitForEnd(broken.body.id);
+
+    const response = await fetch(`${service.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toContain(
+      'manim_http_requests_total{method="POST",route="/api/animation/render",status="202"} 2',
+    );
+    expect(text).toMatch(/manim_queue_jobs\{state="completed"\} 1/);
+    expect(text).toContain('manim_render_duration_seconds_count{quality="low"} 1');
+    expect(text).toContain('manim_render_failures_total{code="syntax_error"} 1');
+  });
+});
+
 describe('a render that runs too long', () => {
   let service: TestService;
 

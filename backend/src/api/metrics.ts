@@ -1,0 +1,94 @@
+import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RenderCounts } from '../queue/render-statistics';
+
+export interface ApiMetrics {
+  /** Counts and times every request by method, route pattern and status. */
+  middleware: RequestHandler;
+  /** `GET /metrics` in the Prometheus text format. */
+  handler: RequestHandler;
+}
+
+/**
+ * The API's own numbers come from prom-client in a registry of this process; the queue's and the
+ * renders' numbers are read from Redis at scrape time, so they cover every worker.
+ */
+export function createApiMetrics(sources: {
+  queueCounts: () => Promise<Record<string, number>>;
+  renderCounts: () => Promise<RenderCounts>;
+}): ApiMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'manim_api_' });
+  const requests = new Counter({
+    name: 'manim_http_requests_total',
+    help: 'HTTP requests answered, by method, route and status.',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'manim_http_request_duration_seconds',
+    help: 'Time to answer HTTP requests, by method and route.',
+    labelNames: ['method', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'manim_queue_jobs',
+    help: 'Jobs in the render queue, by state.',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      for (const [state, count] of Object.entries(await sources.queueCounts())) {
+        this.set({ state }, count);
+      }
+    },
+  });
+
+  return {
+    middleware: (req, res, next) => {
+      const startedAt = process.hrtime.bigint();
+      res.on('finish', () => {
+        // The route pattern, not the path: job ids would make every path a series of its own.
+        const route =
+          typeof req.route?.path === 'string' ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+        const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+        requests.inc({ method: req.method, route, status: String(res.statusCode) });
+        latency.observe({ method: req.method, route }, seconds);
+      });
+      next();
+    },
+    handler: async (_req, res) => {
+      const own = await registry.metrics();
+      const renders = formatRenderCounts(await sources.renderCounts());
+      res.type(registry.contentType).send(`${own}\n${renders}`);
+    },
+  };
+}
+
+/** The renders' histogram and failure counters in the Prometheus text format. */
+export function formatRenderCounts(counts: RenderCounts): string {
+  const lines = [
+    '# HELP manim_render_duration_seconds Time from a worker taking a job to its video being stored, by quality.',
+    '# TYPE manim_render_duration_seconds histogram',
+  ];
+  for (const [quality, histogram] of Object.entries(counts.durationsByQuality)) {
+    for (const bucket of histogram.buckets) {
+      lines.push(
+        `manim_render_duration_seconds_bucket{quality="${quality}",le="${bucket.le}"} ${bucket.count}`,
+      );
+    }
+    lines.push(
+      `manim_render_duration_seconds_bucket{quality="${quality}",le="+Inf"} ${histogram.count}`,
+    );
+    lines.push(`manim_render_duration_seconds_sum{quality="${quality}"} ${histogram.sum}`);
+    lines.push(`manim_render_duration_seconds_count{quality="${quality}"} ${histogram.count}`);
+  }
+  lines.push(
+    '# HELP manim_render_failures_total Failed renders, by error code.',
+    '# TYPE manim_render_failures_total counter',
+  );
+  for (const [code, count] of Object.entries(counts.failuresByCode)) {
+    lines.push(`manim_render_failures_total{code="${code}"} ${count}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,97 @@
+import type { WorkerStatus } from '../queue/worker-status';
+
+/** What the readiness probes found; a probe that failed carries its error instead. */
+export interface ReadinessProbes {
+  redis: { ok: true } | { ok: false; error: string };
+  disk: { freeBytes: number } | { error: string };
+  minFreeMb: number;
+  queueName: string;
+  workers: { statuses: WorkerStatus[] } | { error: string };
+}
+
+export interface Readiness {
+  status: 'ready' | 'not_ready';
+  checks: {
+    redis: { ok: boolean; error?: string };
+    disk: { ok: boolean; freeMb?: number; minFreeMb: number; error?: string };
+    workers: { ok: boolean; count: number; workers: WorkerStatus[]; error?: string };
+  };
+  /** One line per failing part: what fails, where, and how to fix it. */
+  problems: string[];
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * Ready means a render submitted now can finish: Redis answers, the outputs' disk has room, and
+ * at least one worker reaches its Docker Engine, has the render image and takes jobs.
+ */
+export function readinessVerdict(probes: ReadinessProbes): Readiness {
+  const problems: string[] = [];
+
+  const redis = probes.redis.ok ? { ok: true } : { ok: false, error: probes.redis.error };
+  if (!probes.redis.ok) {
+    problems.push(
+      `Redis does not answer: ${probes.redis.error} (fix: start Redis or point REDIS_URL at it)`,
+    );
+  }
+
+  let disk: Readiness['checks']['disk'];
+  if ('error' in probes.disk) {
+    disk = { ok: false, minFreeMb: probes.minFreeMb, error: probes.disk.error };
+    problems.push(`the outputs' disk cannot be checked: ${probes.disk.error}`);
+  } else {
+    const freeMb = Math.floor(probes.disk.freeBytes / MB);
+    const ok = probes.minFreeMb === 0 || freeMb >= probes.minFreeMb;
+    disk = { ok, freeMb, minFreeMb: probes.minFreeMb };
+    if (!ok) {
+      problems.push(
+        `only ${freeMb} MiB are free on the outputs' disk, MIN_FREE_DISK_MB is ${probes.minFreeMb} (fix: free disk space or lower JOB_RETENTION_HOURS)`,
+      );
+    }
+  }
+
+  let workers: Readiness['checks']['workers'];
+  if ('error' in probes.workers) {
+    workers = { ok: false, count: 0, workers: [], error: probes.workers.error };
+    problems.push(`the workers' statuses cannot be read: ${probes.workers.error}`);
+  } else {
+    const statuses = probes.workers.statuses;
+    const problem = workersProblem(statuses, probes.queueName);
+    workers = { ok: problem === undefined, count: statuses.length, workers: statuses };
+    if (problem) problems.push(problem);
+  }
+
+  return {
+    status: problems.length === 0 ? 'ready' : 'not_ready',
+    checks: { redis, disk, workers },
+    problems,
+  };
+}
+
+function workersProblem(statuses: WorkerStatus[], queueName: string): string | undefined {
+  if (statuses.length === 0) {
+    return `no worker is running for queue ${queueName} (fix: start a worker with the same REDIS_URL and QUEUE_NAME)`;
+  }
+  const reachable = statuses.filter((status) => status.engine.ok);
+  if (reachable.length === 0) {
+    const reasons = statuses.map(
+      (status) =>
+        `worker ${status.workerId}: ${status.engine.error ?? 'unknown error'}` +
+        (status.engine.hint ? ` (fix: ${status.engine.hint})` : ''),
+    );
+    return `no worker reports a reachable Docker Engine: ${reasons.join('; ')}`;
+  }
+  const equipped = reachable.filter((status) => status.image.present);
+  if (equipped.length === 0) {
+    const missing = reachable.map(
+      (status) => `worker ${status.workerId}: image ${status.image.name} is missing`,
+    );
+    return `no worker has the render image: ${missing.join('; ')} (fix: run \`npm run prepare-image\` where the workers' engine runs)`;
+  }
+  if (equipped.every((status) => status.paused)) {
+    const starting = equipped.map((status) => `worker ${status.workerId}`);
+    return `no worker takes jobs yet: ${starting.join(', ')} still starting (fix: wait a few seconds; if it lasts, read the workers' logs)`;
+  }
+  return undefined;
+}

@@ -1,0 +1,61 @@
+import { rm } from 'node:fs/promises';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * A unix socket that forwards every connection to the real Docker Engine's socket. Stopping it
+ * looks, to a client pointed at it, like the engine going away; starting it again, like the engine
+ * coming back. The real engine is never touched.
+ */
+export class DockerSocketProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    readonly path: string,
+    private readonly enginePath: string,
+  ) {}
+
+  /** DOCKER_HOST for a client that should reach the engine through the proxy. */
+  get dockerHost(): string {
+    return `unix://${this.path}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    await rm(this.path, { force: true });
+    const server = createServer((client) => {
+      const engine = createConnection(this.enginePath);
+      this.track(client);
+      this.track(engine);
+      client.pipe(engine);
+      engine.pipe(client);
+      client.on('error', () => engine.destroy());
+      engine.on('error', () => client.destroy());
+      client.on('close', () => engine.destroy());
+      engine.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+  }
+
+  /** Stops listening (removing the socket file) and cuts every open connection. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+}
