@@ -1,19 +1,8 @@
 import type { JobView } from '../../src/queue/render-job';
 import type { RenderProgress } from '../../src/render/render-progress';
 import { EventStreamReader, readEventStream } from '../support/event-stream-client';
+import { FOUR_STEP_SCENE } from './support/scenes';
 import { startTestService, type TestService } from './support/test-service';
-
-const STEPS_SCENE = [
-  'from manim import *',
-  'class Steps(Scene):',
-  '    def construct(self):',
-  '        square = Square()',
-  '        self.play(Create(square))',
-  '        self.play(square.animate.shift(RIGHT))',
-  '        self.play(Rotate(square, PI / 2))',
-  '        self.play(FadeOut(square))',
-  '',
-].join('\n');
 
 const QUICK_SCENE =
   'from manim import *\nclass Quick(Scene):\n    def construct(self):\n        self.play(Create(Circle()))\n';
@@ -30,7 +19,7 @@ describe('GET /api/animation/jobs/:id/events', () => {
   });
 
   it('streams the state, rising progress and the completed job of a real render, then ends', async () => {
-    const submitted = await service.submit({ code: STEPS_SCENE, quality: 'low' });
+    const submitted = await service.submit({ code: FOUR_STEP_SCENE, quality: 'low' });
     expect(submitted.status).toBe(202);
 
     const stream = await readEventStream(eventsUrl(submitted.body.id));

@@ -1,5 +1,6 @@
 import { inspectMp4 } from './support/mp4-inspection';
 import { containersOfJob } from './support/job-containers';
+import { FOUR_STEP_SCENE } from './support/scenes';
 import { startTestService, type TestService } from './support/test-service';
 
 const ISSUE_EXAMPLE =
@@ -89,17 +90,7 @@ describe('rendering a scene end to end', () => {
   });
 
   it('reports real progress that rises through the animations to 100', async () => {
-    const code = [
-      'from manim import *',
-      'class Steps(Scene):',
-      '    def construct(self):',
-      '        square = Square()',
-      '        self.play(Create(square))',
-      '        self.play(square.animate.shift(RIGHT))',
-      '        self.play(Rotate(square, PI / 2))',
-      '        self.play(FadeOut(square))',
-      '',
-    ].join('\n');
+    const code = FOUR_STEP_SCENE;
     const submitted = await service.submit({ code, quality: 'low' });
     const updates = service.recordProgress(submitted.body.id);
     const job = await service.waitForEnd(submitted.body.id);

@@ -1,0 +1,14 @@
+/** Scenes several integration tests render. */
+
+/** Four animations, so that progress has several steps to go through. */
+export const FOUR_STEP_SCENE = [
+  'from manim import *',
+  'class Steps(Scene):',
+  '    def construct(self):',
+  '        square = Square()',
+  '        self.play(Create(square))',
+  '        self.play(square.animate.shift(RIGHT))',
+  '        self.play(Rotate(square, PI / 2))',
+  '        self.play(FadeOut(square))',
+  '',
+].join('\n');
