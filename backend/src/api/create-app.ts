@@ -6,7 +6,7 @@ import type { JobEventSource } from '../queue/job-events';
 import type { RenderJobStore } from '../queue/render-job';
 import type { WorkerStatusReader } from '../queue/worker-status';
 import { createErrorHandler, notFoundHandler } from './middleware/error-handler';
-import { requireApiKey } from './middleware/api-keys';
+import { requireAdminKey, requireApiKey } from './middleware/api-keys';
 import { perMinuteLimit, type RedisCommand } from './middleware/rate-limits';
 import { requestIdMiddleware } from './middleware/request-id';
 import { healthRoutes } from './routes/health-routes';
@@ -17,6 +17,8 @@ import { playgroundRoutes } from './routes/playground-routes';
 import { readinessRoutes } from './routes/readiness-routes';
 import { RENDER_PATH, renderRoutes } from './routes/render-routes';
 import { sceneRoutes } from './routes/scene-routes';
+
+export const ADMIN_QUEUES_PATH = '/admin/queues';
 
 /** Builds the HTTP API from its dependencies; starting the server is the caller's business. */
 export function createApp(deps: {
@@ -31,6 +33,8 @@ export function createApp(deps: {
   /** The statuses the workers publish, for GET /ready. */
   workers: WorkerStatusReader;
   metrics: ApiMetrics;
+  /** The queue dashboard, mounted at ADMIN_QUEUES_PATH behind the admin key. */
+  queueDashboard: express.Router;
 }): express.Express {
   const { config, logger, jobs, events, freeDiskBytes, redisCommand } = deps;
   const app = express();
@@ -41,6 +45,7 @@ export function createApp(deps: {
   app.use(deps.metrics.middleware);
   app.get('/metrics', deps.metrics.handler);
   app.use(healthRoutes());
+  app.use(ADMIN_QUEUES_PATH, requireAdminKey(config), deps.queueDashboard);
   app.use(
     readinessRoutes({
       queueName: config.QUEUE_NAME,

@@ -184,6 +184,11 @@ export const CONFIG_VARIABLES = {
     '',
     'Comma-separated API keys. Empty: the API is open. Otherwise every /api route needs one, in `Authorization: Bearer <key>`, `X-API-Key` or (for links and event streams) the `api_key` query parameter.',
   ),
+  ADMIN_API_KEY: variable(
+    z.string().refine((key) => key === '' || key.length >= 16, 'needs 16 characters or more'),
+    '',
+    'Key for the admin pages (`/admin/queues`), as the password of HTTP Basic auth or like an API key. When API_KEYS is set and this is empty, the admin pages are closed.',
+  ),
   RATE_LIMIT_RENDERS_PER_MINUTE: variable(
     z.coerce.number().int().min(0),
     '30',

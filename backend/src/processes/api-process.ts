@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { createApp } from '../api/create-app';
+import { ADMIN_QUEUES_PATH, createApp } from '../api/create-app';
 import { createApiMetrics } from '../api/metrics';
 import type { Config } from '../config/config-schema';
 import { renderImageName } from '../docker/render-image';
@@ -8,6 +8,7 @@ import { outputFileExists } from '../outputs/output-store';
 import type { Logger } from '../logging/logger';
 import { BullmqJobEvents } from '../queue/bullmq-job-events';
 import { BullmqRenderJobStore } from '../queue/bullmq-render-queue';
+import { createQueueDashboard } from '../queue/queue-dashboard';
 import { RenderStatistics } from '../queue/render-statistics';
 import { createApiRedis, createWorkerRedis, waitForRedis } from '../queue/redis-connection';
 import { WorkerPresence } from '../queue/worker-presence';
@@ -52,6 +53,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     freeDiskBytes: () => freeDiskBytes(config.OUTPUTS_DIR),
     redisCommand: (command, ...args) => redis.call(command ?? '', ...args),
     workers: new WorkerPresence(redis, config.QUEUE_NAME),
+    queueDashboard: createQueueDashboard(jobs.bullmqQueue, ADMIN_QUEUES_PATH),
     metrics: createApiMetrics({
       queueCounts: () => jobs.counts(),
       renderCounts: () => statistics.read(),

@@ -117,6 +117,11 @@ export class BullmqRenderJobStore implements RenderJobStore {
     });
   }
 
+  /** The queue itself, for the admin dashboard. */
+  get bullmqQueue(): Queue<RenderJobData, RenderResult> {
+    return this.queue;
+  }
+
   /** Jobs in the queue by BullMQ state, for metrics. */
   async counts(): Promise<Record<string, number>> {
     return withQueueErrors(() =>

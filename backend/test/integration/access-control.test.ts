@@ -3,6 +3,7 @@ import { startTestService, type TestService } from './support/test-service';
 const SCENE =
   'from manim import *\nclass Keyed(Scene):\n    def construct(self):\n        self.play(Create(Circle()))\n';
 const KEY = 'test-key-0123456789abcdef';
+const ADMIN_KEY = 'admin-key-0123456789abcdef';
 
 describe('API keys and rate limits', () => {
   let service: TestService;
@@ -10,7 +11,11 @@ describe('API keys and rate limits', () => {
   beforeAll(async () => {
     service = await startTestService({
       worker: false,
-      env: { API_KEYS: `${KEY},second-key-0123456789`, RATE_LIMIT_RENDERS_PER_MINUTE: '2' },
+      env: {
+        API_KEYS: `${KEY},second-key-0123456789`,
+        ADMIN_API_KEY: ADMIN_KEY,
+        RATE_LIMIT_RENDERS_PER_MINUTE: '2',
+      },
     });
   });
   afterAll(async () => {
@@ -62,5 +67,25 @@ describe('API keys and rate limits', () => {
     const body = (await limited.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('rate_limited');
     expect(body.error.message).toContain('2 per minute');
+  });
+
+  it('keeps the queue dashboard behind the admin key, which a browser sends as Basic auth', async () => {
+    const refused = await fetch(`${service.url}/admin/queues`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+    const withApiKey = await fetch(`${service.url}/admin/queues`, {
+      headers: { 'x-api-key': KEY },
+    });
+    expect(withApiKey.status).toBe(401);
+
+    const basic = `Basic ${Buffer.from(`admin:${ADMIN_KEY}`).toString('base64')}`;
+    const page = await fetch(`${service.url}/admin/queues`, { headers: { authorization: basic } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    const queues = await fetch(`${service.url}/admin/queues/api/queues`, {
+      headers: { authorization: basic },
+    });
+    expect(queues.status).toBe(200);
+    expect(JSON.stringify(await queues.json())).toContain(service.config.QUEUE_NAME);
   });
 });
