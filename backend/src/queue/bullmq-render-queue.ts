@@ -46,7 +46,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
     private readonly queueName: string,
     private readonly retentionHours: number,
     logger: Logger,
-    private readonly reuse: SubmitPolicy,
+    private readonly policy: SubmitPolicy,
   ) {
     this.queue = new Queue<RenderJobData, RenderResult>(queueName, { connection });
     // Connection errors surface as 503s on the requests they affect; here they are only logged.
@@ -58,7 +58,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
     return withQueueErrors(async () => {
       const id = randomUUID();
       const ttlSeconds = this.retentionHours * 3600;
-      const key = this.identityKey(renderIdentity(data.code, data.options, this.reuse.image));
+      const key = this.identityKey(renderIdentity(data.code, data.options, this.policy.image));
       if (options.reuse) {
         // NX: of two identical requests at the same moment, one renders and the other attaches.
         const claimed = await this.connection.set(key, id, 'EX', ttlSeconds, 'NX');
@@ -72,12 +72,12 @@ export class BullmqRenderJobStore implements RenderJobStore {
       }
       const waiting = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed');
       const queued = Object.values(waiting).reduce((sum, count) => sum + count, 0);
-      if (queued >= this.reuse.maxQueuedJobs) {
+      if (queued >= this.policy.maxQueuedJobs) {
         await this.connection.del(key);
         throw new AppError(
           'queue_full',
-          `The render queue is full: ${queued} jobs are waiting, the limit is ${this.reuse.maxQueuedJobs}`,
-          { details: { queued, limit: this.reuse.maxQueuedJobs } },
+          `The render queue is full: ${queued} jobs are waiting, the limit is ${this.policy.maxQueuedJobs}`,
+          { details: { queued, limit: this.policy.maxQueuedJobs } },
         );
       }
       await this.queue.add(JOB_NAME, data, {
@@ -95,7 +95,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
     const earlier = id ? await this.find(id) : undefined;
     if (!earlier) return undefined;
     if (earlier.status === 'queued' || earlier.status === 'active') return earlier;
-    if (earlier.status === 'completed' && (await this.reuse.resultAvailable(earlier)))
+    if (earlier.status === 'completed' && (await this.policy.resultAvailable(earlier)))
       return earlier;
     return undefined;
   }

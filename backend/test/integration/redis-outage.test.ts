@@ -1,51 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/logging/logger';
 import { startApiProcess, type ApiProcess } from '../../src/processes/api-process';
+import { freePort, startRedisServer, stopRedisServer } from './support/redis-server';
 
 const SCENE =
   'from manim import *\nclass Quick(Scene):\n    def construct(self):\n        self.play(Create(Circle()))\n';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-    server.on('error', reject);
-  });
-}
-
-/** A Redis of this test's own, so that it can be stopped without disturbing other tests. */
-async function startRedis(port: number, dir: string): Promise<ChildProcess> {
-  const redis = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir],
-    {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    redis.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Ready to accept connections')) resolve();
-    });
-    redis.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
-  });
-  return redis;
-}
-
-async function stopRedis(redis: ChildProcess): Promise<void> {
-  if (redis.exitCode !== null || redis.signalCode !== null) return;
-  const exited = new Promise((resolve) => redis.once('exit', resolve));
-  redis.kill('SIGKILL');
-  await exited;
-}
 
 describe('the API while Redis is down', () => {
   let api: ApiProcess;
@@ -56,7 +20,7 @@ describe('the API while Redis is down', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'manim-redis-outage-'));
     port = await freePort();
-    redis = await startRedis(port, dir);
+    redis = await startRedisServer(port, dir);
     const config = loadConfig({
       REDIS_URL: `redis://127.0.0.1:${port}`,
       QUEUE_NAME: `test-${randomUUID()}`,
@@ -70,7 +34,7 @@ describe('the API while Redis is down', () => {
   });
   afterAll(async () => {
     await api?.close();
-    await stopRedis(redis);
+    await stopRedisServer(redis);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -85,7 +49,7 @@ describe('the API while Redis is down', () => {
 
   it('answers 503 with Retry-After at once, and recovers when Redis is back', async () => {
     expect((await submit()).status).toBe(202);
-    await stopRedis(redis);
+    await stopRedisServer(redis);
 
     const refused = await submit();
     expect(refused.status).toBe(503);
@@ -98,7 +62,7 @@ describe('the API while Redis is down', () => {
     });
     expect(lookup.status).toBe(503);
 
-    redis = await startRedis(port, dir);
+    redis = await startRedisServer(port, dir);
     let status = 0;
     for (let attempt = 0; attempt < 100 && status !== 202; attempt += 1) {
       status = (await submit()).status;

@@ -1,10 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { renderImageName } from '../../../src/docker/render-image';
+import { freePort, startRedisServer } from './redis-server';
 import { publishTestEnvironment } from './test-environment';
 
 /**
@@ -36,49 +36,7 @@ export default async function globalSetup(): Promise<void> {
   }
 
   const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'manim-test-redis-'));
-  const redis = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dataDir,
-    ],
-    { stdio: 'ignore', detached: false },
-  );
-  await waitForRedis(port);
+  const redis = await startRedisServer(port, mkdtempSync(path.join(tmpdir(), 'manim-test-redis-')));
   (globalThis as { testRedisServer?: ChildProcess }).testRedisServer = redis;
   publishTestEnvironment({ redisUrl: `redis://127.0.0.1:${port}`, image });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function waitForRedis(port: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    if (
-      spawnSync('redis-cli', ['-p', String(port), 'ping'])
-        .stdout?.toString()
-        .trim() === 'PONG'
-    )
-      return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`redis-server did not answer on port ${port}`);
 }

@@ -1,14 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import Docker from 'dockerode';
 import { MANAGED_LABEL, QUEUE_LABEL } from '../../../src/docker/render-container-runner';
+import { stopRedisServer } from './redis-server';
 
 export default async function globalTeardown(): Promise<void> {
   const redis = (globalThis as { testRedisServer?: ChildProcess }).testRedisServer;
-  if (redis && redis.exitCode === null) {
-    const exited = new Promise((resolve) => redis.once('exit', resolve));
-    redis.kill('SIGTERM');
-    await exited;
-  }
+  if (redis) await stopRedisServer(redis);
   await removeTestRenderContainers();
 }
 
