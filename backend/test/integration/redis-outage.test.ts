@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { loadConfig } from '../../src/config/load-config';
 import { createLogger } from '../../src/logging/logger';
 import { startApiProcess, type ApiProcess } from '../../src/processes/api-process';
 import { freePort, startRedisServer, stopRedisServer } from './support/redis-server';
+import { testQueueName } from './support/test-environment';
 
 const SCENE =
   'from manim import *\nclass Quick(Scene):\n    def construct(self):\n        self.play(Create(Circle()))\n';
@@ -23,7 +23,7 @@ describe('the API while Redis is down', () => {
     redis = await startRedisServer(port, dir);
     const config = loadConfig({
       REDIS_URL: `redis://127.0.0.1:${port}`,
-      QUEUE_NAME: `test-${randomUUID()}`,
+      QUEUE_NAME: testQueueName(),
       PORT: '0',
       HOST: '127.0.0.1',
     });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,5 +39,7 @@ export default async function globalSetup(): Promise<void> {
   const port = await freePort();
   const redis = await startRedisServer(port, mkdtempSync(path.join(tmpdir(), 'manim-test-redis-')));
   (globalThis as { testRedisServer?: ChildProcess }).testRedisServer = redis;
-  publishTestEnvironment({ redisUrl: `redis://127.0.0.1:${port}`, image });
+  const queuePrefix = `test-${randomUUID().slice(0, 8)}-`;
+  (globalThis as { testQueuePrefix?: string }).testQueuePrefix = queuePrefix;
+  publishTestEnvironment({ redisUrl: `redis://127.0.0.1:${port}`, image, queuePrefix });
 }

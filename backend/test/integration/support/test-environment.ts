@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
+
 /** What the global setup started, handed to the test workers through their environment. */
 export interface TestEnvironment {
   redisUrl: string;
   image: string;
+  /** Prefix of every queue this run creates, so that its teardown touches nothing else. */
+  queuePrefix: string;
 }
 
 const VARIABLE = 'MANIM_RENDER_TEST_ENVIRONMENT';
@@ -17,4 +21,9 @@ export function testEnvironment(): TestEnvironment {
       `${VARIABLE} is not set: run integration tests through jest (globalSetup starts the services)`,
     );
   return JSON.parse(raw) as TestEnvironment;
+}
+
+/** A queue name of its own for one test, inside this run's prefix. */
+export function testQueueName(): string {
+  return `${testEnvironment().queuePrefix}${randomUUID()}`;
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,7 +9,7 @@ import { startApiProcess } from '../../../src/processes/api-process';
 import { startWorkerProcess } from '../../../src/processes/worker-process';
 import type { JobView } from '../../../src/queue/render-job';
 import type { RenderProgress } from '../../../src/render/render-progress';
-import { testEnvironment } from './test-environment';
+import { testEnvironment, testQueueName } from './test-environment';
 
 export interface TestService {
   url: string;
@@ -47,7 +46,7 @@ export async function startTestService(
   const root = await mkdtemp(path.join(tmpdir(), 'manim-render-test-'));
   const config = loadConfig({
     REDIS_URL: environment.redisUrl,
-    QUEUE_NAME: `test-${randomUUID()}`,
+    QUEUE_NAME: testQueueName(),
     OUTPUTS_DIR: path.join(root, 'outputs'),
     TEMP_DIR: path.join(root, 'temp'),
     PORT: '0',
