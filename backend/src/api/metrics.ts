@@ -65,7 +65,7 @@ export function createApiMetrics(sources: {
   };
 }
 
-/** The renders' histogram and failure counters in the Prometheus text format. */
+/** The renders' histogram, failure and root-retry counters in the Prometheus text format. */
 export function formatRenderCounts(counts: RenderCounts): string {
   const lines = [
     '# HELP manim_render_duration_seconds Time from a worker taking a job to its video being stored, by quality.',
@@ -89,6 +89,13 @@ export function formatRenderCounts(counts: RenderCounts): string {
   );
   for (const [code, count] of Object.entries(counts.failuresByCode)) {
     lines.push(`manim_render_failures_total{code="${code}"} ${count}`);
+  }
+  lines.push(
+    '# HELP manim_render_root_retries_total Renders that could not write their job folder, by what followed: a retry as root that completed or failed, or no retry (refused) because root could not help.',
+    '# TYPE manim_render_root_retries_total counter',
+  );
+  for (const [outcome, count] of Object.entries(counts.rootRetriesByOutcome)) {
+    lines.push(`manim_render_root_retries_total{outcome="${outcome}"} ${count}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -69,6 +69,11 @@ export const CONFIG_VARIABLES = {
     'auto',
     "User the render container runs as. `auto`: the worker's own uid:gid, or 1000:1000 when the worker runs as root.",
   ),
+  RENDER_ROOT_RETRY: variable(
+    boolean,
+    'true',
+    'When a render fails because it may not write its job folder, run it once more as root (with only the capabilities to write and to hand every file back to the folder owner). Never tried for read-only mounts, user namespaces or SELinux, where root cannot help.',
+  ),
   WORKER_CONTAINER: variable(
     z.string().trim(),
     '',

@@ -53,6 +53,11 @@ export interface ContainerRunSpec {
   workingDir: string;
   env: Record<string, string>;
   user: string;
+  /**
+   * Capabilities given back after dropping all. Only the retry as root asks for any: it must write
+   * into a folder it does not own and hand every file back to the folder's owner.
+   */
+  capAdd?: string[];
   mounts: BindMount[];
   labels: Record<string, string>;
   limits: {
@@ -143,6 +148,7 @@ async function createContainer(
         NanoCpus: Math.round(spec.limits.cpus * 1e9),
         PidsLimit: spec.limits.pidsLimit,
         CapDrop: ['ALL'],
+        CapAdd: spec.capAdd ?? [],
         SecurityOpt: ['no-new-privileges'],
         ReadonlyRootfs: true,
         Tmpfs: { '/tmp': `rw,noexec,nosuid,nodev,size=${spec.limits.tmpfsMb}m` },

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/config-schema';
 import { startDaemonPaths } from '../docker/daemon-paths';
 import { createDockerClient, pingEngine } from '../docker/docker-client';
+import { readEngineSecurity } from '../docker/engine-security';
 import { imageExists } from '../docker/image-streams';
 import { listRenderContainers, removeContainer } from '../docker/render-container-runner';
 import { renderImageName } from '../docker/render-image';
@@ -105,6 +106,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
   });
+  const engineSecurity = await readEngineSecurity(docker);
   const daemonPaths = await startDaemonPaths({
     docker,
     config,
@@ -148,6 +150,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       image,
       renderUser,
       workerId,
+      engineSecurity,
       statistics: new RenderStatistics(connection, config.QUEUE_NAME),
       toDaemonPath: (workerPath) => daemonPaths.toDaemonPath(workerPath),
     }),
@@ -163,6 +166,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     renderUser,
     workerId,
     pathMode: daemonPaths.mode,
+    engineSecurity,
   });
   return {
     async close() {

@@ -218,6 +218,7 @@ function toJobView(job: Job<RenderJobData, RenderResult>, state: JobState | 'unk
       contentType: result.contentType,
       sizeBytes: result.sizeBytes,
       url: jobLinks(id).video,
+      ...(result.ranAsRoot ? { ranAsRoot: result.ranAsRoot } : {}),
     };
   }
   if (status === 'failed') {

@@ -36,6 +36,14 @@ export interface RenderResult {
   contentType: string;
   sizeBytes: number;
   durationMs: number;
+  /** Present when the render could not write its job folder and succeeded on a retry as root. */
+  ranAsRoot?: RootRetryRecord;
+}
+
+/** Why a render ran a second time as root, and how the first attempt failed. */
+export interface RootRetryRecord {
+  reason: string;
+  firstFailure: { code: string; message: string };
 }
 
 export const JOB_STATUSES = ['queued', 'active', 'completed', 'failed', 'cancelled'] as const;
@@ -57,6 +65,8 @@ export interface JobView {
     contentType: string;
     sizeBytes: number;
     url: string;
+    /** The render could not write its job folder as its user and was run again as root. */
+    ranAsRoot?: RootRetryRecord;
   };
   error?: ErrorBody;
 }

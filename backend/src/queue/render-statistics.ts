@@ -13,6 +13,8 @@ export interface DurationHistogram {
 export interface RenderCounts {
   durationsByQuality: Record<string, DurationHistogram>;
   failuresByCode: Record<string, number>;
+  /** Renders that could not write their job folder: retried as root and then completed or failed, or not retried. */
+  rootRetriesByOutcome: Record<string, number>;
 }
 
 /**
@@ -44,6 +46,10 @@ export class RenderStatistics {
     await this.redis.hincrby(this.key, `failures:${code}`, 1);
   }
 
+  async recordRootRetry(outcome: 'completed' | 'failed' | 'refused'): Promise<void> {
+    await this.redis.hincrby(this.key, `root-retries:${outcome}`, 1);
+  }
+
   async read(): Promise<RenderCounts> {
     return parseStatistics(await this.redis.hgetall(this.key));
   }
@@ -51,7 +57,11 @@ export class RenderStatistics {
 
 /** Turns the hash's fields back into histograms and counters. */
 export function parseStatistics(fields: Record<string, string>): RenderCounts {
-  const counts: RenderCounts = { durationsByQuality: {}, failuresByCode: {} };
+  const counts: RenderCounts = {
+    durationsByQuality: {},
+    failuresByCode: {},
+    rootRetriesByOutcome: {},
+  };
   const histogram = (quality: string): DurationHistogram =>
     (counts.durationsByQuality[quality] ??= {
       buckets: DURATION_BUCKETS_SECONDS.map((le) => ({ le, count: 0 })),
@@ -62,6 +72,8 @@ export function parseStatistics(fields: Record<string, string>): RenderCounts {
     const parts = field.split(':');
     if (parts[0] === 'failures' && parts[1]) {
       counts.failuresByCode[parts[1]] = Number(value);
+    } else if (parts[0] === 'root-retries' && parts[1]) {
+      counts.rootRetriesByOutcome[parts[1]] = Number(value);
     } else if (parts[0] === 'duration' && parts[1]) {
       const target = histogram(parts[1]);
       if (parts[2] === 'sum') target.sum = Number(value);

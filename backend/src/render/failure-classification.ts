@@ -118,7 +118,17 @@ function classifyException(
       'permission_denied',
       oneLine(`The render user may not write its job folder: ${exception}`),
       {
-        details: { exception, line, logTail },
+        details: { exception, line, logTail, readOnly: false },
+      },
+    );
+  }
+  if (/\[Errno 30\] Read-only file system: '\/job(\/|')/.test(exception)) {
+    return new AppError(
+      'permission_denied',
+      oneLine(`The job folder is mounted read-only in the render container: ${exception}`),
+      {
+        hint: 'Mount the folder behind TEMP_DIR read-write for the Docker daemon; no user, not even root, can write a read-only mount.',
+        details: { exception, line, logTail, readOnly: true },
       },
     );
   }

@@ -51,6 +51,29 @@ export function buildManimArgs(options: RenderOptions): string[] {
 }
 
 /**
+ * The command of a retry as root: `args`, then every file below the job folder handed back to
+ * `owner` however Manim ended, so that the worker can still move and delete them. (A container
+ * killed outright never runs the trap; the worker checks ownership afterwards for that case.)
+ */
+export function commandRestoringOwner(
+  args: string[],
+  owner: { uid: number; gid: number },
+): string[] {
+  return [
+    'sh',
+    '-c',
+    `trap 'chown -Rh "$0" ${RENDER_CONTAINER_PATHS.jobDir}' EXIT; "$@"`,
+    `${owner.uid}:${owner.gid}`,
+    ...args,
+  ];
+}
+
+/** Hands every file below the job folder to `owner`; run as root after a killed retry as root. */
+export function restoreOwnerCommand(owner: { uid: number; gid: number }): string[] {
+  return ['chown', '-Rh', `${owner.uid}:${owner.gid}`, RENDER_CONTAINER_PATHS.jobDir];
+}
+
+/**
  * The `manim.cfg` written next to scene.py; Manim reads it from the working directory at import.
  * - notify_outdated_version: otherwise Manim asks PyPI for a newer version after each render
  *   (up to 10 s without network).

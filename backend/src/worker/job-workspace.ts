@@ -1,4 +1,4 @@
-import { chown, chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, lstat, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface FileOwner {
@@ -13,12 +13,18 @@ export interface JobWorkspace {
   /** Every regular file below `relativeDir`, as paths relative to it with "/" separators. */
   listFiles(relativeDir: string): Promise<string[]>;
   pathOf(relativePath: string): string;
+  /** Who owns the folder itself: the user a render runs as by default. */
+  owner(): Promise<FileOwner>;
+  /** Entries below the folder (relative paths) that `owner` does not own, at most `limit`. */
+  entriesNotOwnedBy(owner: FileOwner, limit: number): Promise<string[]>;
   remove(): Promise<void>;
 }
 
 /**
- * Creates `<tempDir>/<jobId>/` with the given files and empty folders. When the render runs as
- * another user than the worker, the folder is handed to that user (as root) or opened to it.
+ * Creates `<tempDir>/<jobId>/` with the given files and empty folders. A root worker hands it to
+ * the render user; a file system that refuses (NFS with root squash, say) leaves it as it is, and
+ * the render runs as whoever owns it. A worker that is not root keeps it: the render runs as the
+ * worker, or, when RENDER_USER names someone else, fails to write and is retried as root.
  */
 export async function createJobWorkspace(options: {
   tempDir: string;
@@ -46,19 +52,40 @@ export async function createJobWorkspace(options: {
     dir,
     listFiles: (relativeDir) => listFilesBelow(path.join(dir, relativeDir)),
     pathOf: (relativePath) => path.join(dir, relativePath),
+    owner: async () => {
+      const info = await stat(dir);
+      return { uid: info.uid, gid: info.gid };
+    },
+    entriesNotOwnedBy: (owner, limit) => entriesNotOwnedBy(dir, owner, limit),
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
 
 async function handOver(paths: string[], renderUser: FileOwner): Promise<void> {
   const workerUid = process.getuid?.() ?? 0;
-  if (renderUser.uid === workerUid) return;
-  if (workerUid === 0) {
+  if (renderUser.uid === workerUid || workerUid !== 0) return;
+  try {
     for (const entry of paths) await chown(entry, renderUser.uid, renderUser.gid);
-    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'EINVAL') throw error;
   }
-  // A non-root worker cannot give files away; it opens its folders to the render user instead.
-  for (const entry of paths) await chmod(entry, 0o777);
+}
+
+async function entriesNotOwnedBy(root: string, owner: FileOwner, limit: number): Promise<string[]> {
+  // A folder the worker cannot even list was written by someone else.
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => null);
+  if (entries === null) return ['.'];
+  const foreign: string[] = [];
+  for (const entry of entries) {
+    const full = path.join(entry.parentPath, entry.name);
+    const info = await lstat(full).catch(() => undefined);
+    if (info && (info.uid !== owner.uid || info.gid !== owner.gid)) {
+      foreign.push(path.relative(root, full));
+      if (foreign.length >= limit) break;
+    }
+  }
+  return foreign;
 }
 
 async function listFilesBelow(root: string): Promise<string[]> {

@@ -17,18 +17,28 @@ import {
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import { cancelledError } from '../queue/job-failure';
-import type { RenderJobHandler, RenderOptions, RenderResult } from '../queue/render-job';
+import type {
+  RenderJobHandler,
+  RenderOptions,
+  RenderResult,
+  RootRetryRecord,
+} from '../queue/render-job';
+import type { EngineSecurity } from '../docker/engine-security';
 import { classifyRenderFailure } from '../render/failure-classification';
 import {
   buildManimArgs,
+  commandRestoringOwner,
   manimConfigFile,
+  restoreOwnerCommand,
   RENDER_CONTAINER_PATHS,
   RENDER_ENVIRONMENT,
 } from '../render/manim-command';
-import { findRenderOutput } from '../render/output-discovery';
+import { findRenderOutput, type RenderOutput } from '../render/output-discovery';
+import { decideRootRetry, ROOT_RETRY_REFUSED_HINT } from '../render/root-retry';
 import { renderLogText } from '../render/render-log';
 import { ProgressTracker } from '../render/render-progress';
-import { createJobWorkspace, type FileOwner } from './job-workspace';
+import { createJobWorkspace, type FileOwner, type JobWorkspace } from './job-workspace';
+import { renderUserFor } from './render-user';
 import { storeOutput } from '../outputs/output-store';
 
 export interface RenderProcessorDeps {
@@ -36,6 +46,7 @@ export interface RenderProcessorDeps {
   logger: Logger;
   docker: DockerClient;
   image: string;
+  /** Who renders by default: RENDER_USER, or the worker's own uid:gid (1000:1000 for root). */
   renderUser: FileOwner;
   /** Labels this worker's containers, so that a sweep can tell whose they are. */
   workerId: string;
@@ -43,7 +54,10 @@ export interface RenderProcessorDeps {
   statistics: {
     recordCompleted(quality: string, durationSeconds: number): Promise<void>;
     recordFailed(code: string): Promise<void>;
+    recordRootRetry(outcome: 'completed' | 'failed' | 'refused'): Promise<void>;
   };
+  /** What the engine's isolation allows root to do, for the retry as root. */
+  engineSecurity: Pick<EngineSecurity, 'userNamespaces' | 'selinux'>;
   /**
    * Turns a path on the worker's side into the path the Docker daemon must mount; throws an
    * AppError (the job's failure) when the daemon cannot see it.
@@ -92,25 +106,29 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       })) {
         await removeContainer(deps.docker, leftover.id);
       }
-      const run = await runManim(deps, workspace.dir, id, data.options, log, {
-        signal,
-        onOutput: (stream, chunk) => {
-          progress.push(stream, chunk, Date.now());
-          publish();
+      const { attempt, ranAsRoot } = await renderWithRootRetry(
+        deps,
+        workspace,
+        id,
+        data.options,
+        log,
+        {
+          signal,
+          onOutput: (stream, chunk) => {
+            progress.push(stream, chunk, Date.now());
+            publish();
+          },
         },
-      });
-      if (run.cancelled) throw cancelledError(id, 'active');
-      await saveLog(renderLogText(run.stdout, run.stderr)).catch((error: unknown) =>
+      );
+      if (attempt.kind === 'cancelled') throw cancelledError(id, 'active');
+      await saveLog(renderLogText(attempt.run.stdout, attempt.run.stderr)).catch((error: unknown) =>
         log.warn('could not keep the render output', { error: (error as Error).message }),
       );
       progress.endOfOutput(Date.now());
       progress.advance('finalizing', Date.now());
       publish();
-      const files = await workspace.listFiles(RENDER_CONTAINER_PATHS.mediaDirName);
-      const output = findRenderOutput(files, data.options);
-      if (run.exitCode !== 0 || run.timedOut || run.oomKilled || !output) {
-        throw failureOf(run, data.options, config);
-      }
+      if (attempt.kind === 'failed') throw attempt.failure;
+      const { output } = attempt;
       const fileName = `${data.options.scene}.${output.extension}`;
       const stored = await storeOutput({
         outputsDir: config.OUTPUTS_DIR,
@@ -123,6 +141,7 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
         contentType: output.contentType,
         sizeBytes: stored.sizeBytes,
         durationMs: Date.now() - startedAt,
+        ...(ranAsRoot ? { ranAsRoot } : {}),
       };
       progress.complete(Date.now());
       await reportProgress(progress.snapshot());
@@ -147,6 +166,94 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
   };
 }
 
+type RenderAttempt =
+  | { kind: 'rendered'; run: ContainerRunResult; output: RenderOutput }
+  | { kind: 'failed'; run: ContainerRunResult; failure: AppError }
+  | { kind: 'cancelled'; run: ContainerRunResult };
+
+/**
+ * Renders as the job folder's owner (or RENDER_USER); when that fails because the render may not
+ * write the folder, renders once more as root and hands every file back, or says why root would
+ * not help (see render/root-retry.ts).
+ */
+async function renderWithRootRetry(
+  deps: RenderProcessorDeps,
+  workspace: JobWorkspace,
+  jobId: string,
+  options: RenderOptions,
+  log: Logger,
+  runOptions: RunOptions,
+): Promise<{ attempt: RenderAttempt; ranAsRoot?: RootRetryRecord }> {
+  const owner = await workspace.owner();
+  const user = renderUserFor(deps.config.RENDER_USER, owner, deps.renderUser);
+  const first = await renderOnce(deps, workspace, jobId, options, log, runOptions, { user });
+  if (first.kind !== 'failed') return { attempt: first };
+  const decision = decideRootRetry(first.failure, {
+    enabled: deps.config.RENDER_ROOT_RETRY,
+    renderUid: user.uid,
+    engine: deps.engineSecurity,
+  });
+  if (decision === undefined) return { attempt: first };
+  if (!decision.retry) {
+    log.warn('render could not write its job folder; not retrying as root', {
+      reason: decision.reason,
+    });
+    await deps.statistics.recordRootRetry('refused').catch(() => undefined);
+    return {
+      attempt: {
+        ...first,
+        failure: withRootRetryNote(first.failure, { refused: decision.reason }),
+      },
+    };
+  }
+
+  const ranAsRoot: RootRetryRecord = {
+    reason: decision.reason,
+    firstFailure: { code: first.failure.code, message: first.failure.message },
+  };
+  log.warn('render could not write its job folder; running it once more as root', {
+    reason: decision.reason,
+    user: `${user.uid}:${user.gid}`,
+    owner: `${owner.uid}:${owner.gid}`,
+  });
+  let second: RenderAttempt;
+  try {
+    second = await renderOnce(deps, workspace, jobId, options, log, runOptions, {
+      user: { uid: 0, gid: 0 },
+      restoreOwner: owner,
+    });
+  } finally {
+    await handBackToOwner(deps, workspace, owner, jobId, log);
+  }
+  await deps.statistics
+    .recordRootRetry(second.kind === 'rendered' ? 'completed' : 'failed')
+    .catch(() => undefined);
+  if (second.kind === 'failed') {
+    second = { ...second, failure: withRootRetryNote(second.failure, { ranAsRoot }) };
+  }
+  return { attempt: second, ranAsRoot };
+}
+
+/** One run of Manim in a fresh container, with its output read back and its failure named. */
+async function renderOnce(
+  deps: RenderProcessorDeps,
+  workspace: JobWorkspace,
+  jobId: string,
+  options: RenderOptions,
+  log: Logger,
+  runOptions: RunOptions,
+  identity: { user: FileOwner; restoreOwner?: FileOwner },
+): Promise<RenderAttempt> {
+  const run = await runManim(deps, workspace.dir, jobId, options, log, runOptions, identity);
+  if (run.cancelled) return { kind: 'cancelled', run };
+  const files = await workspace.listFiles(RENDER_CONTAINER_PATHS.mediaDirName);
+  const output = findRenderOutput(files, options);
+  if (run.exitCode !== 0 || run.timedOut || run.oomKilled || !output) {
+    return { kind: 'failed', run, failure: failureOf(run, options, deps.config) };
+  }
+  return { kind: 'rendered', run, output };
+}
+
 async function runManim(
   deps: RenderProcessorDeps,
   jobDir: string,
@@ -154,17 +261,21 @@ async function runManim(
   options: RenderOptions,
   log: Logger,
   runOptions: RunOptions,
+  identity: { user: FileOwner; restoreOwner?: FileOwner },
 ): Promise<ContainerRunResult> {
   const { config } = deps;
   const source = await deps.toDaemonPath(jobDir);
+  const manimArgs = buildManimArgs(options);
+  const { restoreOwner } = identity;
   return runContainer(
     deps.docker,
     {
       image: deps.image,
-      command: buildManimArgs(options),
+      command: restoreOwner ? commandRestoringOwner(manimArgs, restoreOwner) : manimArgs,
       workingDir: RENDER_CONTAINER_PATHS.jobDir,
       env: RENDER_ENVIRONMENT,
-      user: `${deps.renderUser.uid}:${deps.renderUser.gid}`,
+      user: `${identity.user.uid}:${identity.user.gid}`,
+      ...(restoreOwner ? { capAdd: ROOT_RETRY_CAPABILITIES } : {}),
       mounts: [
         {
           source,
@@ -189,6 +300,92 @@ async function runManim(
     log,
     runOptions,
   );
+}
+
+/**
+ * Root may write where the render user may not (DAC_OVERRIDE), may give files away (CHOWN) and
+ * may change modes of files it does not own (FOWNER); nothing else comes back.
+ */
+const ROOT_RETRY_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER'];
+const RESTORE_OWNER_TIMEOUT_MS = 60_000;
+
+/**
+ * After a run as root, every file in the job folder must belong to its owner again, or the worker
+ * could not move or delete it. The run's own trap does this unless the container was killed
+ * (timeout, cancel, memory); then a short root container with only CHOWN does it.
+ */
+async function handBackToOwner(
+  deps: RenderProcessorDeps,
+  workspace: JobWorkspace,
+  owner: FileOwner,
+  jobId: string,
+  log: Logger,
+): Promise<void> {
+  const foreign = await workspace.entriesNotOwnedBy(owner, 5);
+  if (foreign.length === 0) return;
+  log.warn('files of the run as root were not handed back; changing their owner', {
+    examples: foreign,
+    owner: `${owner.uid}:${owner.gid}`,
+  });
+  const { config } = deps;
+  const run = await runContainer(
+    deps.docker,
+    {
+      image: deps.image,
+      command: restoreOwnerCommand(owner),
+      workingDir: RENDER_CONTAINER_PATHS.jobDir,
+      env: {},
+      user: '0:0',
+      capAdd: ['CHOWN'],
+      mounts: [
+        {
+          source: await deps.toDaemonPath(workspace.dir),
+          target: RENDER_CONTAINER_PATHS.jobDir,
+          readOnly: false,
+        },
+      ],
+      labels: {
+        [JOB_ID_LABEL]: jobId,
+        [QUEUE_LABEL]: config.QUEUE_NAME,
+        [WORKER_LABEL]: deps.workerId,
+      },
+      limits: {
+        memoryMb: 64,
+        cpus: 1,
+        pidsLimit: 16,
+        timeoutMs: RESTORE_OWNER_TIMEOUT_MS,
+        maxFileBytes: 1024 * 1024,
+        tmpfsMb: 1,
+      },
+    },
+    log,
+  );
+  const left = await workspace.entriesNotOwnedBy(owner, 5);
+  if (run.exitCode !== 0 || left.length > 0) {
+    log.error('could not hand the files of the run as root back to the job folder owner', {
+      exitCode: run.exitCode,
+      stderr: run.stderr.slice(-500),
+      examples: left,
+      hint: `Remove them as root: rm -rf ${workspace.dir}`,
+    });
+  }
+}
+
+/** The failure, with what the retry as root did (or why it was not tried) in its details. */
+function withRootRetryNote(
+  failure: AppError,
+  note: { ranAsRoot: RootRetryRecord } | { refused: string },
+): AppError {
+  if ('refused' in note) {
+    return new AppError(failure.code, failure.message, {
+      hint: ROOT_RETRY_REFUSED_HINT,
+      details: { ...failure.details, rootRetryRefused: note.refused },
+    });
+  }
+  return new AppError(failure.code, `${failure.message} (after a retry as root)`, {
+    hint: failure.hint,
+    details: { ...failure.details, ranAsRoot: note.ranAsRoot },
+  });
 }
 
 function failureOf(run: ContainerRunResult, options: RenderOptions, config: Config): AppError {

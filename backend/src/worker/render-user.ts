@@ -13,3 +13,17 @@ export function resolveRenderUser(setting: string, worker: FileOwner): FileOwner
   if (explicit) return { uid: Number(explicit[1]), gid: Number(explicit[2]) };
   return worker.uid === 0 ? DEFAULT_RENDER_USER : worker;
 }
+
+/**
+ * Who a job's render runs as: RENDER_USER when it names someone, otherwise the owner of the job
+ * folder the worker just prepared (`intended`, unless the file system would not hand it over), and
+ * never root by default.
+ */
+export function renderUserFor(
+  setting: string,
+  folderOwner: FileOwner,
+  intended: FileOwner,
+): FileOwner {
+  if (setting !== 'auto') return intended;
+  return folderOwner.uid === 0 ? intended : folderOwner;
+}

@@ -8,10 +8,18 @@ const WORKER_MAIN = path.resolve(
   '../../../../dist/backend/src/processes/worker-main.js',
 );
 
-/** The real worker as its own process (built in dist/), for tests that kill it or change its env. */
-export function spawnWorker(config: Config, env: Record<string, string> = {}): ChildProcess {
+/**
+ * The real worker as its own process (built in dist/), for tests that kill it, change its env or
+ * run it as another user (`as`: uid and gid, with no supplementary groups).
+ */
+export function spawnWorker(
+  config: Config,
+  env: Record<string, string> = {},
+  as?: { uid: number; gid: number },
+): ChildProcess {
   if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run \`npm run build\``);
   return spawn(process.execPath, [WORKER_MAIN], {
+    ...as,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env,

@@ -10,6 +10,8 @@ describe('render metrics', () => {
       'duration:low:sum': '4.5',
       'duration:low:count': '2',
       'failures:timeout': '3',
+      'root-retries:completed': '2',
+      'root-retries:refused': '1',
     });
     const text = formatRenderCounts(counts);
     expect(text).toContain('# TYPE manim_render_duration_seconds histogram');
@@ -18,6 +20,9 @@ describe('render metrics', () => {
     expect(text).toContain('manim_render_duration_seconds_bucket{quality="low",le="+Inf"} 2');
     expect(text).toContain('manim_render_duration_seconds_sum{quality="low"} 4.5');
     expect(text).toContain('manim_render_failures_total{code="timeout"} 3');
+    expect(text).toContain('# TYPE manim_render_root_retries_total counter');
+    expect(text).toContain('manim_render_root_retries_total{outcome="completed"} 2');
+    expect(text).toContain('manim_render_root_retries_total{outcome="refused"} 1');
   });
 
   it('writes only the headers when nothing has rendered yet', () => {

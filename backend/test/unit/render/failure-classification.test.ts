@@ -39,6 +39,25 @@ function logTailOf(error: { details: Record<string, unknown> | undefined }): str
 }
 
 describe('classifyRenderFailure on real Manim output', () => {
+  it('reports a job folder the render user may not write as permission_denied', () => {
+    const error = recorded('job-folder-not-writable', 1);
+    expect(error.code).toBe('permission_denied');
+    expect(error.message).toBe(
+      "The render user may not write its job folder: PermissionError: [Errno 13] Permission denied: '/job/media/images'",
+    );
+    expect(error.details).toMatchObject({ readOnly: false });
+  });
+
+  it('reports a read-only job folder as permission_denied that no user can fix', () => {
+    const error = recorded('job-folder-read-only', 1);
+    expect(error.code).toBe('permission_denied');
+    expect(error.message).toMatch(
+      /mounted read-only.*\[Errno 30\] Read-only file system: '\/job\/media\/images'/,
+    );
+    expect(error.details).toMatchObject({ readOnly: true });
+    expect(error.hint).toMatch(/read-write/);
+  });
+
   it('reports a syntax error with its line and the one-line SyntaxError', () => {
     const error = recorded('syntax-error', 1);
     expect(error.code).toBe('syntax_error');

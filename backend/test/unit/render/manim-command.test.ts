@@ -1,8 +1,10 @@
 import {
   buildManimArgs,
+  commandRestoringOwner,
   manimConfigFile,
   RENDER_CONTAINER_PATHS,
   RENDER_ENVIRONMENT,
+  restoreOwnerCommand,
 } from '../../../src/render/manim-command';
 import type { RenderOptions } from '../../../src/queue/render-job';
 
@@ -103,5 +105,25 @@ describe('RENDER_ENVIRONMENT', () => {
     expect(Number(RENDER_ENVIRONMENT.COLUMNS)).toBeLessThanOrEqual(1000);
     expect(RENDER_ENVIRONMENT.HOME).toBe('/job/home');
     expect(RENDER_ENVIRONMENT.PYTHONUNBUFFERED).toBe('1');
+  });
+});
+
+describe('the command of a retry as root', () => {
+  it('runs Manim unchanged and then hands the whole job folder back to its owner', () => {
+    const args = ['manim', 'render', '--quality', 'l', 'scene.py', 'TestScene'];
+    const command = commandRestoringOwner(args, { uid: 1500, gid: 1501 });
+    expect(command.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(command[2]).toBe(`trap 'chown -Rh "$0" /job' EXIT; "$@"`);
+    expect(command[3]).toBe('1500:1501');
+    expect(command.slice(4)).toEqual(args);
+  });
+
+  it('repairs ownership with chown alone when the retry was killed', () => {
+    expect(restoreOwnerCommand({ uid: 1500, gid: 1501 })).toEqual([
+      'chown',
+      '-Rh',
+      '1500:1501',
+      '/job',
+    ]);
   });
 });
