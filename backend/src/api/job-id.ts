@@ -3,7 +3,7 @@
  * absurd ids (huge, or ones that would be odd as a folder name under OUTPUTS_DIR, such as "..")
  * away from the job store and the file system.
  */
-const JOB_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
 export function isPlausibleJobId(id: string): boolean {
   return JOB_ID_PATTERN.test(id);

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RenderCounts } from '../queue/render-statistics';
+import type { WebhookCounts } from '../queue/webhook-statistics';
 
 export interface ApiMetrics {
   /** Counts and times every request by method, route pattern and status. */
@@ -16,6 +17,7 @@ export interface ApiMetrics {
 export function createApiMetrics(sources: {
   queueCounts: () => Promise<Record<string, number>>;
   renderCounts: () => Promise<RenderCounts>;
+  webhookCounts?: () => Promise<WebhookCounts>;
 }): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'manim_api_' });
@@ -60,7 +62,10 @@ export function createApiMetrics(sources: {
     handler: async (_req, res) => {
       const own = await registry.metrics();
       const renders = formatRenderCounts(await sources.renderCounts());
-      res.type(registry.contentType).send(`${own}\n${renders}`);
+      const webhooks = sources.webhookCounts
+        ? formatWebhookCounts(await sources.webhookCounts())
+        : '';
+      res.type(registry.contentType).send(`${own}\n${renders}${webhooks}`);
     },
   };
 }
@@ -96,6 +101,25 @@ export function formatRenderCounts(counts: RenderCounts): string {
   );
   for (const [outcome, count] of Object.entries(counts.rootRetriesByOutcome)) {
     lines.push(`manim_render_root_retries_total{outcome="${outcome}"} ${count}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The webhook counters in the Prometheus text format. */
+export function formatWebhookCounts(counts: WebhookCounts): string {
+  const lines = [
+    '# HELP manim_webhook_attempts_total Webhook delivery attempts, by result: delivered (2xx), http_status (any other answer), timeout, network_error, blocked (refused target address).',
+    '# TYPE manim_webhook_attempts_total counter',
+  ];
+  for (const [result, count] of Object.entries(counts.attempts)) {
+    lines.push(`manim_webhook_attempts_total{result="${result}"} ${count}`);
+  }
+  lines.push(
+    '# HELP manim_webhook_deliveries_total Webhook deliveries that ended, by outcome: delivered, or failed after their last attempt.',
+    '# TYPE manim_webhook_deliveries_total counter',
+  );
+  for (const [outcome, count] of Object.entries(counts.deliveries)) {
+    lines.push(`manim_webhook_deliveries_total{outcome="${outcome}"} ${count}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -84,14 +84,31 @@ function workersProblem(statuses: WorkerStatus[], queueName: string): string | u
   }
   const equipped = reachable.filter((status) => status.image.present);
   if (equipped.length === 0) {
-    const missing = reachable.map(
-      (status) => `worker ${status.workerId}: image ${status.image.name} is missing`,
-    );
-    return `no worker has the render image: ${missing.join('; ')} (fix: run \`npm run prepare-image\` where the workers' engine runs)`;
+    const missing = reachable.map((status) => `worker ${status.workerId}: ${imageProblem(status)}`);
+    const pulled = reachable.some((status) => status.image.pulling || status.image.error);
+    return pulled
+      ? `no worker has the render image: ${missing.join('; ')}`
+      : `no worker has the render image: ${missing.join('; ')} (fix: run \`npm run prepare-image\` where the workers' engine runs)`;
   }
   if (equipped.every((status) => status.paused)) {
     const starting = equipped.map((status) => `worker ${status.workerId}`);
     return `no worker takes jobs yet: ${starting.join(', ')} still starting (fix: wait a few seconds; if it lasts, read the workers' logs)`;
   }
   return undefined;
+}
+
+/** What a worker's status says about its missing image: pulling, failed to pull, or just missing. */
+function imageProblem(status: WorkerStatus): string {
+  const { image } = status;
+  if (image.pulling) {
+    return `image ${image.name} is missing and being pulled; jobs wait in the queue`;
+  }
+  if (image.error) {
+    const retry = image.retryAt ? `, trying again at ${image.retryAt}` : '';
+    return (
+      `image ${image.name} is missing and pulling it failed: ${image.error}${retry}` +
+      (image.hint ? ` (fix: ${image.hint})` : '')
+    );
+  }
+  return `image ${image.name} is missing`;
 }

@@ -2,6 +2,7 @@ import { FORMATS, QUALITIES, type Config, type Quality } from '../config/config-
 import { AppError } from '../errors/app-error';
 import type { RenderOptions, Resolution } from '../queue/render-job';
 import { resolveScene } from '../render/scene-detection';
+import { checkCallbackUrl } from '../webhooks/callback-url';
 
 /**
  * Turns the fields of a render request (a JSON object, or the text fields of a multipart form)
@@ -18,10 +19,11 @@ export const RENDER_FIELDS = [
   'transparent',
   'timeout',
   'cache',
+  'callbackUrl',
 ] as const;
 
-const MIN_FPS = 1;
-const MIN_DIMENSION = 16;
+export const MIN_FPS = 1;
+export const MIN_DIMENSION = 16;
 export const SCENE_NAME_MAX_LENGTH = 200;
 
 export interface RenderRequestInput {
@@ -46,6 +48,7 @@ export type RenderRequestConfig = Pick<
   | 'MAX_HEIGHT'
   | 'RENDER_TIMEOUT_SECONDS'
   | 'MAX_RENDER_TIMEOUT_SECONDS'
+  | 'WEBHOOK_ALLOW_PRIVATE_TARGETS'
 >;
 
 type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -58,7 +61,7 @@ const KNOWN_FIELDS: ReadonlySet<string> = new Set(RENDER_FIELDS);
 export function parseRenderRequest(
   input: RenderRequestInput,
   config: RenderRequestConfig,
-): { code: string; options: RenderOptions; cache: boolean } {
+): { code: string; options: RenderOptions; cache: boolean; callbackUrl?: string } {
   const { fields } = input;
   const problems: FieldProblem[] = [];
   const check = <T>(field: string, result: FieldResult<T>): T | undefined => {
@@ -109,6 +112,12 @@ export function parseRenderRequest(
   );
 
   const cache = check('cache', optional(fields.cache, parseBoolean));
+  const callbackUrl = check(
+    'callbackUrl',
+    optional(fields.callbackUrl, (raw) =>
+      checkCallbackUrl(raw, { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS }),
+    ),
+  );
 
   for (const name of Object.keys(fields)) {
     if (!KNOWN_FIELDS.has(name)) {
@@ -130,7 +139,8 @@ export function parseRenderRequest(
   };
   if (fps !== undefined) options.fps = fps;
   if (resolution !== undefined) options.resolution = resolution;
-  return { code: source.code, options, cache: cache ?? true };
+  const request = { code: source.code, options, cache: cache ?? true };
+  return callbackUrl === undefined ? request : { ...request, callbackUrl };
 }
 
 /**

@@ -64,6 +64,16 @@ export const CONFIG_VARIABLES = {
     '',
     'Docker image that renders scenes. Empty: the image built from backend/render-image/Dockerfile, tagged by a hash of its inputs. `manimcommunity/manim:v0.19.0` works as a drop-in.',
   ),
+  RENDER_IMAGE_PULL_POLICY: variable(
+    z.enum(['missing', 'never']),
+    'missing',
+    'What happens when RENDER_IMAGE is not on the engine. `missing`: the worker pulls it in the background and takes no jobs meanwhile (they wait in the queue); a failed pull is reported in `/ready` and tried again with backoff; `npm run prepare-image` pulls it too. `never`: nothing pulls it, and jobs fail with image_missing until it is there. The local image (RENDER_IMAGE empty) is built by `npm run prepare-image`, never pulled.',
+  ),
+  RENDER_IMAGE_PULL_STALL_SECONDS: variable(
+    positiveInt,
+    '120',
+    'A pull of RENDER_IMAGE that reports no progress for this long is aborted and fails with image_missing, naming the registry.',
+  ),
   RENDER_USER: variable(
     z.string().regex(/^(auto|\d+:\d+)$/, 'must be "auto" or "<uid>:<gid>"'),
     'auto',
@@ -84,7 +94,17 @@ export const CONFIG_VARIABLES = {
     '',
     "Host directories behind the worker's folders, for a worker in a container the Docker daemon cannot identify or whose mounts do not cover them: `<worker dir>=<host dir>` pairs separated by `;`, e.g. `/app/outputs=/srv/manim/outputs;/app/temp=/srv/manim/temp`. A deeper mount of the worker container wins over an entry.",
   ),
+  JOB_FILE_TRANSFER: variable(
+    z.enum(['auto', 'mount', 'copy']),
+    'auto',
+    "How a job's files reach its render container. `mount`: the job folder is bind-mounted (its daemon-side path worked out as above). `copy`: the scene goes in and the output comes back through the Docker API, for a daemon that cannot see the worker's files (a remote `DOCKER_HOST`, a Docker-in-Docker sidecar, `TEMP_DIR` on a tmpfs or in the container's own file system). `auto`: mount when the daemon can see `TEMP_DIR`, copy otherwise.",
+  ),
   WORKER_CONCURRENCY: variable(positiveInt, '2', 'Render containers one worker runs at once.'),
+  WARM_POOL_SIZE: variable(
+    z.coerce.number().int().min(0).max(16),
+    '0',
+    'Render containers each worker keeps started ahead, with Manim already imported, so that a job skips starting a container and importing Manim (about half a second per job on a quiet machine). Each serves exactly one job and is then removed; the worker starts a replacement at once. An idle one holds about 80 MiB of memory and no CPU, on top of the running renders; it has the same limits as any render container. 0 turns the pool off. See docs/performance.md.',
+  ),
   RENDER_TIMEOUT_SECONDS: variable(
     positiveInt,
     '300',
@@ -205,6 +225,31 @@ export const CONFIG_VARIABLES = {
     'Requests of any kind to /api one API key or client address may send per minute; 0 turns the limit off.',
   ),
   TRUST_PROXY: variable(boolean, 'false', 'Trust X-Forwarded-* headers (behind a reverse proxy).'),
+  WEBHOOK_SECRET: variable(
+    z.string().refine((key) => key === '' || key.length >= 16, 'needs 16 characters or more'),
+    '',
+    'Shared secret that signs webhook requests (`X-Manim-Signature: sha256=<HMAC-SHA256 of "<timestamp>.<body>">`). Empty: webhooks are sent unsigned and the worker warns at start.',
+  ),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: variable(
+    boolean,
+    'false',
+    'Let `callbackUrl` point to loopback, private, link-local, unique-local, CGNAT and other non-public addresses (and `localhost`). Only for webhook receivers on your own network.',
+  ),
+  WEBHOOK_TIMEOUT_SECONDS: variable(
+    positiveInt.max(120),
+    '10',
+    'Time one webhook attempt may take, connecting and answering included; longer counts as a failed attempt.',
+  ),
+  WEBHOOK_MAX_ATTEMPTS: variable(
+    positiveInt.max(25),
+    '10',
+    'Attempts per webhook delivery, the first included; a delivery whose attempts all fail is marked failed.',
+  ),
+  WEBHOOK_RETRY_BASE_SECONDS: variable(
+    z.coerce.number().positive().max(3600),
+    '10',
+    'Delay before the second webhook attempt, in seconds (fractions allowed); it doubles for every further attempt.',
+  ),
 } as const;
 
 type Variables = typeof CONFIG_VARIABLES;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config-schema';
 import { AppError } from '../errors/app-error';
@@ -7,18 +7,32 @@ import type { Logger } from '../logging/logger';
 import { createDaemonPathTranslator, type DaemonPathTranslator } from './daemon-path-translator';
 import type { DockerClient } from './docker-client';
 import { createOwnContainerDeps, findOwnContainer } from './own-container/find-own-container';
-import { runContainer, WORKER_LABEL } from './render-container-runner';
+import { runContainer, WORKER_LABEL, type ContainerRunResult } from './render-container-runner';
 
 export interface DaemonPaths {
   /** How the worker's paths reach the daemon: `host`, `container`, `foreign-daemon`, `unknown`. */
   readonly mode: DaemonPathTranslator['mode'];
   /** The daemon-side path of an existing worker directory; throws an AppError naming the fix. */
   toDaemonPath(workerPath: string): Promise<string>;
+  /**
+   * How a job folder reaches its render container under JOB_FILE_TRANSFER: bind-mounted from its
+   * daemon-side path, or copied in and out through the Docker API (with why).
+   */
+  placeJobFolder(workerPath: string): Promise<JobFolderPlacement>;
 }
+
+export type JobFolderPlacement =
+  { kind: 'mount'; daemonPath: string } | { kind: 'copy'; reason: string };
+
+/** Failures that mean "the daemon cannot see this folder": copy mode answers them. */
+const NOT_SHARED_CODES: ReadonlySet<string> = new Set([
+  'worker_path_not_shared',
+  'worker_container_unknown',
+]);
 
 export interface DaemonPathsDeps {
   docker: DockerClient;
-  config: Pick<Config, 'WORKER_CONTAINER' | 'HOST_PATH_MAP' | 'TEMP_DIR'>;
+  config: Pick<Config, 'WORKER_CONTAINER' | 'HOST_PATH_MAP' | 'TEMP_DIR' | 'JOB_FILE_TRANSFER'>;
   logger: Logger;
   /** Image for the sharing probe (the render image: already present, has `cat`). */
   image: string;
@@ -26,6 +40,8 @@ export interface DaemonPathsDeps {
   workerId: string;
   /** uid:gid the probe runs as: the worker's own, so it can read the file the worker wrote. */
   probeUser: string;
+  /** The engine's API version when already read (engine-facts.ts); asked for otherwise. */
+  apiVersion?: string;
 }
 
 /**
@@ -44,7 +60,7 @@ export async function startDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPat
   const own = await findOwnContainer(createOwnContainerDeps(docker), {
     setting: config.WORKER_CONTAINER,
   });
-  const apiVersion = (await docker.version()).ApiVersion;
+  const apiVersion = deps.apiVersion ?? (await docker.version()).ApiVersion;
   const tempDir = await realDir(config.TEMP_DIR);
   const needsProbe = own.mode === 'foreign-daemon' || own.mode === 'unknown';
   const build = (sharedDirs: string[]) =>
@@ -67,47 +83,71 @@ export async function startDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPat
     ...(own.mode === 'container' && own.warnings.length > 0 ? { warnings: own.warnings } : {}),
     apiVersion,
   });
-  try {
-    const daemonTemp = translator.translate(tempDir);
-    logger.info('job folders are shared with the Docker daemon', {
-      tempDir,
-      daemonPath: daemonTemp,
-    });
-  } catch (error) {
-    const failure = error as AppError;
-    logger.error(
-      'job folders cannot be shared with render containers; jobs will fail until fixed',
-      {
+  if (config.JOB_FILE_TRANSFER === 'copy') {
+    logger.info('job files are copied through the Docker API (JOB_FILE_TRANSFER=copy)');
+  } else {
+    try {
+      const daemonTemp = translator.translate(tempDir);
+      logger.info('job folders are shared with the Docker daemon', {
         tempDir,
-        code: failure.code,
-        error: failure.message,
-        hint: failure.hint,
-      },
-    );
+        daemonPath: daemonTemp,
+      });
+    } catch (error) {
+      const failure = error as AppError;
+      const copies = config.JOB_FILE_TRANSFER === 'auto' && NOT_SHARED_CODES.has(failure.code);
+      const report = { tempDir, code: failure.code, error: failure.message, hint: failure.hint };
+      if (copies) {
+        logger.info(
+          'job folders are not shared with the Docker daemon; job files are copied through the Docker API',
+          report,
+        );
+      } else {
+        logger.error(
+          'job folders cannot be shared with render containers; jobs will fail until fixed',
+          report,
+        );
+      }
+    }
   }
 
   let probing: Promise<ProbeOutcome> | undefined;
+  const toDaemonPath = async (workerPath: string): Promise<string> => {
+    const real = await realpath(workerPath);
+    try {
+      return translator.translate(real);
+    } catch (error) {
+      if (!needsProbe || coveredByMap) throw error;
+      // The render image may have been missing at start: look again, one probe at a time.
+      probing ??= daemonSeesSamePath(deps, tempDir)
+        .then((outcome) => {
+          if (outcome.shared) translator = build([tempDir]);
+          return outcome;
+        })
+        .finally(() => {
+          probing = undefined;
+        });
+      const outcome = await probing;
+      // A missing image or engine is the job's real problem, not the unknown container.
+      if (!outcome.shared && outcome.blocker !== undefined) throw outcome.blocker;
+      return translator.translate(real);
+    }
+  };
   return {
     mode: translator.mode,
-    async toDaemonPath(workerPath) {
-      const real = await realpath(workerPath);
+    toDaemonPath,
+    async placeJobFolder(workerPath) {
+      if (config.JOB_FILE_TRANSFER === 'copy') {
+        return { kind: 'copy', reason: 'JOB_FILE_TRANSFER=copy' };
+      }
       try {
-        return translator.translate(real);
+        return { kind: 'mount', daemonPath: await toDaemonPath(workerPath) };
       } catch (error) {
-        if (!needsProbe || coveredByMap) throw error;
-        // The render image may have been missing at start: look again, one probe at a time.
-        probing ??= daemonSeesSamePath(deps, tempDir)
-          .then((outcome) => {
-            if (outcome.shared) translator = build([tempDir]);
-            return outcome;
-          })
-          .finally(() => {
-            probing = undefined;
-          });
-        const outcome = await probing;
-        // A missing image or engine is the job's real problem, not the unknown container.
-        if (!outcome.shared && outcome.blocker !== undefined) throw outcome.blocker;
-        return translator.translate(real);
+        const copies =
+          config.JOB_FILE_TRANSFER === 'auto' &&
+          error instanceof AppError &&
+          NOT_SHARED_CODES.has(error.code);
+        if (!copies) throw error;
+        return { kind: 'copy', reason: error.message };
       }
     },
   };
@@ -145,26 +185,10 @@ async function daemonSeesSamePath(deps: DaemonPathsDeps, dir: string): Promise<P
   const file = path.join(dir, name);
   try {
     await writeFile(file, nonce, { mode: 0o644 });
-    const run = await runContainer(
-      deps.docker,
-      {
-        image: deps.image,
-        command: ['cat', `/probe/${name}`],
-        workingDir: '/probe',
-        env: {},
-        user: deps.probeUser,
-        mounts: [{ source: dir, target: '/probe', readOnly: true }],
-        labels: { [WORKER_LABEL]: deps.workerId },
-        limits: {
-          memoryMb: 64,
-          cpus: 0.5,
-          pidsLimit: 16,
-          timeoutMs: 30_000,
-          maxFileBytes: 1024 * 1024,
-          tmpfsMb: 1,
-        },
-      },
-      deps.logger.child({ purpose: 'probe: does the Docker daemon see the job folders?' }),
+    const run = await runProbeContainer(
+      { ...deps, user: deps.probeUser },
+      { command: ['cat', `/probe/${name}`], daemonDir: dir, readOnly: true },
+      'probe: does the Docker daemon see the job folders?',
     );
     return { shared: run.exitCode === 0 && run.stdout.trim() === nonce };
   } catch (error) {
@@ -177,4 +201,84 @@ async function daemonSeesSamePath(deps: DaemonPathsDeps, dir: string): Promise<P
   } finally {
     await rm(file, { force: true });
   }
+}
+
+export interface DirectoryProbe {
+  /** The container read the nonce the worker wrote: the daemon's path is the worker's folder. */
+  seen: boolean;
+  /** The worker then found the file the container wrote: that user may write there. */
+  written: boolean;
+  exitCode: number | null;
+  /** The container's last words, for a failure message. */
+  output: string;
+}
+
+/**
+ * Both directions at once: the worker writes a nonce into `workerDir`; a throw-away container of
+ * the render image, running as `user` with `daemonDir` bound at /probe, prints it and writes a
+ * file back, which the worker then looks for. Used by `npm run doctor`.
+ */
+export async function probeDirectoryThroughContainer(
+  deps: Pick<DaemonPathsDeps, 'docker' | 'logger' | 'image' | 'workerId'> & { user: string },
+  workerDir: string,
+  daemonDir: string,
+): Promise<DirectoryProbe> {
+  const id = randomUUID();
+  const name = `.doctor-probe-${id}`;
+  const ack = `.doctor-ack-${id}`;
+  const nonce = randomUUID();
+  await writeFile(path.join(workerDir, name), nonce, { mode: 0o644 });
+  try {
+    const run = await runProbeContainer(
+      deps,
+      {
+        command: ['sh', '-c', 'cat "$1" && : > "$2"', 'probe', `/probe/${name}`, `/probe/${ack}`],
+        daemonDir,
+        readOnly: false,
+      },
+      'probe: can a render container read and write this folder?',
+    );
+    const written = await stat(path.join(workerDir, ack)).then(
+      () => true,
+      () => false,
+    );
+    return {
+      seen: run.stdout.trim() === nonce,
+      written,
+      exitCode: run.exitCode,
+      output: `${run.stdout}\n${run.stderr}`.trim().slice(-500),
+    };
+  } finally {
+    await rm(path.join(workerDir, name), { force: true });
+    await rm(path.join(workerDir, ack), { force: true });
+  }
+}
+
+/** A throw-away, locked-down container of the render image with `daemonDir` bound at /probe. */
+function runProbeContainer(
+  deps: Pick<DaemonPathsDeps, 'docker' | 'logger' | 'image' | 'workerId'> & { user: string },
+  probe: { command: string[]; daemonDir: string; readOnly: boolean },
+  purpose: string,
+): Promise<ContainerRunResult> {
+  return runContainer(
+    deps.docker,
+    {
+      image: deps.image,
+      command: probe.command,
+      workingDir: '/probe',
+      env: {},
+      user: deps.user,
+      mounts: [{ source: probe.daemonDir, target: '/probe', readOnly: probe.readOnly }],
+      labels: { [WORKER_LABEL]: deps.workerId },
+      limits: {
+        memoryMb: 64,
+        cpus: 0.5,
+        pidsLimit: 16,
+        timeoutMs: 30_000,
+        maxFileBytes: 1024 * 1024,
+        tmpfsMb: 1,
+      },
+    },
+    deps.logger.child({ purpose }),
+  );
 }

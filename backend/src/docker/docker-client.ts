@@ -1,5 +1,10 @@
+import { accessSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
 import Docker from 'dockerode';
 import { AppError } from '../errors/app-error';
+import { diagnoseEngineAccess, type DockerEndpoint } from './socket-diagnosis';
+import { currentProcessIdentity, readSocketFacts } from './socket-facts';
 
 export type DockerClient = Docker;
 
@@ -10,10 +15,44 @@ export function createDockerClient(): DockerClient {
 
 /** Where the client connects, for messages: the socket path or host:port. */
 export function describeDockerEndpoint(docker: DockerClient): string {
-  const modem = docker.modem as { socketPath?: unknown; host?: unknown; port?: unknown };
-  if (typeof modem.socketPath === 'string') return modem.socketPath;
-  if (typeof modem.host === 'string') return `${modem.host}:${String(modem.port ?? '')}`;
-  return 'the default Docker endpoint';
+  const endpoint = dockerEndpoint(docker);
+  if (endpoint.kind === 'unix') return endpoint.path;
+  if (endpoint.kind === 'tcp') return `${endpoint.host}:${endpoint.port}`;
+  return endpoint.description;
+}
+
+/** The client's endpoint as docker-modem resolved DOCKER_HOST. */
+export function dockerEndpoint(docker: DockerClient): DockerEndpoint {
+  const modem = docker.modem as {
+    socketPath?: unknown;
+    host?: unknown;
+    port?: unknown;
+    protocol?: unknown;
+  };
+  if (typeof modem.socketPath === 'string') return { kind: 'unix', path: modem.socketPath };
+  // Without DOCKER_HOST docker-modem picks the socket lazily, with this rule.
+  if (typeof modem.socketPath === 'function') return { kind: 'unix', path: defaultSocketPath() };
+  if (typeof modem.host === 'string') {
+    if (modem.protocol === 'ssh') return { kind: 'other', description: `ssh://${modem.host}` };
+    return {
+      kind: 'tcp',
+      host: modem.host,
+      port: String(modem.port ?? ''),
+      tls: modem.protocol === 'https',
+    };
+  }
+  return { kind: 'other', description: 'the default Docker endpoint' };
+}
+
+/** docker-modem's default: Docker Desktop's per-user socket when usable, else the system one. */
+export function defaultSocketPath(): string {
+  const userSocket = path.join(homedir(), '.docker', 'run', 'docker.sock');
+  try {
+    accessSync(userSocket);
+    return userSocket;
+  } catch {
+    return '/var/run/docker.sock';
+  }
 }
 
 const CONNECTION_ERROR_CODES = new Set([
@@ -32,9 +71,22 @@ export function isEngineUnreachable(error: unknown): boolean {
   return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
 }
 
+/**
+ * docker_unavailable for a failed connection. For a unix socket the socket is looked at (stat,
+ * owner, mode, this process's uid and groups) so the message names the exact cause and the hint
+ * the exact fix (socket-diagnosis.ts); otherwise a generic reason.
+ */
 export function engineUnavailableError(docker: DockerClient, error: unknown): AppError {
   const endpoint = describeDockerEndpoint(docker);
   const code = (error as { code?: unknown } | undefined)?.code;
+  const diagnosed = diagnoseConnectionError(docker, error);
+  if (diagnosed) {
+    return new AppError('docker_unavailable', `Docker Engine unavailable: ${diagnosed.message}`, {
+      hint: diagnosed.hint,
+      details: { endpoint, errorCode: code, problem: diagnosed.problem },
+      cause: error,
+    });
+  }
   const reason =
     code === 'EACCES'
       ? `permission denied on ${endpoint}`
@@ -54,16 +106,43 @@ export function engineUnavailableError(docker: DockerClient, error: unknown): Ap
   });
 }
 
-/** Resolves when the engine answers /_ping, or throws docker_unavailable at the deadline. */
+function diagnoseConnectionError(docker: DockerClient, error: unknown) {
+  const failure = error as { code?: unknown; message?: unknown } | undefined;
+  const code = typeof failure?.code === 'string' ? failure.code : undefined;
+  const endpoint = dockerEndpoint(docker);
+  // Over TCP a TLS mismatch comes as an HTTP answer without a code.
+  if (code === undefined && endpoint.kind !== 'tcp') return undefined;
+  try {
+    return diagnoseEngineAccess({
+      endpoint,
+      ...(endpoint.kind === 'unix' ? { socket: readSocketFacts(endpoint.path) } : {}),
+      process: currentProcessIdentity(),
+      dockerHost: process.env.DOCKER_HOST,
+      error: { code, message: typeof failure?.message === 'string' ? failure.message : undefined },
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Longest one /_ping of `waitForEngine` may take: an engine that accepts and never answers. */
+const WAIT_PING_TIMEOUT_MS = 5_000;
+
+/**
+ * Resolves when the engine answers /_ping, asking again with backoff (0.2 s doubling to 2 s);
+ * throws docker_unavailable, with the last reason, at the deadline. Each ping has a deadline of
+ * its own, so an engine that never answers cannot hold this past `timeoutMs`.
+ */
 export async function waitForEngine(docker: DockerClient, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let delayMs = 200;
   for (;;) {
+    const remainingMs = Math.max(1, deadline - Date.now());
     try {
-      await docker.ping();
+      await pingEngine(docker, Math.min(remainingMs, WAIT_PING_TIMEOUT_MS));
       return;
     } catch (error) {
-      if (Date.now() + delayMs > deadline) throw engineUnavailableError(docker, error);
+      if (Date.now() + delayMs > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       delayMs = Math.min(delayMs * 2, 2000);
     }

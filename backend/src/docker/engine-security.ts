@@ -32,9 +32,14 @@ export function parseSecurityOptions(options: readonly string[]): EngineSecurity
 }
 
 export async function readEngineSecurity(docker: DockerClient): Promise<EngineSecurity> {
-  const info = (await docker.info()) as { SecurityOptions?: unknown };
-  const options = Array.isArray(info.SecurityOptions)
-    ? info.SecurityOptions.filter((option): option is string => typeof option === 'string')
+  return engineSecurityFromInfo(await docker.info());
+}
+
+/** The same from an `/info` answer already read. */
+export function engineSecurityFromInfo(info: unknown): EngineSecurity {
+  const securityOptions = (info as { SecurityOptions?: unknown } | null)?.SecurityOptions;
+  const options = Array.isArray(securityOptions)
+    ? securityOptions.filter((option): option is string => typeof option === 'string')
     : [];
   return parseSecurityOptions(options);
 }

@@ -9,6 +9,22 @@ export interface ImageStreamEvent {
   aux?: { ID?: string };
 }
 
+/** A pull or build stream that carried no event for `stallMs`; it was aborted. */
+export class ImageStreamStalled extends Error {
+  constructor(readonly stallMs: number) {
+    super(`no progress for ${stallMs / 1000} s`);
+    this.name = 'ImageStreamStalled';
+  }
+}
+
+/** An `{error}` event inside a stream the engine answered with 200. */
+export class ImageStreamFailed extends Error {
+  constructor(readonly engineMessage: string) {
+    super(engineMessage);
+    this.name = 'ImageStreamFailed';
+  }
+}
+
 /**
  * Follows a pull or build stream to its end. The engine reports failures inside a 200 response,
  * so every event is checked for `error`; a stream that stays silent for `stallTimeoutMs` is
@@ -25,7 +41,7 @@ export function followImageStream(
     const armStallTimer = () => {
       if (stallTimer) clearTimeout(stallTimer);
       stallTimer = setTimeout(() => {
-        failure = new Error(`no progress for ${options.stallTimeoutMs / 1000} s`);
+        failure = new ImageStreamStalled(options.stallTimeoutMs);
         (stream as unknown as { destroy?: (error?: Error) => void }).destroy?.(failure);
       }, options.stallTimeoutMs);
     };
@@ -39,7 +55,9 @@ export function followImageStream(
         else if (error) reject(error);
         else if (streamError)
           reject(
-            new Error(streamError.errorDetail?.message ?? streamError.error ?? 'unknown error'),
+            new ImageStreamFailed(
+              streamError.errorDetail?.message ?? streamError.error ?? 'unknown error',
+            ),
           );
         else resolve(events ?? []);
       },
@@ -61,11 +79,25 @@ export async function imageExists(docker: DockerClient, name: string): Promise<b
   }
 }
 
+/**
+ * Pulls `name` to the end of its stream. The engine answers only once the registry has, so the
+ * stall limit covers the wait for the answer too.
+ */
 export async function pullImage(
   docker: DockerClient,
   name: string,
   options: { stallTimeoutMs: number; onEvent?: (event: ImageStreamEvent) => void },
 ): Promise<void> {
-  const stream = await docker.pull(name);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), options.stallTimeoutMs);
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await docker.pull(name, { abortSignal: controller.signal });
+  } catch (error) {
+    if (controller.signal.aborted) throw new ImageStreamStalled(options.stallTimeoutMs);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   await followImageStream(docker, stream, options);
 }

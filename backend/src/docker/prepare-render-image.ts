@@ -7,6 +7,7 @@ import type { Config } from '../config/config-schema';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import type { DockerClient } from './docker-client';
+import { createImagePuller, enginePullOperations } from './image-puller';
 import { followImageStream, imageExists, pullImage, type ImageStreamEvent } from './image-streams';
 import { localRenderImage } from './render-image';
 
@@ -22,11 +23,14 @@ const BUILD_STALL_MS = 900_000;
  */
 export async function prepareRenderImage(
   docker: DockerClient,
-  config: Pick<Config, 'RENDER_IMAGE'>,
+  config: Pick<
+    Config,
+    'RENDER_IMAGE' | 'RENDER_IMAGE_PULL_POLICY' | 'RENDER_IMAGE_PULL_STALL_SECONDS'
+  >,
   logger: Logger,
 ): Promise<string> {
   if (config.RENDER_IMAGE !== '') {
-    await ensurePulled(docker, config.RENDER_IMAGE, logger);
+    await ensurePulled(docker, config, logger);
     return config.RENDER_IMAGE;
   }
   const image = localRenderImage();
@@ -70,21 +74,30 @@ export async function prepareRenderImage(
   return image.tag;
 }
 
-async function ensurePulled(docker: DockerClient, name: string, logger: Logger): Promise<void> {
-  if (await imageExists(docker, name)) return;
-  logger.info('pulling render image', { image: name });
-  try {
-    await pullImage(docker, name, { stallTimeoutMs: PULL_STALL_MS });
-  } catch (error) {
+async function ensurePulled(
+  docker: DockerClient,
+  config: Pick<
+    Config,
+    'RENDER_IMAGE' | 'RENDER_IMAGE_PULL_POLICY' | 'RENDER_IMAGE_PULL_STALL_SECONDS'
+  >,
+  logger: Logger,
+): Promise<void> {
+  const name = config.RENDER_IMAGE;
+  if (config.RENDER_IMAGE_PULL_POLICY === 'never') {
+    if (await imageExists(docker, name)) return;
     throw new AppError(
       'image_missing',
-      `Render image ${name} is not present and pulling it failed: ${(error as Error).message}`,
+      `Render image ${name} is not present on the Docker Engine`,
       {
-        hint: `Pull it where a registry is reachable (docker pull ${name}) or unset RENDER_IMAGE to build the local image.`,
-        cause: error,
+        hint: `RENDER_IMAGE_PULL_POLICY is never: pull or load it yourself (docker pull ${name}, or docker load), or set the policy to missing.`,
+        details: { image: name },
       },
     );
   }
+  const puller = createImagePuller(
+    enginePullOperations(docker, { stallSeconds: config.RENDER_IMAGE_PULL_STALL_SECONDS, logger }),
+  );
+  await puller.ensureImage(name);
 }
 
 async function ensureBaseImage(

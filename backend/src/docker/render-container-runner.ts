@@ -9,6 +9,8 @@ export const MANAGED_LABEL = 'org.manim-render.managed';
 export const JOB_ID_LABEL = 'org.manim-render.job-id';
 export const QUEUE_LABEL = 'org.manim-render.queue';
 export const WORKER_LABEL = 'org.manim-render.worker';
+/** On a warm container (started ahead of its job): the worker's pool holds it until a job takes it. */
+export const WARM_LABEL = 'org.manim-render.warm';
 
 export interface RenderContainerInfo {
   id: string;
@@ -41,13 +43,31 @@ export async function removeContainer(docker: DockerClient, id: string): Promise
 }
 
 export interface BindMount {
+  type?: 'bind';
   /** Path as the Docker daemon sees it. */
   source: string;
   target: string;
   readOnly: boolean;
 }
 
-export interface ContainerRunSpec {
+/** A fresh anonymous volume, removed with the container: a writable /job for copy mode. */
+export interface ScratchVolume {
+  type: 'scratch';
+  target: string;
+}
+
+export interface ContainerLimits {
+  memoryMb: number;
+  cpus: number;
+  pidsLimit: number;
+  /** Largest file any process in the container may write. */
+  maxFileBytes: number;
+  /** Size of the writable /tmp; it counts against the memory limit. */
+  tmpfsMb: number;
+}
+
+/** Everything a render container is created with; a warm one and a cold one share it. */
+export interface ContainerSpec {
   image: string;
   command: string[];
   workingDir: string;
@@ -58,18 +78,13 @@ export interface ContainerRunSpec {
    * into a folder it does not own and hand every file back to the folder's owner.
    */
   capAdd?: string[];
-  mounts: BindMount[];
+  mounts: Array<BindMount | ScratchVolume>;
   labels: Record<string, string>;
-  limits: {
-    memoryMb: number;
-    cpus: number;
-    pidsLimit: number;
-    timeoutMs: number;
-    /** Largest file any process in the container may write. */
-    maxFileBytes: number;
-    /** Size of the writable /tmp; it counts against the memory limit. */
-    tmpfsMb: number;
-  };
+  limits: ContainerLimits;
+}
+
+export interface ContainerRunSpec extends ContainerSpec {
+  limits: ContainerLimits & { timeoutMs: number };
 }
 
 export interface ContainerRunResult {
@@ -91,6 +106,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Every chunk of output as it arrives, for live progress. */
   onOutput?: (stream: OutputStream, chunk: Buffer) => void;
+  /** Runs between create and start: copy mode puts the job's files in here. */
+  beforeStart?: (container: Docker.Container) => Promise<void>;
+  /** Runs after the container exited, before it is removed: copy mode takes the output here. */
+  afterExit?: (container: Docker.Container, result: ContainerRunResult) => Promise<void>;
 }
 
 const OUTPUT_LIMIT_BYTES = 1024 * 1024;
@@ -109,24 +128,59 @@ export async function runContainer(
   logger: Logger,
   options: RunOptions = {},
 ): Promise<ContainerRunResult> {
-  const container = await createContainer(docker, spec);
+  const container = await createRenderContainer(docker, spec, { stdin: 'closed' });
   const log = logger.child({ containerId: container.id.slice(0, 12) });
   try {
-    return await runCreated(docker, container, spec, log, options);
+    const output = await attachOutput(docker, container, { stdin: false });
+    output.listener = options.onOutput;
+    const exited = watchExit(container);
+    try {
+      await options.beforeStart?.(container);
+      const result = await superviseRun({
+        container,
+        exited,
+        output,
+        timeoutMs: spec.limits.timeoutMs,
+        log,
+        signal: options.signal,
+        begin: async () => {
+          await container.start();
+          log.info('render container started', { image: spec.image, user: spec.user });
+        },
+      });
+      if (!result.cancelled) await options.afterExit?.(container, result);
+      return result;
+    } finally {
+      // Ends the attach connection in every case, including a container that never started.
+      output.close();
+    }
   } finally {
-    await container.remove({ force: true, v: true }).catch((error: unknown) => {
-      if ((error as { statusCode?: number }).statusCode !== 404) {
-        log.warn('could not remove render container', { error: (error as Error).message });
-      }
-    });
+    await removeRenderContainer(container, log);
   }
 }
 
-async function createContainer(
+export async function removeRenderContainer(
+  container: Docker.Container,
+  log: Logger,
+): Promise<void> {
+  await container.remove({ force: true, v: true }).catch((error: unknown) => {
+    if ((error as { statusCode?: number }).statusCode !== 404) {
+      log.warn('could not remove render container', { error: (error as Error).message });
+    }
+  });
+}
+
+/**
+ * Creates (does not start) a container with the render profile. `stdin: 'one-line'` keeps stdin
+ * open for the one client that attaches first, for a warm container's single job line; it closes
+ * when that client ends its side.
+ */
+export async function createRenderContainer(
   docker: DockerClient,
-  spec: ContainerRunSpec,
+  spec: ContainerSpec,
+  io: { stdin: 'closed' | 'one-line' },
 ): Promise<Docker.Container> {
-  const memoryBytes = spec.limits.memoryMb * 1024 * 1024;
+  const openStdin = io.stdin === 'one-line';
   try {
     return await docker.createContainer({
       Image: spec.image,
@@ -135,71 +189,81 @@ async function createContainer(
       Env: Object.entries(spec.env).map(([name, value]) => `${name}=${value}`),
       User: spec.user,
       Labels: { ...spec.labels, [MANAGED_LABEL]: 'true' },
-      AttachStdin: false,
+      AttachStdin: openStdin,
       AttachStdout: true,
       AttachStderr: true,
-      OpenStdin: false,
+      OpenStdin: openStdin,
+      StdinOnce: openStdin,
       Tty: false,
       NetworkDisabled: true,
-      HostConfig: {
-        NetworkMode: 'none',
-        Memory: memoryBytes,
-        MemorySwap: memoryBytes,
-        NanoCpus: Math.round(spec.limits.cpus * 1e9),
-        PidsLimit: spec.limits.pidsLimit,
-        CapDrop: ['ALL'],
-        CapAdd: spec.capAdd ?? [],
-        SecurityOpt: ['no-new-privileges'],
-        ReadonlyRootfs: true,
-        Tmpfs: { '/tmp': `rw,noexec,nosuid,nodev,size=${spec.limits.tmpfsMb}m` },
-        IpcMode: 'private',
-        Ulimits: [
-          { Name: 'nofile', Soft: OPEN_FILES_LIMIT, Hard: OPEN_FILES_LIMIT },
-          { Name: 'fsize', Soft: spec.limits.maxFileBytes, Hard: spec.limits.maxFileBytes },
-        ],
-        // Output is read through attach; a log driver would also copy every byte to the host's disk.
-        LogConfig: { Type: 'none', Config: {} },
-        Mounts: spec.mounts.map((mount) => ({
-          Type: 'bind' as const,
-          Source: mount.source,
-          Target: mount.target,
-          ReadOnly: mount.readOnly,
-        })),
-        AutoRemove: false,
-      },
+      HostConfig: renderHostConfig(spec),
     });
   } catch (error) {
     throw translateCreateError(docker, spec, error);
   }
 }
 
-async function runCreated(
-  docker: DockerClient,
-  container: Docker.Container,
-  spec: ContainerRunSpec,
-  log: Logger,
-  options: RunOptions,
-): Promise<ContainerRunResult> {
-  const output = await attachOutput(docker, container, options.onOutput);
-  try {
-    return await superviseRun(container, spec, log, options.signal, output);
-  } finally {
-    // Ends the attach connection in every case, including a container that never started.
-    output.close();
-  }
+/** The sandbox and the limits: one builder for every render container, warm or cold. */
+function renderHostConfig(spec: ContainerSpec): Docker.HostConfig {
+  const memoryBytes = spec.limits.memoryMb * 1024 * 1024;
+  return {
+    NetworkMode: 'none',
+    Memory: memoryBytes,
+    MemorySwap: memoryBytes,
+    NanoCpus: Math.round(spec.limits.cpus * 1e9),
+    PidsLimit: spec.limits.pidsLimit,
+    CapDrop: ['ALL'],
+    CapAdd: spec.capAdd ?? [],
+    SecurityOpt: ['no-new-privileges'],
+    ReadonlyRootfs: true,
+    Tmpfs: { '/tmp': `rw,noexec,nosuid,nodev,size=${spec.limits.tmpfsMb}m` },
+    IpcMode: 'private',
+    Ulimits: [
+      { Name: 'nofile', Soft: OPEN_FILES_LIMIT, Hard: OPEN_FILES_LIMIT },
+      { Name: 'fsize', Soft: spec.limits.maxFileBytes, Hard: spec.limits.maxFileBytes },
+    ],
+    // Output is read through attach; a log driver would also copy every byte to the host's disk.
+    LogConfig: { Type: 'none', Config: {} },
+    Mounts: spec.mounts.map((mount) =>
+      mount.type === 'scratch'
+        ? { Type: 'volume' as const, Source: '', Target: mount.target }
+        : {
+            Type: 'bind' as const,
+            Source: mount.source,
+            Target: mount.target,
+            ReadOnly: mount.readOnly,
+          },
+    ),
+    AutoRemove: false,
+  };
 }
 
-async function superviseRun(
-  container: Docker.Container,
-  spec: ContainerRunSpec,
-  log: Logger,
-  signal: AbortSignal | undefined,
-  output: AttachedOutput,
-): Promise<ContainerRunResult> {
-  const startedAt = Date.now();
+/**
+ * The container's next exit, asked for before it starts so that no exit can be missed. Observed
+ * here so that a container that never starts leaves no unhandled rejection behind.
+ */
+export function watchExit(container: Docker.Container): Promise<{ StatusCode: number }> {
   const exited = container.wait({ condition: 'next-exit' }) as Promise<{ StatusCode: number }>;
-  // Observed here so that a failed start() does not leave an unhandled rejection behind.
   exited.catch(() => undefined);
+  return exited;
+}
+
+/**
+ * Follows one render to its end: `begin` sets it going (starts the container, or hands a warm
+ * one its job), the wall-clock limit counts from there, an abort of `signal` or the limit kills
+ * the container; then the exit code, the output and whether the memory limit killed it.
+ */
+export async function superviseRun(run: {
+  container: Docker.Container;
+  exited: Promise<{ StatusCode: number }>;
+  output: AttachedOutput;
+  begin: () => Promise<void>;
+  timeoutMs: number;
+  log: Logger;
+  signal: AbortSignal | undefined;
+}): Promise<ContainerRunResult> {
+  const { container, exited, output, log, signal } = run;
+  const startedAt = Date.now();
   if (signal?.aborted) return { ...EMPTY_OUTCOME, containerId: container.id, cancelled: true };
 
   let cancelled = false;
@@ -211,13 +275,12 @@ async function superviseRun(
   signal?.addEventListener('abort', cancel, { once: true });
   let timedOut = false;
   try {
-    await container.start();
-    log.info('render container started', { image: spec.image, user: spec.user });
+    await run.begin();
     // A cancel that came while the container was starting found nothing to kill yet.
     if (cancelled) await container.kill().catch(() => undefined);
-    if (!cancelled && (await withDeadline(exited, spec.limits.timeoutMs)) === DEADLINE) {
+    if (!cancelled && (await withDeadline(exited, run.timeoutMs)) === DEADLINE) {
       timedOut = true;
-      log.warn('render timed out; killing container', { timeoutMs: spec.limits.timeoutMs });
+      log.warn('render timed out; killing container', { timeoutMs: run.timeoutMs });
       await container.kill().catch(() => undefined);
     }
   } finally {
@@ -246,34 +309,51 @@ async function superviseRun(
   };
 }
 
-interface AttachedOutput {
+export interface AttachedOutput {
   stdout: TailBuffer;
   stderr: TailBuffer;
+  /** Gets every chunk as it arrives; may be changed at any time. */
+  listener: ((stream: OutputStream, chunk: Buffer) => void) | undefined;
+  /** False: chunks go to `listener` only, not into the tail buffers. */
+  keep: boolean;
+  /** The container's stdin, when it was attached with one. */
+  stdin: Duplex | undefined;
   /** Resolves when the container's output has ended. */
   drained: Promise<void>;
   close(): void;
 }
 
-async function attachOutput(
+export async function attachOutput(
   docker: DockerClient,
   container: Docker.Container,
-  onOutput: RunOptions['onOutput'],
+  io: { stdin: boolean },
 ): Promise<AttachedOutput> {
-  const stdout = new TailBuffer(OUTPUT_LIMIT_BYTES);
-  const stderr = new TailBuffer(OUTPUT_LIMIT_BYTES);
-  const attached = (await container.attach({ stream: true, stdout: true, stderr: true })) as Duplex;
-  const collect = (name: OutputStream, buffer: TailBuffer) =>
+  const attached = (await container.attach({
+    stream: true,
+    stdout: true,
+    stderr: true,
+    ...(io.stdin ? { stdin: true, hijack: true } : {}),
+  })) as Duplex;
+  const output: AttachedOutput = {
+    stdout: new TailBuffer(OUTPUT_LIMIT_BYTES),
+    stderr: new TailBuffer(OUTPUT_LIMIT_BYTES),
+    listener: undefined,
+    keep: true,
+    stdin: io.stdin ? attached : undefined,
+    drained: new Promise<void>((resolve) => {
+      attached.on('end', resolve);
+      attached.on('close', resolve);
+      attached.on('error', () => resolve());
+    }),
+    close: () => attached.destroy(),
+  };
+  const collect = (name: OutputStream) =>
     new PassThrough().on('data', (chunk: Buffer) => {
-      buffer.append(chunk);
-      onOutput?.(name, chunk);
+      if (output.keep) output[name].append(chunk);
+      output.listener?.(name, chunk);
     });
-  docker.modem.demuxStream(attached, collect('stdout', stdout), collect('stderr', stderr));
-  const drained = new Promise<void>((resolve) => {
-    attached.on('end', resolve);
-    attached.on('close', resolve);
-    attached.on('error', () => resolve());
-  });
-  return { stdout, stderr, drained, close: () => attached.destroy() };
+  docker.modem.demuxStream(attached, collect('stdout'), collect('stderr'));
+  return output;
 }
 
 const DEADLINE = Symbol('deadline');
@@ -300,7 +380,7 @@ async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | typ
   }
 }
 
-function translateCreateError(docker: DockerClient, spec: ContainerRunSpec, error: unknown): Error {
+function translateCreateError(docker: DockerClient, spec: ContainerSpec, error: unknown): Error {
   if (isEngineUnreachable(error)) return engineUnavailableError(docker, error);
   const statusCode = (error as { statusCode?: number }).statusCode;
   const message = (error as Error).message;

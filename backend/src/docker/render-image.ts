@@ -45,6 +45,26 @@ export function localRenderImage(): LocalRenderImage {
   return localRenderImageFromDockerfile(dockerfile, contextDir);
 }
 
+/**
+ * Whether a missing render image is pulled: only a configured registry image, with pull policy
+ * `missing`. The local image (`manim-render:<version>-<hash>`, also when named in RENDER_IMAGE)
+ * is built by `npm run prepare-image`, never pulled.
+ */
+export function renderImagePullable(
+  config: Pick<Config, 'RENDER_IMAGE' | 'RENDER_IMAGE_PULL_POLICY'>,
+): boolean {
+  return (
+    config.RENDER_IMAGE !== '' &&
+    !isLocalRenderImage(config.RENDER_IMAGE) &&
+    config.RENDER_IMAGE_PULL_POLICY === 'missing'
+  );
+}
+
+/** True for a tag of the image built from backend/render-image/Dockerfile. */
+export function isLocalRenderImage(name: string): boolean {
+  return name.startsWith(`${LOCAL_IMAGE_REPOSITORY}:`);
+}
+
 /** The image name the worker runs. */
 export function renderImageName(config: Pick<Config, 'RENDER_IMAGE'>): string {
   return config.RENDER_IMAGE !== '' ? config.RENDER_IMAGE : localRenderImage().tag;

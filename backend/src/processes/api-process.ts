@@ -8,9 +8,11 @@ import { outputFileExists } from '../outputs/output-store';
 import type { Logger } from '../logging/logger';
 import { BullmqJobEvents } from '../queue/bullmq-job-events';
 import { BullmqRenderJobStore } from '../queue/bullmq-render-queue';
+import { BullmqWebhooks } from '../queue/bullmq-webhooks';
 import { createQueueDashboard } from '../queue/queue-dashboard';
 import { RenderStatistics } from '../queue/render-statistics';
 import { createApiRedis, createWorkerRedis, waitForRedis } from '../queue/redis-connection';
+import { WebhookStatistics } from '../queue/webhook-statistics';
 import { WorkerPresence } from '../queue/worker-presence';
 
 export interface ApiProcess {
@@ -26,6 +28,16 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     logger.warn('redis connection error', { error: error.message }),
   );
   await waitForRedis(redis, 10_000);
+  const webhooks = new BullmqWebhooks(
+    redis,
+    config.QUEUE_NAME,
+    config.JOB_RETENTION_HOURS,
+    {
+      maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseSeconds: config.WEBHOOK_RETRY_BASE_SECONDS,
+    },
+    logger,
+  );
   const jobs = new BullmqRenderJobStore(
     redis,
     config.QUEUE_NAME,
@@ -36,6 +48,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
       image: renderImageName(config),
       resultAvailable: (job) => outputFileExists(config.OUTPUTS_DIR, job),
     },
+    webhooks,
   );
   // The event reader blocks on Redis, so it gets a connection of its own that waits for Redis.
   const eventsRedis = createWorkerRedis(config.REDIS_URL);
@@ -45,6 +58,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     logger,
   });
   const statistics = new RenderStatistics(redis, config.QUEUE_NAME);
+  const webhookStatistics = new WebhookStatistics(redis, config.QUEUE_NAME);
   const app = createApp({
     config,
     logger,
@@ -57,6 +71,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     metrics: createApiMetrics({
       queueCounts: () => jobs.counts(),
       renderCounts: () => statistics.read(),
+      webhookCounts: () => webhookStatistics.read(),
     }),
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -76,6 +91,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
       eventsRedis.disconnect();
       await serverClosed;
       await jobs.close();
+      await webhooks.close();
       redis.disconnect();
     },
   };

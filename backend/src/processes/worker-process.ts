@@ -3,26 +3,37 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/config-schema';
 import { startDaemonPaths } from '../docker/daemon-paths';
 import { createDockerClient, pingEngine } from '../docker/docker-client';
-import { readEngineSecurity } from '../docker/engine-security';
+import { readEngineFacts } from '../docker/engine-facts';
+import { createImagePuller, enginePullOperations } from '../docker/image-puller';
 import { imageExists } from '../docker/image-streams';
 import { listRenderContainers, removeContainer } from '../docker/render-container-runner';
-import { renderImageName } from '../docker/render-image';
+import { isLocalRenderImage, renderImageName, renderImagePullable } from '../docker/render-image';
 import type { Logger } from '../logging/logger';
 import { startRenderWorker, type RenderWorker } from '../queue/bullmq-render-queue';
+import { BullmqWebhooks, startWebhookWorker } from '../queue/bullmq-webhooks';
 import { removeExpiredJobFolders } from '../outputs/retention';
 import { createWorkerRedis } from '../queue/redis-connection';
 import { RenderStatistics } from '../queue/render-statistics';
+import { WebhookStatistics } from '../queue/webhook-statistics';
 import { WorkerPresence } from '../queue/worker-presence';
+import { sendWebhook } from '../webhooks/webhook-sender';
 import {
+  engineProblemLine,
   startEngineMonitor,
   type EngineHealth,
   type EngineTransition,
 } from '../worker/engine-monitor';
+import { IntakeGate } from '../worker/intake-gate';
 import { sweepOrphans } from '../worker/orphan-sweep';
+import { RenderImageSupply } from '../worker/render-image-supply';
 import { createRenderProcessor } from '../worker/render-processor';
 import { resolveRenderUser } from '../worker/render-user';
+import type { WarmPool, WarmPoolStatus } from '../worker/warm-pool';
+import { createWarmPool, type WarmRenderSlot } from '../worker/warm-slots';
 
 export interface WorkerProcess {
+  /** The warm render containers (WARM_POOL_SIZE): how many are ready, and when all are. */
+  readonly warmPool: { status(): WarmPoolStatus; whenFull(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -32,6 +43,12 @@ const SWEEP_INTERVAL_MS = 30_000;
 const RETENTION_INTERVAL_MS = 15 * 60_000;
 /** A job folder in TEMP_DIR outlives its job only when a worker died; this is long past any render. */
 const STALE_JOB_FOLDER_MS = 24 * 3600_000;
+/** Webhook requests one worker sends at once; they wait on the network, not on the CPU. */
+const WEBHOOK_CONCURRENCY = 10;
+/** Waits between failed pulls of a missing render image: 5 s, doubling up to 5 min. */
+const IMAGE_PULL_RETRY = { firstMs: 5_000, maxMs: 300_000 };
+/** How often a worker looks whether its render image is still there. */
+const IMAGE_RECHECK_MS = 30_000;
 
 /** Composition root of the worker: Docker Engine, render image, queue consumer. */
 export async function startWorkerProcess(config: Config, logger: Logger): Promise<WorkerProcess> {
@@ -50,22 +67,64 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     image: { name: image, present: false },
     paused: true,
   });
+  // Webhooks do not need the engine: deliveries (of cancelled jobs, say) go out while it is away.
+  const webhooks = new BullmqWebhooks(
+    connection,
+    config.QUEUE_NAME,
+    config.JOB_RETENTION_HOURS,
+    {
+      maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseSeconds: config.WEBHOOK_RETRY_BASE_SECONDS,
+    },
+    logger,
+  );
+  const webhookWorker = startWebhookWorker({
+    connection,
+    renderQueueName: config.QUEUE_NAME,
+    concurrency: WEBHOOK_CONCURRENCY,
+    retentionHours: config.JOB_RETENTION_HOURS,
+    secret: config.WEBHOOK_SECRET,
+    timeoutSeconds: config.WEBHOOK_TIMEOUT_SECONDS,
+    retryBaseSeconds: config.WEBHOOK_RETRY_BASE_SECONDS,
+    send: (request) =>
+      sendWebhook(request, { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS }),
+    statistics: new WebhookStatistics(connection, config.QUEUE_NAME),
+    logger,
+  });
+  if (config.WEBHOOK_SECRET === '') {
+    logger.warn('WEBHOOK_SECRET is not set: webhooks are sent unsigned', {
+      hint: 'Set WEBHOOK_SECRET (16 characters or more) so that receivers can verify X-Manim-Signature.',
+    });
+  }
 
   // The queue consumer, once it runs; the engine monitor pauses and resumes it.
   let worker: RenderWorker | undefined = undefined;
-  let imagePresent: boolean | undefined;
-  const checkImage = async () => {
-    const present = await imageExists(docker, image).catch(() => imagePresent ?? false);
-    if (!present && imagePresent !== false) {
-      logger.error('render image missing; jobs will fail with image_missing until it exists', {
-        image,
-        hint: 'Run `npm run prepare-image`.',
-      });
-    } else if (present && imagePresent === false) {
-      logger.info('render image found', { image });
-    }
-    imagePresent = present;
-  };
+  // Forgets its containers when the engine goes away, clears up and refills when it is back.
+  let warmPool: WarmPool<WarmRenderSlot> | undefined = undefined;
+  // Jobs stay queued while the worker starts, while its engine is away and while it pulls its image.
+  const intake = new IntakeGate((reasons) => presence.update({ paused: reasons.length > 0 }));
+  void intake.hold('starting');
+  // A registry image that is missing is pulled in the background (one pull, shared with jobs).
+  const puller = createImagePuller(
+    enginePullOperations(docker, { stallSeconds: config.RENDER_IMAGE_PULL_STALL_SECONDS, logger }),
+  );
+  const imageSupply: RenderImageSupply = new RenderImageSupply({
+    image,
+    exists: () => imageExists(docker, image),
+    ...(renderImagePullable(config) ? { pull: () => puller.ensureImage(image) } : {}),
+    missingHint: renderImageMissingHint(image),
+    retry: IMAGE_PULL_RETRY,
+    recheckMs: IMAGE_RECHECK_MS,
+    logger,
+    onChange: (state) => {
+      presence.update({ image: state });
+      // An image that is pulled here holds jobs back until it is there; one that is not fails them.
+      if (imageSupply.pullable) {
+        void (state.present ? intake.release('image') : intake.hold('image'));
+      }
+    },
+  });
+  let engineReportedDown = false;
   // Jobs stay queued while the engine is away: the worker pauses, and resumes when it answers.
   const onPing = async (health: EngineHealth, transition: EngineTransition | undefined) => {
     const checkedAt = new Date().toISOString();
@@ -74,25 +133,42 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
         logger.error('Docker Engine does not answer; not taking new jobs until it does', {
           error: health.problem.message,
           hint: health.problem.hint,
+          cause: health.problem.cause,
         });
+        // The JSON logs go to stdout; `docker logs` readers get the cause and fix in plain words.
+        process.stderr.write(engineProblemLine('worker', health.problem));
+        engineReportedDown = true;
       }
       presence.update({
         engine: { ok: false, error: health.problem.message, hint: health.problem.hint, checkedAt },
-        paused: true,
       });
-      if (transition === 'went-down') await worker?.pause();
+      if (transition === 'went-down') {
+        warmPool?.suspend();
+        await intake.hold('engine');
+      }
       return;
     }
-    if (transition === 'came-up' || imagePresent !== true) await checkImage();
-    presence.update({
-      engine: { ok: true, checkedAt },
-      image: { name: image, present: imagePresent ?? false },
-      // Until the consumer runs, the worker is still starting and takes no jobs.
-      paused: worker === undefined,
-    });
+    await imageSupply.check({ force: transition === 'came-up' });
+    presence.update({ engine: { ok: true, checkedAt } });
+    if (transition === 'came-up') {
+      warmPool?.resume();
+      await intake.release('engine');
+    }
     if (transition === 'came-up' && worker) {
-      await worker.resume();
-      logger.info('Docker Engine answers again; taking jobs');
+      logger.info(
+        intake.isOpen()
+          ? 'Docker Engine answers again; taking jobs'
+          : 'Docker Engine answers again; not taking jobs yet',
+        { waitingFor: intake.holding() },
+      );
+    }
+    if (transition === 'came-up' && engineReportedDown) {
+      process.stderr.write(
+        intake.isOpen()
+          ? 'worker: the Docker Engine answers again; taking jobs\n'
+          : `worker: the Docker Engine answers again; not taking jobs yet (${intake.holding().join(', ')})\n`,
+      );
+      engineReportedDown = false;
     }
   };
   const engine = startEngineMonitor({
@@ -106,7 +182,9 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
   });
-  const engineSecurity = await readEngineSecurity(docker);
+  // Read once and kept: the engine's version, API version and security options.
+  const engineFacts = await readEngineFacts(docker);
+  const engineSecurity = engineFacts.security;
   const daemonPaths = await startDaemonPaths({
     docker,
     config,
@@ -114,6 +192,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     image,
     workerId,
     probeUser: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
+    apiVersion: engineFacts.apiVersion,
   });
   const sweep = () =>
     sweepOrphans(
@@ -136,6 +215,28 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   const retentionTimer = setInterval(() => void expire(), RETENTION_INTERVAL_MS);
   retentionTimer.unref();
 
+  // Warm containers are made for a bind-mounted folder; copy mode renders every job cold.
+  const copyMode = await daemonPaths.placeJobFolder(config.TEMP_DIR).then(
+    (placement) => placement.kind === 'copy',
+    () => false,
+  );
+  if (copyMode && config.WARM_POOL_SIZE > 0) {
+    logger.warn('no warm render containers: job files are copied, not mounted', {
+      WARM_POOL_SIZE: config.WARM_POOL_SIZE,
+    });
+  }
+  const pool = createWarmPool({
+    docker,
+    config: copyMode ? { ...config, WARM_POOL_SIZE: 0 } : config,
+    image,
+    renderUser,
+    workerId,
+    toDaemonPath: (workerPath) => daemonPaths.toDaemonPath(workerPath),
+    logger,
+    onChange: (status) => presence.update({ warmPool: status }),
+  });
+  presence.update({ warmPool: pool.status() });
+
   const renderWorker = await startRenderWorker({
     connection,
     queueName: config.QUEUE_NAME,
@@ -143,6 +244,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     retentionHours: config.JOB_RETENTION_HOURS,
     lockSeconds: config.JOB_LOCK_SECONDS,
     logger,
+    onJobEnded: (job) => webhooks.jobEnded(job),
     handler: createRenderProcessor({
       config,
       logger,
@@ -152,13 +254,18 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       workerId,
       engineSecurity,
       statistics: new RenderStatistics(connection, config.QUEUE_NAME),
-      toDaemonPath: (workerPath) => daemonPaths.toDaemonPath(workerPath),
+      placeJobFolder: (workerPath) => daemonPaths.placeJobFolder(workerPath),
+      warmPool: pool,
+      whenImageBack: () => imageSupply.whenBack(),
     }),
   });
   worker = renderWorker;
+  warmPool = pool;
+  pool.start();
   // The engine may have gone away while the consumer started.
-  if (engine.current().state === 'down') await renderWorker.pause();
-  else presence.update({ paused: false });
+  if (engine.current().state === 'down') pool.suspend();
+  await intake.attach(renderWorker);
+  await intake.release('starting');
   logger.info('worker ready', {
     queue: config.QUEUE_NAME,
     image,
@@ -167,17 +274,34 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     workerId,
     pathMode: daemonPaths.mode,
     engineSecurity,
+    engineVersion: engineFacts.serverVersion,
+    apiVersion: engineFacts.apiVersion,
+    warmPoolSize: config.WARM_POOL_SIZE,
+    ...(intake.isOpen() ? {} : { waitingFor: intake.holding() }),
   });
   return {
+    warmPool: pool,
     async close() {
       engine.close();
       clearInterval(sweepTimer);
       clearInterval(retentionTimer);
+      // Running jobs keep the warm containers they took; the idle ones go now.
+      await pool.close();
       await renderWorker.close(config.SHUTDOWN_GRACE_SECONDS * 1000);
+      await webhookWorker.close();
+      await webhooks.close();
       await presence.withdraw(workerId);
       connection.disconnect();
     },
   };
+}
+
+/** How to get a render image this worker does not pull. */
+function renderImageMissingHint(image: string): string {
+  if (isLocalRenderImage(image)) {
+    return `${image} is the local render image: it is built, never pulled. Run \`npm run prepare-image\` where the worker's engine runs, or set RENDER_IMAGE to a registry image.`;
+  }
+  return `RENDER_IMAGE_PULL_POLICY is never: pull or load ${image} on the worker's engine yourself (docker pull, or docker load), or set the policy to missing.`;
 }
 
 /** Outputs older than the retention, and job folders left by workers that died. */

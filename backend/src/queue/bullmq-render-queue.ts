@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger';
 import { CancellationSignals } from './cancellation-signals';
 import { cancelledError, decodeJobFailure, encodeJobFailure } from './job-failure';
 import type { RenderProgress } from '../render/render-progress';
+import type { BullmqWebhooks } from './bullmq-webhooks';
 import type { RedisConnection } from './redis-connection';
 import { renderIdentity } from './render-identity';
 import {
@@ -40,6 +41,7 @@ export interface SubmitPolicy {
 export class BullmqRenderJobStore implements RenderJobStore {
   private readonly queue: Queue<RenderJobData, RenderResult>;
   private readonly cancellation: CancellationSignals;
+  private readonly logger: Logger;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -47,14 +49,20 @@ export class BullmqRenderJobStore implements RenderJobStore {
     private readonly retentionHours: number,
     logger: Logger,
     private readonly policy: SubmitPolicy,
+    /** Callbacks and their deliveries; without it, requests with a `callbackUrl` fail. */
+    private readonly webhooks?: BullmqWebhooks,
   ) {
+    this.logger = logger;
     this.queue = new Queue<RenderJobData, RenderResult>(queueName, { connection });
     // Connection errors surface as 503s on the requests they affect; here they are only logged.
     this.queue.on('error', (error) => logger.warn('job queue error', { error: error.message }));
     this.cancellation = new CancellationSignals(connection, queueName, retentionHours * 3600);
   }
 
-  async submit(data: RenderJobData, options: { reuse: boolean }): Promise<SubmitOutcome> {
+  async submit(
+    data: RenderJobData,
+    options: { reuse: boolean; callbackUrl?: string },
+  ): Promise<SubmitOutcome> {
     return withQueueErrors(async () => {
       const id = randomUUID();
       const ttlSeconds = this.retentionHours * 3600;
@@ -64,7 +72,11 @@ export class BullmqRenderJobStore implements RenderJobStore {
         const claimed = await this.connection.set(key, id, 'EX', ttlSeconds, 'NX');
         if (claimed !== 'OK') {
           const earlier = await this.reusable(await this.connection.get(key));
-          if (earlier) return { id: earlier.id, reused: earlier };
+          if (earlier) {
+            if (options.callbackUrl === undefined) return { id: earlier.id, reused: earlier };
+            const webhook = await this.attachCallback(earlier, options.callbackUrl);
+            return { id: earlier.id, reused: earlier, webhook };
+          }
           await this.connection.set(key, id, 'EX', ttlSeconds);
         }
       } else {
@@ -80,14 +92,59 @@ export class BullmqRenderJobStore implements RenderJobStore {
           { details: { queued, limit: this.policy.maxQueuedJobs } },
         );
       }
+      // Registered before the job exists, so that no end can pass unnoticed.
+      const subscribed =
+        options.callbackUrl === undefined
+          ? undefined
+          : await this.requireWebhooks().subscribe(id, options.callbackUrl);
       await this.queue.add(JOB_NAME, data, {
         jobId: id,
         attempts: 1,
         removeOnComplete: { age: ttlSeconds },
         removeOnFail: { age: ttlSeconds },
       });
-      return { id };
+      return subscribed ? { id, webhook: { deliveryId: subscribed.deliveryId } } : { id };
     });
+  }
+
+  /**
+   * A request answered with an earlier job gets that job's webhook too: when it ends, or at once
+   * when it has ended (also when it ended while this request was being answered).
+   */
+  private async attachCallback(earlier: JobView, url: string): Promise<{ deliveryId: string }> {
+    const webhooks = this.requireWebhooks();
+    let ended: JobView | undefined = earlier;
+    if (earlier.status === 'queued' || earlier.status === 'active') {
+      const subscribed = await webhooks.subscribe(earlier.id, url);
+      if (subscribed.attached) return { deliveryId: subscribed.deliveryId };
+      ended = await this.find(earlier.id);
+    }
+    if (!ended || !isFinished(ended.status)) {
+      throw new Error(`Job ${earlier.id} ended, but its final state cannot be read`);
+    }
+    return { deliveryId: await webhooks.deliverNow(ended, url) };
+  }
+
+  private requireWebhooks(): BullmqWebhooks {
+    if (!this.webhooks) throw new Error('This job store was built without webhook support');
+    return this.webhooks;
+  }
+
+  /** Queues the webhooks of a job that has just ended here (a queued job cancelled). */
+  private async announceEnd(job: JobView): Promise<void> {
+    try {
+      await this.webhooks?.jobEnded(job);
+    } catch (error) {
+      this.logger.error('could not queue the webhooks of a job that ended', {
+        jobId: job.id,
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  private async withWebhooks(view: JobView): Promise<JobView> {
+    const webhooks = this.webhooks ? await this.webhooks.deliveries(view.id) : [];
+    return webhooks.length > 0 ? { ...view, webhooks } : view;
   }
 
   /** An earlier identical job that is still running, or finished with its file still there. */
@@ -107,13 +164,16 @@ export class BullmqRenderJobStore implements RenderJobStore {
   async find(id: string): Promise<JobView | undefined> {
     return withQueueErrors(async () => {
       const job = await Job.fromId<RenderJobData, RenderResult>(this.queue, id);
-      if (!job) return this.cancelledBeforeStart(id);
+      if (!job) {
+        const cancelled = await this.cancelledBeforeStart(id);
+        return cancelled && this.withWebhooks(cancelled);
+      }
       const view = toJobView(job, await job.getState());
       if (view.status === 'queued') {
         const position = await this.positionOf(id);
         if (position !== undefined) view.position = position;
       }
-      return view;
+      return this.withWebhooks(view);
     });
   }
 
@@ -161,6 +221,8 @@ export class BullmqRenderJobStore implements RenderJobStore {
           status: 'cancelled',
           finishedAt: new Date().toISOString(),
           error: cancelledError(id, 'queued').toBody(),
+          // Read afresh with every view.
+          webhooks: undefined,
         };
         await this.connection.set(
           this.cancellation.recordKey(id),
@@ -168,7 +230,8 @@ export class BullmqRenderJobStore implements RenderJobStore {
           'EX',
           this.retentionHours * 3600,
         );
-        return { outcome: 'cancelled', job: cancelled };
+        await this.announceEnd(cancelled);
+        return { outcome: 'cancelled', job: await this.withWebhooks(cancelled) };
       }
 
       const deadline = Date.now() + waitMs;
@@ -291,6 +354,8 @@ export async function startRenderWorker(options: {
   lockSeconds: number;
   handler: RenderJobHandler;
   logger: Logger;
+  /** Called with the final view of every job this worker ends, after its state is stored. */
+  onJobEnded?: (job: JobView) => Promise<void>;
 }): Promise<RenderWorker> {
   const cancellation = new CancellationSignals(
     options.connection,
@@ -352,6 +417,28 @@ export async function startRenderWorker(options: {
   worker.on('error', (error) =>
     options.logger.error('queue worker error', { error: error.message }),
   );
+  const announcing = new Set<Promise<void>>();
+  const announceEnd = (job: Job<RenderJobData, RenderResult>) => {
+    const onJobEnded = options.onJobEnded;
+    if (!onJobEnded) return;
+    const announced = (async () => {
+      // BullMQ emits these after storing the state, and also when storing failed: check it.
+      const state = await job.getState();
+      if (state === 'completed' || state === 'failed') await onJobEnded(toJobView(job, state));
+    })()
+      .catch((error: unknown) => {
+        options.logger.error('could not announce the end of a job', {
+          jobId: job.id,
+          error: (error as Error).message,
+        });
+      })
+      .finally(() => announcing.delete(announced));
+    announcing.add(announced);
+  };
+  worker.on('completed', (job) => announceEnd(job));
+  worker.on('failed', (job) => {
+    if (job) announceEnd(job);
+  });
   const unsubscribe = await cancellation.subscribe((jobId) => {
     if (worker.cancelJob(jobId, 'cancelled')) options.logger.info('cancelling job', { jobId });
   });
@@ -378,6 +465,7 @@ export async function startRenderWorker(options: {
         shutdown.abort();
         await closed;
       }
+      await Promise.all([...announcing]);
     },
   };
 }

@@ -40,3 +40,30 @@ export function waitForRedis(redis: RedisConnection, timeoutMs: number): Promise
     redis.on('ready', onReady);
   });
 }
+
+/** One connection attempt and PING, for diagnostics; resolves with the server's version. */
+export async function pingRedis(url: string, timeoutMs: number): Promise<string> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    protocol: 2,
+  });
+  // connect() rejects with "Connection is closed."; the event carries the cause (ECONNREFUSED…).
+  let cause: Error | undefined;
+  redis.on('error', (error: Error) => {
+    cause = error;
+  });
+  try {
+    await redis.connect().catch((error: unknown) => {
+      throw cause ?? error;
+    });
+    await redis.ping();
+    const info = await redis.info('server');
+    return /^redis_version:(.+)$/m.exec(info)?.[1]?.trim() ?? 'unknown';
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,6 +1,7 @@
 import type { OutputFormat, Quality } from '../config/config-schema';
 import type { ErrorBody } from '../errors/app-error';
 import type { RenderProgress } from '../render/render-progress';
+import type { WebhookDeliveryView } from '../webhooks/webhook-delivery';
 
 /**
  * The job contract between the API and the worker: what a queued render job carries, what a
@@ -69,6 +70,8 @@ export interface JobView {
     ranAsRoot?: RootRetryRecord;
   };
   error?: ErrorBody;
+  /** Deliveries of the webhooks (`callbackUrl`) requested for this job, the latest 20. */
+  webhooks?: WebhookDeliveryView[];
 }
 
 /**
@@ -96,11 +99,20 @@ export interface SubmitOutcome {
   id: string;
   /** The identical job this request was answered with, instead of a new render. */
   reused?: JobView;
+  /** The delivery that will tell this request's `callbackUrl` about the job's end. */
+  webhook?: { deliveryId: string };
 }
 
 export interface RenderJobStore {
-  /** With `reuse`, an identical request is answered with the earlier job (see render-identity.ts). */
-  submit(data: RenderJobData, options: { reuse: boolean }): Promise<SubmitOutcome>;
+  /**
+   * With `reuse`, an identical request is answered with the earlier job (see render-identity.ts).
+   * A `callbackUrl` is not part of a render's identity: it gets the webhook of whichever job
+   * answers the request, at once when that job has already ended.
+   */
+  submit(
+    data: RenderJobData,
+    options: { reuse: boolean; callbackUrl?: string },
+  ): Promise<SubmitOutcome>;
   find(id: string): Promise<JobView | undefined>;
   /** The render output a worker kept for the job (empty until the render has run). */
   logs(id: string): Promise<string[] | undefined>;

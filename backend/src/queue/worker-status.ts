@@ -15,9 +15,23 @@ export interface WorkerStatus {
     /** When the worker last asked the engine. */
     checkedAt?: string;
   };
-  image: { name: string; present: boolean };
-  /** True while the worker takes no new jobs: it is starting, or its engine does not answer. */
+  image: {
+    name: string;
+    present: boolean;
+    /** The worker pulls the missing image now, and takes no jobs until it is there. */
+    pulling?: boolean;
+    /** Why its last pull failed, and how to fix it; the worker tries again at `retryAt`. */
+    error?: string;
+    hint?: string;
+    retryAt?: string;
+  };
+  /**
+   * True while the worker takes no new jobs: it is starting, its engine does not answer, or it
+   * pulls its render image.
+   */
   paused: boolean;
+  /** Warm render containers: how many the worker keeps (WARM_POOL_SIZE) and how many are ready. */
+  warmPool?: { size: number; ready: number };
 }
 
 /** The statuses of the workers of one queue that are alive now. */

@@ -4,6 +4,13 @@ import { AppError } from '../errors/app-error';
 export interface EngineProblem {
   message: string;
   hint: string;
+  /** A stable name of the cause when it is known, e.g. `socket-group-missing`. */
+  cause?: string;
+}
+
+/** One plain line for people reading the worker's stderr (`docker logs`): the cause and the fix. */
+export function engineProblemLine(service: string, problem: EngineProblem): string {
+  return `${service}: ${problem.message}; not taking jobs until the engine answers (fix: ${problem.hint})\n`;
 }
 
 export type EngineHealth =
@@ -84,7 +91,14 @@ export function startEngineMonitor(options: {
 }
 
 function problemOf(error: unknown): EngineProblem {
-  if (error instanceof AppError) return { message: error.message, hint: error.hint };
+  if (error instanceof AppError) {
+    const cause = error.details?.problem;
+    return {
+      message: error.message,
+      hint: error.hint,
+      ...(typeof cause === 'string' ? { cause } : {}),
+    };
+  }
   return {
     message: `Docker Engine unavailable: ${(error as Error).message}`,
     hint: 'Start the Docker Engine or point DOCKER_HOST at a running one.',

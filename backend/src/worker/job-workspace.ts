@@ -48,6 +48,29 @@ export async function createJobWorkspace(options: {
     created.push(file);
   }
   await handOver(created, options.renderUser);
+  return workspaceAt(dir);
+}
+
+/**
+ * Makes a folder prepared earlier by createJobWorkspace (a warm render container's, already
+ * mounted) a job's workspace: writes the job's files into it, handed over the same way.
+ */
+export async function adoptJobWorkspace(options: {
+  dir: string;
+  files: Record<string, string>;
+  renderUser: FileOwner;
+}): Promise<JobWorkspace> {
+  const written: string[] = [];
+  for (const [name, content] of Object.entries(options.files)) {
+    const file = path.join(options.dir, name);
+    await writeFile(file, content, { mode: 0o644 });
+    written.push(file);
+  }
+  await handOver(written, options.renderUser);
+  return workspaceAt(options.dir);
+}
+
+function workspaceAt(dir: string): JobWorkspace {
   return {
     dir,
     listFiles: (relativeDir) => listFilesBelow(path.join(dir, relativeDir)),

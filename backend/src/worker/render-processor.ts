@@ -23,7 +23,9 @@ import type {
   RenderResult,
   RootRetryRecord,
 } from '../queue/render-job';
+import type { JobFolderPlacement } from '../docker/daemon-paths';
 import type { EngineSecurity } from '../docker/engine-security';
+import { jobCopyHooks } from '../docker/job-copy';
 import { classifyRenderFailure } from '../render/failure-classification';
 import {
   buildManimArgs,
@@ -31,14 +33,23 @@ import {
   manimConfigFile,
   restoreOwnerCommand,
   RENDER_CONTAINER_PATHS,
-  RENDER_ENVIRONMENT,
 } from '../render/manim-command';
 import { findRenderOutput, type RenderOutput } from '../render/output-discovery';
 import { decideRootRetry, ROOT_RETRY_REFUSED_HINT } from '../render/root-retry';
 import { renderLogText } from '../render/render-log';
 import { ProgressTracker } from '../render/render-progress';
-import { createJobWorkspace, type FileOwner, type JobWorkspace } from './job-workspace';
+import {
+  adoptJobWorkspace,
+  createJobWorkspace,
+  type FileOwner,
+  type JobWorkspace,
+} from './job-workspace';
+import { renderContainerSpec } from './render-container-spec';
+import { runWithImageRecovery } from './image-recovery';
 import { renderUserFor } from './render-user';
+import { warmJobInput } from '../render/warm-bootstrap';
+import type { WarmLease } from './warm-pool';
+import type { WarmRenderSlot } from './warm-slots';
 import { storeOutput } from '../outputs/output-store';
 
 export interface RenderProcessorDeps {
@@ -59,10 +70,14 @@ export interface RenderProcessorDeps {
   /** What the engine's isolation allows root to do, for the retry as root. */
   engineSecurity: Pick<EngineSecurity, 'userNamespaces' | 'selinux'>;
   /**
-   * Turns a path on the worker's side into the path the Docker daemon must mount; throws an
-   * AppError (the job's failure) when the daemon cannot see it.
+   * How a job folder on the worker's side reaches its render container: the path the Docker
+   * daemon must mount, or copy mode; throws an AppError (the job's failure) when neither works.
    */
-  toDaemonPath: (workerPath: string) => string | Promise<string>;
+  placeJobFolder: (workerPath: string) => Promise<JobFolderPlacement>;
+  /** Render containers started ahead (WARM_POOL_SIZE); a job takes one when one is ready. */
+  warmPool?: { take(): Promise<WarmLease<WarmRenderSlot> | undefined> };
+  /** Resolves once a render image found missing is back (pulled again); absent: the job fails. */
+  whenImageBack?: () => Promise<void>;
 }
 
 /**
@@ -88,15 +103,28 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
     progress.start(Date.now());
     publish();
 
-    const workspace = await createJobWorkspace({
-      tempDir: config.TEMP_DIR,
-      jobId: id,
-      files: {
-        [RENDER_CONTAINER_PATHS.sceneFileName]: data.code,
-        [RENDER_CONTAINER_PATHS.configFileName]: manimConfigFile(),
-      },
-      dirs: [RENDER_CONTAINER_PATHS.mediaDirName, RENDER_CONTAINER_PATHS.homeDirName],
-      renderUser: deps.renderUser,
+    // A warm container's folder already holds manim.cfg, media/ and home/; the scene goes in.
+    const warm = await takeWarmSlot(deps, log);
+    const workspace = await (
+      warm
+        ? adoptJobWorkspace({
+            dir: warm.slot.dir,
+            files: { [RENDER_CONTAINER_PATHS.sceneFileName]: data.code },
+            renderUser: deps.renderUser,
+          })
+        : createJobWorkspace({
+            tempDir: config.TEMP_DIR,
+            jobId: id,
+            files: {
+              [RENDER_CONTAINER_PATHS.sceneFileName]: data.code,
+              [RENDER_CONTAINER_PATHS.configFileName]: manimConfigFile(),
+            },
+            dirs: [RENDER_CONTAINER_PATHS.mediaDirName, RENDER_CONTAINER_PATHS.homeDirName],
+            renderUser: deps.renderUser,
+          })
+    ).catch(async (error: unknown) => {
+      await warm?.done();
+      throw error;
     });
     try {
       // A previous attempt of this job, on a worker that died, may have left its container.
@@ -119,6 +147,7 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
             publish();
           },
         },
+        warm?.slot,
       );
       if (attempt.kind === 'cancelled') throw cancelledError(id, 'active');
       await saveLog(renderLogText(attempt.run.stdout, attempt.run.stderr)).catch((error: unknown) =>
@@ -162,8 +191,24 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
           error: (error as Error).message,
         }),
       );
+      await warm?.done();
     }
   };
+}
+
+/** A ready warm container, or undefined to render cold; never waits for one to get ready. */
+async function takeWarmSlot(
+  deps: RenderProcessorDeps,
+  log: Logger,
+): Promise<WarmLease<WarmRenderSlot> | undefined> {
+  const lease = await deps.warmPool?.take().catch((error: unknown) => {
+    log.warn('could not take a warm render container; rendering cold', {
+      error: (error as Error).message,
+    });
+    return undefined;
+  });
+  if (lease) log.info('render takes a warm container', { containerId: lease.slot.id.slice(0, 12) });
+  return lease;
 }
 
 type RenderAttempt =
@@ -183,10 +228,14 @@ async function renderWithRootRetry(
   options: RenderOptions,
   log: Logger,
   runOptions: RunOptions,
+  warm?: WarmRenderSlot,
 ): Promise<{ attempt: RenderAttempt; ranAsRoot?: RootRetryRecord }> {
   const owner = await workspace.owner();
   const user = renderUserFor(deps.config.RENDER_USER, owner, deps.renderUser);
-  const first = await renderOnce(deps, workspace, jobId, options, log, runOptions, { user });
+  const first = await renderOnce(deps, workspace, jobId, options, log, runOptions, {
+    user,
+    ...(warm ? { warm } : {}),
+  });
   if (first.kind !== 'failed') return { attempt: first };
   const decision = decideRootRetry(first.failure, {
     enabled: deps.config.RENDER_ROOT_RETRY,
@@ -242,7 +291,7 @@ async function renderOnce(
   options: RenderOptions,
   log: Logger,
   runOptions: RunOptions,
-  identity: { user: FileOwner; restoreOwner?: FileOwner },
+  identity: { user: FileOwner; restoreOwner?: FileOwner; warm?: WarmRenderSlot },
 ): Promise<RenderAttempt> {
   const run = await runManim(deps, workspace.dir, jobId, options, log, runOptions, identity);
   if (run.cancelled) return { kind: 'cancelled', run };
@@ -261,45 +310,70 @@ async function runManim(
   options: RenderOptions,
   log: Logger,
   runOptions: RunOptions,
-  identity: { user: FileOwner; restoreOwner?: FileOwner },
+  identity: { user: FileOwner; restoreOwner?: FileOwner; warm?: WarmRenderSlot },
 ): Promise<ContainerRunResult> {
   const { config } = deps;
-  const source = await deps.toDaemonPath(jobDir);
+  const timeoutMs = timeoutSecondsOf(options, config) * 1000;
+  const { restoreOwner, warm } = identity;
+  // The warm container was made for this folder by the same rules; only its user could differ.
+  if (warm && !restoreOwner && sameOwner(warm.user, identity.user)) {
+    return warm.run(warmJobInput(options), { ...runOptions, timeoutMs, log });
+  }
+  if (warm) log.warn('the warm container runs as another user than this job; rendering cold');
   const manimArgs = buildManimArgs(options);
-  const { restoreOwner } = identity;
-  return runContainer(
-    deps.docker,
-    {
-      image: deps.image,
-      command: restoreOwner ? commandRestoringOwner(manimArgs, restoreOwner) : manimArgs,
-      workingDir: RENDER_CONTAINER_PATHS.jobDir,
-      env: RENDER_ENVIRONMENT,
-      user: `${identity.user.uid}:${identity.user.gid}`,
-      ...(restoreOwner ? { capAdd: ROOT_RETRY_CAPABILITIES } : {}),
-      mounts: [
-        {
-          source,
+  const jobFolder = await deps.placeJobFolder(jobDir);
+  const spec = renderContainerSpec({
+    config,
+    image: deps.image,
+    workerId: deps.workerId,
+    user: identity.user,
+    jobFolder,
+    command: restoreOwner ? commandRestoringOwner(manimArgs, restoreOwner) : manimArgs,
+    labels: { [JOB_ID_LABEL]: jobId },
+  });
+  if (jobFolder.kind === 'copy') {
+    log.info('job files are copied through the Docker API', { reason: jobFolder.reason });
+  }
+  const copyHooks =
+    jobFolder.kind === 'copy'
+      ? jobCopyHooks({
+          workerDir: jobDir,
           target: RENDER_CONTAINER_PATHS.jobDir,
-          readOnly: false,
-        },
-      ],
-      labels: {
-        [JOB_ID_LABEL]: jobId,
-        [QUEUE_LABEL]: config.QUEUE_NAME,
-        [WORKER_LABEL]: deps.workerId,
+          owner: identity.user,
+          outputDir: RENDER_CONTAINER_PATHS.mediaDirName,
+          limits: {
+            maxBytes: COPIED_OUTPUT_FILE_LIMITS * config.RENDER_MAX_OUTPUT_MB * 1024 * 1024,
+            maxEntries: COPIED_OUTPUT_MAX_ENTRIES,
+          },
+        })
+      : {};
+  const runCold = () =>
+    runContainer(
+      deps.docker,
+      {
+        ...spec,
+        ...(restoreOwner ? { capAdd: ROOT_RETRY_CAPABILITIES } : {}),
+        limits: { ...spec.limits, timeoutMs },
       },
-      limits: {
-        memoryMb: config.RENDER_MEMORY_MB,
-        cpus: config.RENDER_CPUS,
-        pidsLimit: config.RENDER_PIDS_LIMIT,
-        timeoutMs: timeoutSecondsOf(options, config) * 1000,
-        maxFileBytes: config.RENDER_MAX_OUTPUT_MB * 1024 * 1024,
-        tmpfsMb: config.RENDER_TMPFS_MB,
-      },
-    },
+      log,
+      { ...runOptions, ...copyHooks },
+    );
+  return runWithImageRecovery(runCold, {
+    whenImageBack: deps.whenImageBack,
+    signal: runOptions.signal,
     log,
-    runOptions,
-  );
+  });
+}
+
+/**
+ * What copy mode takes back from a render: every file stays under RENDER_MAX_OUTPUT_MB already
+ * (the fsize limit); the video plus the partial movies Manim joins into it fit in a few of them.
+ */
+const COPIED_OUTPUT_FILE_LIMITS = 4;
+const COPIED_OUTPUT_MAX_ENTRIES = 10_000;
+
+function sameOwner(a: FileOwner, b: FileOwner): boolean {
+  return a.uid === b.uid && a.gid === b.gid;
 }
 
 /**
@@ -323,6 +397,9 @@ async function handBackToOwner(
 ): Promise<void> {
   const foreign = await workspace.entriesNotOwnedBy(owner, 5);
   if (foreign.length === 0) return;
+  const jobFolder = await deps.placeJobFolder(workspace.dir);
+  // In copy mode the worker wrote every file itself; nothing of the container's is on its disk.
+  if (jobFolder.kind === 'copy') return;
   log.warn('files of the run as root were not handed back; changing their owner', {
     examples: foreign,
     owner: `${owner.uid}:${owner.gid}`,
@@ -338,11 +415,7 @@ async function handBackToOwner(
       user: '0:0',
       capAdd: ['CHOWN'],
       mounts: [
-        {
-          source: await deps.toDaemonPath(workspace.dir),
-          target: RENDER_CONTAINER_PATHS.jobDir,
-          readOnly: false,
-        },
+        { source: jobFolder.daemonPath, target: RENDER_CONTAINER_PATHS.jobDir, readOnly: false },
       ],
       labels: {
         [JOB_ID_LABEL]: jobId,

@@ -116,7 +116,31 @@ describe('a worker running in a container with the host Docker socket', () => {
     expect(existsSync(path.join(hostTemp, id))).toBe(false);
   });
 
-  it('fails the job with worker_path_not_shared when no mount covers the job folders', async () => {
+  it('copies the job files through the Docker API when no mount covers the job folders', async () => {
+    const hostOutputs = path.join(root, 'copied-outputs');
+    await mkdir(hostOutputs);
+    const service = await startTestService({ worker: false, env: { OUTPUTS_DIR: hostOutputs } });
+    services.push(service);
+    const worker = await startWorkerContainer({
+      image,
+      runId,
+      mounts: [{ Type: 'bind', Source: hostOutputs, Target: '/app/outputs' }],
+      // In the container's own file system: the daemon has no path for it.
+      env: { ...workerEnv(service), TEMP_DIR: '/tmp/jobs' },
+    });
+
+    const { id, renderMounts } = await renderThrough(service, worker);
+
+    // A fresh volume of the render container's own, nothing of the host's.
+    expect(renderMounts).toEqual([
+      expect.objectContaining({ Type: 'volume', Destination: '/job' }),
+    ]);
+    await expectVideo(service, id, path.join(hostOutputs, id, 'Dood.mp4'));
+    const [copying] = await worker.logLines('job files are copied through the Docker API');
+    expect(copying).toMatchObject({ jobId: id, reason: expect.stringContaining('/tmp/jobs') });
+  });
+
+  it('fails the job with worker_path_not_shared when no mount covers the job folders and copying is off', async () => {
     const hostOutputs = path.join(root, 'unshared-outputs');
     await mkdir(hostOutputs);
     const service = await startTestService({ worker: false, env: { OUTPUTS_DIR: hostOutputs } });
@@ -125,7 +149,7 @@ describe('a worker running in a container with the host Docker socket', () => {
       image,
       runId,
       mounts: [{ Type: 'bind', Source: hostOutputs, Target: '/app/outputs' }],
-      env: { ...workerEnv(service), TEMP_DIR: '/tmp/jobs' },
+      env: { ...workerEnv(service), TEMP_DIR: '/tmp/jobs', JOB_FILE_TRANSFER: 'mount' },
     });
 
     const submitted = await service.submit({ code: SCENE, quality: 'low' });

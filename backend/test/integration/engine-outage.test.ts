@@ -2,29 +2,14 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Docker from 'dockerode';
 import type { Readiness } from '../../src/api/readiness';
-import { DockerSocketProxy } from './support/docker-socket-proxy';
+import { DockerSocketProxy, engineSocketPath } from './support/docker-socket-proxy';
 import { startTestService, type TestService } from './support/test-service';
 import { waitUntil } from './support/wait-until';
 import { exitOf, spawnWorker } from './support/worker-child';
 
 const SCENE =
   'from manim import *\nclass Quick(Scene):\n    def construct(self):\n        self.play(Create(Circle()))\n';
-
-/** The socket of the engine the tests use, so the proxy forwards to the same one. */
-async function engineSocket(): Promise<string> {
-  // docker-modem names the default socket with a function that looks for it.
-  const modem = new Docker().modem as { socketPath?: unknown };
-  const socketPath: unknown =
-    typeof modem.socketPath === 'function'
-      ? await (modem.socketPath as () => Promise<unknown>)()
-      : modem.socketPath;
-  if (typeof socketPath !== 'string') {
-    throw new Error('this test needs a Docker Engine on a unix socket (DOCKER_HOST=unix://…)');
-  }
-  return socketPath;
-}
 
 // The tests run in order and share one worker process: it starts before its engine answers.
 describe('a worker whose Docker Engine goes away and comes back', () => {
@@ -40,7 +25,7 @@ describe('a worker whose Docker Engine goes away and comes back', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'manim-engine-outage-'));
-    proxy = new DockerSocketProxy(path.join(dir, 'docker.sock'), await engineSocket());
+    proxy = new DockerSocketProxy(path.join(dir, 'docker.sock'), await engineSocketPath());
     // API only: the worker runs as its own process, with DOCKER_HOST pointing at the proxy.
     service = await startTestService({ worker: false });
   });

@@ -4,7 +4,7 @@ import type { Logger } from '../../logging/logger';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
-const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+export const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** An incoming request id is kept only if it is safe to echo and to write into log lines. */
 export function isSaneRequestId(value: string | undefined): value is string {

@@ -91,14 +91,15 @@ export function renderRoutes(deps: {
             uploadedCode: decodeUploadedCode(file.originalname, file.buffer),
           };
 
-    const { code, options, cache } = parseRenderRequest({ fields, ...upload }, config);
+    const { code, options, cache, callbackUrl } = parseRenderRequest({ fields, ...upload }, config);
     await ensureDiskSpace(deps.freeDiskBytes, config.MIN_FREE_DISK_MB);
     const requestId = requestIdOf(res);
     const submitted = await jobs.submit(
       { code, options, ...(requestId ? { requestId } : {}) },
-      { reuse: cache },
+      { reuse: cache, ...(callbackUrl === undefined ? {} : { callbackUrl }) },
     );
     const links = jobLinks(submitted.id);
+    const webhook = submitted.webhook ? { webhook: submitted.webhook } : {};
     if (submitted.reused) {
       // An identical render: finished (200, with its result) or still running (202, attached).
       const job = submitted.reused;
@@ -106,10 +107,13 @@ export function renderRoutes(deps: {
       res
         .status(status)
         .location(links.self)
-        .json({ ...job, links, reused: true });
+        .json({ ...job, links, reused: true, ...webhook });
       return;
     }
-    res.status(202).location(links.self).json({ id: submitted.id, status: 'queued', links });
+    res
+      .status(202)
+      .location(links.self)
+      .json({ id: submitted.id, status: 'queued', links, ...webhook });
   };
 
   const router = express.Router();

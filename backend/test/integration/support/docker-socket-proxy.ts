@@ -1,5 +1,20 @@
 import { rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import Docker from 'dockerode';
+
+/** The socket of the engine the tests use, so that a proxy forwards to the same one. */
+export async function engineSocketPath(): Promise<string> {
+  // docker-modem names the default socket with a function that looks for it.
+  const modem = new Docker().modem as { socketPath?: unknown };
+  const socketPath: unknown =
+    typeof modem.socketPath === 'function'
+      ? await (modem.socketPath as () => Promise<unknown>)()
+      : modem.socketPath;
+  if (typeof socketPath !== 'string') {
+    throw new Error('this test needs a Docker Engine on a unix socket (DOCKER_HOST=unix://…)');
+  }
+  return socketPath;
+}
 
 /**
  * A unix socket that forwards every connection to the real Docker Engine's socket. Stopping it

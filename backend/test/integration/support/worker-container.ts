@@ -61,6 +61,10 @@ export interface WorkerContainer {
   exited: Promise<number>;
   /** Everything the worker wrote so far (JSON log lines). */
   logs(): Promise<string>;
+  /** What the worker wrote to stderr alone (only with `tty: false`). */
+  stderr(): Promise<string>;
+  /** Whether the container still runs. */
+  running(): Promise<boolean>;
   /** The worker's parsed log lines with this message. */
   logLines(message: string): Promise<Array<Record<string, unknown>>>;
   remove(): Promise<void>;
@@ -75,18 +79,33 @@ export async function startWorkerContainer(options: {
   runId: string;
   mounts: Docker.MountConfig;
   env: Record<string, string>;
+  /** `uid:gid` to run as (default: the image's root). */
+  user?: string;
+  /** Supplementary groups (Compose `group_add`). */
+  groupAdd?: string[];
+  /** The socket bound at /var/run/docker.sock (default: the host's). */
+  dockerSocket?: string;
+  /** With a TTY (the default) stdout and stderr arrive as one stream. */
+  tty?: boolean;
 }): Promise<WorkerContainer> {
+  const tty = options.tty ?? true;
   const container = await docker.createContainer({
     Image: options.image,
     Labels: { [TEST_WORKER_LABEL]: options.runId },
     Env: Object.entries({ LOG_LEVEL: 'info', ...options.env }).map(
       ([name, value]) => `${name}=${value}`,
     ),
-    Tty: true,
+    Tty: tty,
+    ...(options.user === undefined ? {} : { User: options.user }),
     HostConfig: {
       NetworkMode: 'host',
+      ...(options.groupAdd === undefined ? {} : { GroupAdd: options.groupAdd }),
       Mounts: [
-        { Type: 'bind', Source: '/var/run/docker.sock', Target: '/var/run/docker.sock' },
+        {
+          Type: 'bind',
+          Source: options.dockerSocket ?? '/var/run/docker.sock',
+          Target: '/var/run/docker.sock',
+        },
         { Type: 'bind', Source: process.execPath, Target: '/usr/local/bin/node', ReadOnly: true },
         { Type: 'bind', Source: REPO_ROOT, Target: APP_DIR, ReadOnly: true },
         ...options.mounts,
@@ -98,12 +117,19 @@ export async function startWorkerContainer(options: {
   ).then((result) => result.StatusCode);
   exited.catch(() => undefined);
   await container.start();
-  const logs = async () =>
-    ((await container.logs({ stdout: true, stderr: true, follow: false })) as Buffer).toString();
+  const output = async (streams: { stdout: boolean; stderr: boolean }) => {
+    const raw = (await container.logs({ ...streams, follow: false })) as Buffer;
+    return tty ? raw.toString() : demultiplex(raw);
+  };
+  const logs = () => output({ stdout: true, stderr: true });
   return {
     id: container.id,
     exited,
     logs,
+    stderr: () => output({ stdout: false, stderr: true }),
+    async running() {
+      return (await container.inspect()).State.Running;
+    },
     async logLines(message) {
       return (await logs())
         .split(/\r?\n/)
@@ -117,6 +143,18 @@ export async function startWorkerContainer(options: {
       });
     },
   };
+}
+
+/** The payloads of the engine's multiplexed log frames (8-byte header: stream, size), in order. */
+function demultiplex(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= raw.length) {
+    const size = raw.readUInt32BE(offset + 4);
+    parts.push(raw.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts).toString();
 }
 
 /** Removes whatever containers and volumes a run left, even after a failed test. */

@@ -93,6 +93,33 @@ describe('the readiness verdict', () => {
     expect(verdict.problems[0]).toContain('npm run prepare-image');
   });
 
+  it('says a worker pulls its missing render image while jobs wait', () => {
+    const image = { name: 'registry.example/render:1', present: false, pulling: true };
+    const verdict = readinessVerdict(
+      probes({ workers: { statuses: [worker('vm-1', { image, paused: true })] } }),
+    );
+    expect(verdict.status).toBe('not_ready');
+    expect(verdict.problems).toEqual([
+      'no worker has the render image: worker vm-1: image registry.example/render:1 is missing and being pulled; jobs wait in the queue',
+    ]);
+  });
+
+  it('names why the pull of the render image failed, the fix and the next try', () => {
+    const image = {
+      name: 'registry.example/render:1',
+      present: false,
+      error: 'Pulling registry.example/render:1 from registry.example failed: manifest unknown',
+      hint: 'Check the image name and tag.',
+      retryAt: '2026-01-01T00:05:00.000Z',
+    };
+    const verdict = readinessVerdict(
+      probes({ workers: { statuses: [worker('vm-1', { image, paused: true })] } }),
+    );
+    expect(verdict.problems).toEqual([
+      'no worker has the render image: worker vm-1: image registry.example/render:1 is missing and pulling it failed: Pulling registry.example/render:1 from registry.example failed: manifest unknown, trying again at 2026-01-01T00:05:00.000Z (fix: Check the image name and tag.)',
+    ]);
+  });
+
   it('is not ready while the only able worker is still starting and takes no jobs', () => {
     const verdict = readinessVerdict(
       probes({ workers: { statuses: [worker('vm-1', { paused: true })] } }),

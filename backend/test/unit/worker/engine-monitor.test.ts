@@ -1,4 +1,5 @@
 import {
+  engineProblemLine,
   observePing,
   type EngineHealth,
   type PingResult,
@@ -70,5 +71,13 @@ describe('the Docker Engine monitor', () => {
     let health: EngineHealth = { state: 'unknown' };
     for (const result of [refused, denied]) health = observePing(health, result).health;
     expect(health).toEqual({ state: 'down', problem: permissionDenied });
+  });
+});
+
+describe('the plain line for people reading the worker stderr', () => {
+  it('holds the cause and the fix on one line', () => {
+    expect(engineProblemLine('worker', permissionDenied)).toBe(
+      'worker: Docker Engine unavailable: permission denied on /var/run/docker.sock; not taking jobs until the engine answers (fix: Add the worker to the socket group.)\n',
+    );
   });
 });

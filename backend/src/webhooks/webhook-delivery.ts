@@ -1,0 +1,103 @@
+import { callbackTarget } from './callback-url';
+
+/**
+ * `pending`: the job has not ended yet, or attempts are still being made; `delivered`: a 2xx
+ * answer; `failed`: every attempt failed, or the target was refused.
+ */
+export type WebhookDeliveryState = 'pending' | 'delivered' | 'failed';
+
+/** What the service keeps about one webhook delivery (one callback URL for one job). */
+export interface WebhookDeliveryRecord {
+  deliveryId: string;
+  url: string;
+  createdAt: string;
+  state: WebhookDeliveryState;
+  attempts: number;
+  lastStatus?: number;
+  lastError?: string;
+  updatedAt?: string;
+}
+
+/** How a delivery is shown in the job view: the target without path and query. */
+export interface WebhookDeliveryView {
+  deliveryId: string;
+  /** Scheme, host and port of the callback URL; its path and query may hold secrets. */
+  target: string;
+  state: WebhookDeliveryState;
+  attempts: number;
+  lastStatus?: number;
+  lastError?: string;
+  updatedAt?: string;
+}
+
+/** How many deliveries a job view lists at most (the latest). */
+export const MAX_LISTED_DELIVERIES = 20;
+
+export function toDeliveryView(record: WebhookDeliveryRecord): WebhookDeliveryView {
+  const view: WebhookDeliveryView = {
+    deliveryId: record.deliveryId,
+    target: callbackTarget(record.url),
+    state: record.state,
+    attempts: record.attempts,
+  };
+  if (record.lastStatus !== undefined) view.lastStatus = record.lastStatus;
+  if (record.lastError !== undefined) view.lastError = record.lastError;
+  if (record.updatedAt !== undefined) view.updatedAt = record.updatedAt;
+  return view;
+}
+
+/** The latest deliveries, oldest first. */
+export function listDeliveries(records: WebhookDeliveryRecord[]): WebhookDeliveryView[] {
+  return [...records]
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .slice(-MAX_LISTED_DELIVERIES)
+    .map(toDeliveryView);
+}
+
+/** The outcome of one attempt, as the HTTP sender reports it. */
+export type AttemptOutcome =
+  | { kind: 'delivered'; status: number }
+  | { kind: 'http_status'; status: number }
+  | { kind: 'timeout'; message: string }
+  | { kind: 'network_error'; message: string }
+  | { kind: 'blocked'; message: string };
+
+/**
+ * The record after an attempt. A refused target is final at once (retrying cannot change what
+ * the policy allows); any other failure is final when no attempt is left.
+ */
+export function recordAttempt(
+  record: WebhookDeliveryRecord,
+  outcome: AttemptOutcome,
+  attempt: { number: number; maxAttempts: number; at: Date },
+): WebhookDeliveryRecord {
+  const next: WebhookDeliveryRecord = {
+    ...record,
+    attempts: attempt.number,
+    updatedAt: attempt.at.toISOString(),
+  };
+  delete next.lastStatus;
+  delete next.lastError;
+  if (outcome.kind === 'delivered') {
+    next.state = 'delivered';
+    next.lastStatus = outcome.status;
+    return next;
+  }
+  if (outcome.kind === 'http_status') {
+    next.lastStatus = outcome.status;
+    next.lastError =
+      outcome.status >= 300 && outcome.status < 400
+        ? `answered ${outcome.status}; redirects are not followed`
+        : `answered ${outcome.status}`;
+  } else {
+    next.lastError = outcome.message;
+  }
+  const final = outcome.kind === 'blocked' || attempt.number >= attempt.maxAttempts;
+  next.state = final ? 'failed' : 'pending';
+  return next;
+}
+
+/** The delay before attempt `attempt + 1` (BullMQ's exponential backoff), in seconds. */
+export function retryDelaySeconds(attempt: number, baseSeconds: number): number {
+  return baseSeconds * 2 ** (attempt - 1);
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/config-schema';
+import type { DockerClient } from '../docker/docker-client';
+import {
+  removeContainer,
+  WARM_LABEL,
+  type ContainerRunResult,
+  type RunOptions,
+} from '../docker/render-container-runner';
+import { listStandbyContainers, startStandbyContainer } from '../docker/standby-container';
+import type { Logger } from '../logging/logger';
+import { manimConfigFile, RENDER_CONTAINER_PATHS } from '../render/manim-command';
+import { WARM_READY_LINE, warmBootstrapCommand } from '../render/warm-bootstrap';
+import { createJobWorkspace, type FileOwner } from './job-workspace';
+import { renderContainerSpec } from './render-container-spec';
+import { renderUserFor } from './render-user';
+import { WarmPool, type WarmPoolStatus, type WarmSlot } from './warm-pool';
+
+/** A warm render container with its own job folder, ready to take one job. */
+export interface WarmRenderSlot extends WarmSlot {
+  /** The slot's folder on the worker's side, mounted at /job; the job's workspace once taken. */
+  readonly dir: string;
+  /** Who the container runs as. */
+  readonly user: FileOwner;
+  /** Hands the container its job line and follows the render to its end; then removes it. */
+  run(
+    input: string,
+    options: RunOptions & { timeoutMs: number; log: Logger },
+  ): Promise<ContainerRunResult>;
+}
+
+/** Slot folders are `<TEMP_DIR>/warm-<uuid>/`, next to the job folders. */
+export const WARM_SLOT_PREFIX = 'warm-';
+/** Python and `import manim` take about a second on an idle machine; a busy one may take long. */
+const READY_TIMEOUT_MS = 120_000;
+/**
+ * A container that has waited an hour is replaced: its folder stays far younger than the day
+ * after which the worker deletes folders in TEMP_DIR as left over.
+ */
+const MAX_IDLE_MS = 3600_000;
+const RETRY_DELAYS_MS = [1_000, 5_000, 15_000, 60_000];
+
+export interface WarmPoolDeps {
+  docker: DockerClient;
+  config: Config;
+  image: string;
+  /** Who renders by default (RENDER_USER, or the worker's uid:gid; 1000:1000 for root). */
+  renderUser: FileOwner;
+  workerId: string;
+  toDaemonPath: (workerPath: string) => string | Promise<string>;
+  logger: Logger;
+  onChange?: (status: WarmPoolStatus) => void;
+}
+
+/** The worker's pool of WARM_POOL_SIZE warm render containers (off at 0). */
+export function createWarmPool(deps: WarmPoolDeps): WarmPool<WarmRenderSlot> {
+  const logger = deps.logger.child({ component: 'warm-pool' });
+  const { docker, config } = deps;
+  return new WarmPool<WarmRenderSlot>(
+    {
+      startSlot: () => startSlot({ ...deps, logger }),
+      listContainers: () =>
+        listStandbyContainers(docker, { queueName: config.QUEUE_NAME, workerId: deps.workerId }),
+      removeContainer: (id) => removeContainer(docker, id),
+    },
+    {
+      size: config.WARM_POOL_SIZE,
+      logger,
+      maxIdleMs: MAX_IDLE_MS,
+      retryDelaysMs: RETRY_DELAYS_MS,
+      ...(deps.onChange ? { onChange: deps.onChange } : {}),
+    },
+  );
+}
+
+/**
+ * A slot is prepared as a job folder is (manim.cfg, media/, home/, handed to the render user)
+ * but without a scene, and its container is created exactly as a cold one for that folder would
+ * be, with the warm bootstrap as its command.
+ */
+async function startSlot(deps: WarmPoolDeps): Promise<WarmRenderSlot> {
+  const workspace = await createJobWorkspace({
+    tempDir: deps.config.TEMP_DIR,
+    jobId: `${WARM_SLOT_PREFIX}${randomUUID()}`,
+    files: { [RENDER_CONTAINER_PATHS.configFileName]: manimConfigFile() },
+    dirs: [RENDER_CONTAINER_PATHS.mediaDirName, RENDER_CONTAINER_PATHS.homeDirName],
+    renderUser: deps.renderUser,
+  });
+  try {
+    const user = renderUserFor(deps.config.RENDER_USER, await workspace.owner(), deps.renderUser);
+    const spec = renderContainerSpec({
+      config: deps.config,
+      image: deps.image,
+      workerId: deps.workerId,
+      user,
+      jobFolder: { kind: 'mount', daemonPath: await deps.toDaemonPath(workspace.dir) },
+      command: warmBootstrapCommand(),
+      labels: { [WARM_LABEL]: 'true' },
+    });
+    const standby = await startStandbyContainer(deps.docker, spec, {
+      readyLine: WARM_READY_LINE,
+      readyTimeoutMs: READY_TIMEOUT_MS,
+      log: deps.logger,
+    });
+    return {
+      id: standby.id,
+      dir: workspace.dir,
+      user,
+      ready: standby.ready,
+      gone: standby.gone,
+      isAlive: () => standby.isAlive(),
+      run: (input, options) => standby.run(input, options),
+      discard: async () => {
+        await standby.remove().catch((error: unknown) =>
+          deps.logger.warn('could not remove a warm render container', {
+            containerId: standby.id.slice(0, 12),
+            error: (error as Error).message,
+          }),
+        );
+        await workspace.remove().catch((error: unknown) =>
+          deps.logger.warn('could not remove a warm render folder', {
+            dir: workspace.dir,
+            error: (error as Error).message,
+          }),
+        );
+      },
+    };
+  } catch (error) {
+    await workspace.remove().catch(() => undefined);
+    throw error;
+  }
+}
