@@ -1,0 +1,107 @@
+import { stat, realpath } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { loadConfig } from '../config/load-config';
+import { probeDirectoryThroughContainer } from '../docker/daemon-paths';
+import {
+  createDockerClient,
+  dockerEndpoint,
+  pingEngine,
+  type DockerClient,
+} from '../docker/docker-client';
+import { imageExists } from '../docker/image-streams';
+import {
+  createOwnContainerDeps,
+  findOwnContainer,
+} from '../docker/own-container/find-own-container';
+import { renderImageName } from '../docker/render-image';
+import { currentProcessIdentity, readSocketFacts } from '../docker/socket-facts';
+import { AppError } from '../errors/app-error';
+import { createLogger } from '../logging/logger';
+import { pingRedis } from '../queue/redis-connection';
+import type { DoctorDeps, DoctorEngine } from './doctor-checks';
+
+const PING_TIMEOUT_MS = 5_000;
+const REDIS_TIMEOUT_MS = 3_000;
+
+/** The real world for the doctor: the environment, the file system, the engine and Redis. */
+export function createDoctorDeps(env: NodeJS.ProcessEnv = process.env): DoctorDeps {
+  let config: DoctorDeps['config'];
+  try {
+    const loaded = loadConfig(env);
+    config = { config: loaded, renderImage: renderImageName(loaded) };
+  } catch (error) {
+    config = {
+      error:
+        error instanceof AppError
+          ? error
+          : new AppError('config_invalid', `Invalid configuration: ${(error as Error).message}`),
+    };
+  }
+  let engine: DoctorDeps['engine'];
+  try {
+    engine = doctorEngine(createDockerClient(), 'error' in config ? undefined : config.renderImage);
+  } catch (error) {
+    engine = { error: `DOCKER_HOST=${env.DOCKER_HOST ?? ''}: ${(error as Error).message}` };
+  }
+  return {
+    env: { dockerHost: env.DOCKER_HOST, home: env.HOME, xdgRuntimeDir: env.XDG_RUNTIME_DIR },
+    identity: currentProcessIdentity(),
+    socketFacts: readSocketFacts,
+    config,
+    engine,
+    async realDirectory(dir) {
+      try {
+        return (await stat(dir)).isDirectory() ? await realpath(dir) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    redisVersion: (url) => pingRedis(url, REDIS_TIMEOUT_MS),
+  };
+}
+
+function doctorEngine(docker: DockerClient, renderImage: string | undefined): DoctorEngine {
+  const logger = createLogger({ level: 'error', service: 'doctor', silent: true });
+  return {
+    endpoint: dockerEndpoint(docker),
+    ping: () => pingEngine(docker, PING_TIMEOUT_MS),
+    async version() {
+      const version = await docker.version();
+      return {
+        version: version.Version,
+        apiVersion: version.ApiVersion,
+        os: version.Os,
+        arch: version.Arch,
+      };
+    },
+    async info() {
+      const info = (await docker.info()) as {
+        SecurityOptions?: unknown;
+        OperatingSystem?: unknown;
+      };
+      return {
+        securityOptions: Array.isArray(info.SecurityOptions)
+          ? info.SecurityOptions.filter((option): option is string => typeof option === 'string')
+          : [],
+        operatingSystem:
+          typeof info.OperatingSystem === 'string' ? info.OperatingSystem : 'unknown',
+      };
+    },
+    imageExists: (image) => imageExists(docker, image),
+    findOwnContainer: (setting) => findOwnContainer(createOwnContainerDeps(docker), { setting }),
+    probeDirectory(workerDir, daemonDir, user) {
+      if (renderImage === undefined) throw new Error('no render image configured');
+      return probeDirectoryThroughContainer(
+        {
+          docker,
+          logger,
+          image: renderImage,
+          workerId: `doctor-${hostname()}-${process.pid}`,
+          user,
+        },
+        workerDir,
+        daemonDir,
+      );
+    },
+  };
+}
