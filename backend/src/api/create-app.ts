@@ -13,6 +13,7 @@ import { healthRoutes } from './routes/health-routes';
 import { jobEventRoutes } from './routes/job-event-routes';
 import { jobRoutes } from './routes/job-routes';
 import { limitsRoutes } from './routes/limits-routes';
+import { openApiRoutes } from './routes/openapi-routes';
 import { playgroundRoutes } from './routes/playground-routes';
 import { readinessRoutes } from './routes/readiness-routes';
 import { RENDER_PATH, renderRoutes } from './routes/render-routes';
@@ -56,6 +57,8 @@ export function createApp(deps: {
     }),
   );
   app.use(playgroundRoutes());
+  // The description and its page need no key: the contract is not a secret.
+  app.use(openApiRoutes({ config, adminQueuesPath: ADMIN_QUEUES_PATH }));
   app.use('/api', requireApiKey(config.API_KEYS));
   app.use(
     '/api',

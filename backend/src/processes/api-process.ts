@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Express } from 'express';
 import { ADMIN_QUEUES_PATH, createApp } from '../api/create-app';
 import { createApiMetrics } from '../api/metrics';
 import type { Config } from '../config/config-schema';
@@ -18,6 +19,8 @@ import { WorkerPresence } from '../queue/worker-presence';
 export interface ApiProcess {
   /** Base URL the API listens on, e.g. http://127.0.0.1:3001 */
   url: string;
+  /** The application the server runs, for tests that look at its routes. */
+  app: Express;
   close(): Promise<void>;
 }
 
@@ -84,6 +87,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
   logger.info('api listening', { url: `http://${host}:${port}` });
   return {
     url: `http://${host}:${port}`,
+    app,
     async close() {
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Open event streams would keep the server from closing; ending the source ends them.

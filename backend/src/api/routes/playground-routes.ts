@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import express, { type Router } from 'express';
 
@@ -48,13 +49,16 @@ export function playgroundRoutes(deps: { dir?: string } = {}): Router {
       // the JSON 404.
       dotfiles: 'ignore',
       redirect: false,
-      setHeaders: (res) => {
-        res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-        res.setHeader('X-Content-Type-Options', 'nosniff');
-        res.setHeader('Referrer-Policy', 'no-referrer');
-        res.setHeader('Cache-Control', 'no-cache');
-      },
+      setHeaders: setPageHeaders,
     }),
   );
   return router;
+}
+
+/** The headers of every playground file, for routes that serve one of them elsewhere. */
+export function setPageHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cache-Control', 'no-cache');
 }

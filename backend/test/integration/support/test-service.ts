@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { QueueEvents } from 'bullmq';
+import type { Express } from 'express';
 import type { Config, ConfigVariableName } from '../../../src/config/config-schema';
 import { loadConfig } from '../../../src/config/load-config';
 import { createLogger } from '../../../src/logging/logger';
@@ -14,6 +15,8 @@ import { testEnvironment, testQueueName } from './test-environment';
 export interface TestService {
   url: string;
   config: Config;
+  /** The API's express application, as its composition root built it. */
+  app: Express;
   /** POST /api/animation/render with a JSON body. */
   submit(body: Record<string, unknown>): Promise<{ status: number; body: SubmitBody }>;
   getJob(id: string): Promise<JobView>;
@@ -85,6 +88,7 @@ export async function startTestService(
   return {
     url: api.url,
     config,
+    app: api.app,
     async submit(body) {
       const response = await fetch(`${api.url}/api/animation/render`, {
         method: 'POST',

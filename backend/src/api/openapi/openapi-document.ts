@@ -1,0 +1,734 @@
+import { QUALITIES, type Config } from '../../config/config-schema';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../errors/app-error';
+import { WEBHOOK_EVENTS } from '../../webhooks/webhook-payload';
+import { WEBHOOK_HEADERS } from '../../webhooks/webhook-signature';
+import { JOB_ID_PATTERN } from '../job-id';
+import { REQUEST_ID_HEADER, SANE_REQUEST_ID } from '../middleware/request-id';
+import { EVENTS_PATH } from '../routes/job-event-routes';
+import { JOB_PATH, LOGS_PATH, VIDEO_PATH } from '../routes/job-routes';
+import { LIMITS_PATH } from '../routes/limits-routes';
+import { RENDER_PATH } from '../routes/render-routes';
+import { SCENES_PATH } from '../routes/scene-routes';
+import { componentSchemas, ref, resultContentTypes } from './openapi-schemas';
+import type {
+  HeaderObject,
+  MediaTypeObject,
+  OpenApiDocument,
+  OperationObject,
+  ParameterObject,
+  PathItemObject,
+  ReferenceObject,
+  ResponseObject,
+  SchemaObject,
+  SecurityRequirement,
+} from './openapi-types';
+
+export const OPENAPI_PATH = '/api/openapi.json';
+export const API_DOCS_PATH = '/api/docs';
+
+/** The version of the HTTP contract described here, not of the package. */
+const API_VERSION = '1.0.0';
+
+/** Express's `/jobs/:id` as OpenAPI's `/jobs/{id}`. */
+export function toOpenApiPath(expressPath: string): string {
+  return expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+const JSON_TYPE = 'application/json';
+
+function headerRef(name: string): ReferenceObject {
+  return { $ref: `#/components/headers/${name}` };
+}
+
+/** Every response carries the request id. */
+function withRequestId(
+  headers: Record<string, HeaderObject | ReferenceObject> = {},
+): Record<string, HeaderObject | ReferenceObject> {
+  return { [REQUEST_ID_HEADER]: headerRef(REQUEST_ID_HEADER), ...headers };
+}
+
+function jsonResponse(
+  description: string,
+  schema: SchemaObject,
+  extra: { headers?: Record<string, HeaderObject | ReferenceObject> } = {},
+): ResponseObject {
+  return {
+    description,
+    headers: withRequestId(extra.headers),
+    content: { [JSON_TYPE]: { schema } },
+  };
+}
+
+function emptyResponse(
+  description: string,
+  headers?: Record<string, HeaderObject | ReferenceObject>,
+): ResponseObject {
+  return { description, headers: withRequestId(headers) };
+}
+
+/** Headers that come with errors of a status. */
+function errorHeaders(status: number): Record<string, HeaderObject | ReferenceObject> {
+  if (status === 401) return { 'WWW-Authenticate': headerRef('WWW-Authenticate') };
+  if (status === 429) {
+    return {
+      'Retry-After': headerRef('Retry-After'),
+      RateLimit: headerRef('RateLimit'),
+      'RateLimit-Policy': headerRef('RateLimit-Policy'),
+    };
+  }
+  if (status === 503) return { 'Retry-After': headerRef('Retry-After') };
+  return {};
+}
+
+/**
+ * Error responses for the given codes, grouped by the status the catalogue gives them. Each
+ * response's schema narrows `error.code` to the codes of that status this operation can answer.
+ */
+function errorResponses(
+  codes: readonly ErrorCode[],
+  notes: Partial<Record<ErrorCode, string>> = {},
+): Record<string, ResponseObject> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const status = ERROR_CATALOGUE[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<string, ResponseObject> = {};
+  for (const [status, statusCodes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const description = statusCodes
+      .map((code) => `\`${code}\`${notes[code] ? `: ${notes[code]}` : ''}`)
+      .join('; ');
+    const schema: SchemaObject = {
+      allOf: [
+        ref('ErrorResponse'),
+        {
+          type: 'object',
+          properties: {
+            error: {
+              type: 'object',
+              properties: { code: { type: 'string', enum: statusCodes } },
+            },
+          },
+        },
+      ],
+    };
+    responses[String(status)] = jsonResponse(description, schema, {
+      headers: errorHeaders(status),
+    });
+  }
+  return responses;
+}
+
+/** Codes every route under /api can answer: keys, rate limits, and the unexpected. */
+const API_COMMON_ERRORS: readonly ErrorCode[] = ['unauthorized', 'rate_limited', 'internal'];
+const API_COMMON_NOTES: Partial<Record<ErrorCode, string>> = {
+  unauthorized: 'API_KEYS is set and the request carries no valid key',
+  rate_limited:
+    'over RATE_LIMIT_REQUESTS_PER_MINUTE (or RATE_LIMIT_RENDERS_PER_MINUTE for renders)',
+  internal: 'a bug; the server log, searched for the request id, has the details',
+  queue_unavailable: 'Redis cannot be reached',
+};
+
+const JOB_ID_PARAMETER: ReferenceObject = { $ref: '#/components/parameters/JobId' };
+
+function securityFor(config: Config, kind: 'api' | 'admin' | 'open'): SecurityRequirement[] {
+  if (kind === 'open') return [];
+  const keys: SecurityRequirement[] = [
+    { bearerAuth: [] },
+    { apiKeyHeader: [] },
+    { apiKeyQuery: [] },
+  ];
+  const schemes = kind === 'admin' ? [{ basicAuth: [] }, ...keys] : [...keys, { basicAuth: [] }];
+  // Without API_KEYS the service is open: a request without credentials is accepted too.
+  return config.API_KEYS.length === 0 ? [...schemes, {}] : schemes;
+}
+
+function operation(
+  config: Config,
+  kind: 'api' | 'admin' | 'open',
+  spec: Omit<OperationObject, 'security'>,
+): OperationObject {
+  return { ...spec, security: securityFor(config, kind) };
+}
+
+function htmlResponse(description: string): ResponseObject {
+  return {
+    description,
+    headers: withRequestId({
+      'Content-Security-Policy': {
+        description: 'Only the service itself: no other origins, no inline scripts or styles.',
+        schema: { type: 'string' },
+      },
+    }),
+    content: { 'text/html': { schema: { type: 'string' } } },
+  };
+}
+
+function paths(config: Config, adminQueuesPath: string): Record<string, PathItemObject> {
+  const api = (spec: Omit<OperationObject, 'security'>) => operation(config, 'api', spec);
+  const open = (spec: Omit<OperationObject, 'security'>) => operation(config, 'open', spec);
+  const jobErrors = errorResponses([...API_COMMON_ERRORS, 'job_not_found', 'queue_unavailable'], {
+    ...API_COMMON_NOTES,
+    job_not_found: 'unknown, expired or implausible id',
+  });
+
+  const videoBinary = Object.fromEntries(
+    resultContentTypes().map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+  ) as Record<string, MediaTypeObject>;
+  const videoHeaders: Record<string, HeaderObject | ReferenceObject> = {
+    'Content-Disposition': {
+      description:
+        'inline, or attachment with download=1; filename, plus filename* (RFC 6266) for names that are not plain ASCII.',
+      schema: { type: 'string' },
+    },
+    'Accept-Ranges': { schema: { type: 'string', enum: ['bytes'] } },
+    'Content-Length': { schema: { type: 'integer', minimum: 0 } },
+    ETag: { schema: { type: 'string' } },
+    'Last-Modified': { schema: { type: 'string' } },
+  };
+  const videoGet = (method: 'get' | 'head'): OperationObject =>
+    api({
+      operationId: method === 'get' ? 'getJobVideo' : 'headJobVideo',
+      tags: ['Jobs'],
+      summary:
+        method === 'get' ? "Download or stream the job's file" : "The headers of the job's file",
+      description:
+        method === 'get'
+          ? 'The rendered file of a completed job, with its Content-Type and HTTP Range support (seekable in a <video>). Several ranges, or an invalid Range, get the whole file. If-None-Match / If-Modified-Since get 304.'
+          : 'The same headers as GET, without the body.',
+      parameters: [
+        JOB_ID_PARAMETER,
+        {
+          name: 'download',
+          in: 'query',
+          description: '1 or true: Content-Disposition attachment (saved as a file).',
+          schema: { type: 'string', enum: ['1', 'true'] },
+        },
+        {
+          name: 'Range',
+          in: 'header',
+          description: 'One byte range, e.g. bytes=0-1023.',
+          schema: { type: 'string', pattern: '^bytes=' },
+          example: 'bytes=0-1023',
+        },
+      ],
+      responses: {
+        '200': {
+          description: "The whole file; its type is the job's result.contentType.",
+          headers: withRequestId(videoHeaders),
+          content: method === 'get' ? videoBinary : {},
+        },
+        '206': {
+          description: 'The requested byte range.',
+          headers: withRequestId({
+            ...videoHeaders,
+            'Content-Range': {
+              required: true,
+              description: 'bytes <first>-<last>/<size>',
+              schema: { type: 'string', pattern: '^bytes \\d+-\\d+/\\d+$' },
+            },
+          }),
+          content: method === 'get' ? videoBinary : {},
+        },
+        '304': emptyResponse("The client's cached copy is current."),
+        ...errorResponses(
+          [...API_COMMON_ERRORS, 'job_not_found', 'job_not_completed', 'queue_unavailable'],
+          {
+            ...API_COMMON_NOTES,
+            job_not_found:
+              'unknown, expired or implausible id, or the job record remains but its file is gone',
+            job_not_completed: 'the job is queued, active, failed or cancelled',
+          },
+        ),
+        '412': emptyResponse('An If-Match / If-Unmodified-Since precondition failed (empty body).'),
+        '416': emptyResponse('The range lies outside the file (empty body).', {
+          'Content-Range': {
+            required: true,
+            description: 'bytes */<size>',
+            schema: { type: 'string', pattern: '^bytes \\*/\\d+$' },
+          },
+        }),
+      },
+    });
+
+  const renderRequestExamples = {
+    json: {
+      summary: 'A scene at low quality',
+      value: {
+        code: 'from manim import *\n\nclass Intro(Scene):\n    def construct(self):\n        self.play(Write(Text("Hello")))\n',
+        quality: 'low',
+        format: 'mp4',
+      },
+    },
+    options: {
+      summary: 'Every option',
+      value: {
+        code: 'from manim import *\n\nclass Intro(Scene):\n    def construct(self):\n        self.play(Create(Circle()))\n',
+        scene: 'Intro',
+        quality: 'high',
+        format: 'webm',
+        fps: 24,
+        resolution: '1280x720',
+        transparent: true,
+        timeout: 120,
+        cache: false,
+      },
+    },
+  };
+
+  const sseEvent = (description: string, schema: SchemaObject) => ({ description, schema });
+
+  return {
+    '/health': {
+      get: open({
+        operationId: 'getHealth',
+        tags: ['Service'],
+        summary: 'Liveness',
+        description: 'Answers while the process runs; does not check Redis or Docker.',
+        responses: { '200': jsonResponse('The process is alive.', ref('Health')) },
+      }),
+    },
+    '/ready': {
+      get: open({
+        operationId: 'getReadiness',
+        tags: ['Service'],
+        summary: 'Readiness',
+        description:
+          "Whether a render submitted now can finish: Redis answers, the outputs' disk has MIN_FREE_DISK_MB free, and a worker reaches its Docker Engine and has the render image. Both statuses have the same body; `problems` names every failing part with its fix.",
+        responses: {
+          '200': jsonResponse('Ready.', ref('Readiness')),
+          '503': jsonResponse('Not ready; `problems` says why.', ref('Readiness')),
+        },
+      }),
+    },
+    '/metrics': {
+      get: open({
+        operationId: 'getMetrics',
+        tags: ['Service'],
+        summary: 'Prometheus metrics',
+        description:
+          'Requests, latencies, queue depth by state, render durations by quality and failures by code, in the Prometheus text format.',
+        responses: {
+          '200': {
+            description: 'The metrics.',
+            headers: withRequestId(),
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
+      }),
+    },
+    '/': {
+      get: open({
+        operationId: 'getPlayground',
+        tags: ['Pages'],
+        summary: 'The playground',
+        description:
+          'A page to write a scene, render it and watch it live. Its files are served from the same origin; paths the API does not use fall through to them.',
+        responses: { '200': htmlResponse('The playground page.') },
+      }),
+    },
+    [adminQueuesPath]: {
+      'x-mounted-application': true,
+      get: operation(config, 'admin', {
+        operationId: 'getQueueDashboard',
+        tags: ['Pages'],
+        summary: 'The queue dashboard (bull-board)',
+        description:
+          'Waiting, active, completed and failed jobs, with their data, progress and errors. Everything below this path belongs to the dashboard. Open when the API is open; with API_KEYS it needs ADMIN_API_KEY (HTTP Basic password, any user name, or like an API key) and stays closed without one.',
+        responses: {
+          '200': {
+            description: 'The dashboard page.',
+            headers: withRequestId(),
+            content: { 'text/html': { schema: { type: 'string' } } },
+          },
+          ...errorResponses(['unauthorized'], {
+            unauthorized: 'no valid admin key, or API_KEYS is set and ADMIN_API_KEY is not',
+          }),
+        },
+      }),
+    },
+    [OPENAPI_PATH]: {
+      get: open({
+        operationId: 'getOpenApiDocument',
+        tags: ['Pages'],
+        summary: 'This description',
+        description: 'The OpenAPI 3 description of every route; needs no API key.',
+        responses: {
+          '200': jsonResponse('The OpenAPI document.', {
+            type: 'object',
+            required: ['openapi', 'info', 'paths'],
+          }),
+        },
+      }),
+    },
+    [API_DOCS_PATH]: {
+      get: open({
+        operationId: 'getApiDocs',
+        tags: ['Pages'],
+        summary: 'The API reference page',
+        description: `A page that shows ${OPENAPI_PATH} readably: operations, parameters, schemas and examples.`,
+        responses: { '200': htmlResponse('The reference page.') },
+      }),
+    },
+    [LIMITS_PATH]: {
+      get: api({
+        operationId: 'getLimits',
+        tags: ['Renders'],
+        summary: 'Defaults, caps and container limits',
+        description:
+          'What a request may ask for and what a render container gets, so clients can check first.',
+        responses: {
+          '200': jsonResponse('The limits of this server.', ref('Limits')),
+          ...errorResponses(API_COMMON_ERRORS, API_COMMON_NOTES),
+        },
+      }),
+    },
+    [toOpenApiPath(RENDER_PATH)]: {
+      post: api({
+        operationId: 'submitRender',
+        tags: ['Renders'],
+        summary: 'Queue a render',
+        description:
+          'Submits scene code. The scene class is resolved before queueing (the code is scanned, never run). A request identical to an earlier one (code, output options and render image) is answered with that job while it is queued or running (202) or once it has completed and its file exists (200), both with `reused: true`; `cache: false` forces a new render.',
+        requestBody: {
+          required: true,
+          content: {
+            [JSON_TYPE]: { schema: ref('RenderRequest'), examples: renderRequestExamples },
+            'multipart/form-data': {
+              schema: ref('RenderUpload'),
+              encoding: { file: { contentType: 'text/x-python, application/octet-stream' } },
+            },
+          },
+        },
+        callbacks: { jobEnded: webhookCallback(config) },
+        responses: {
+          '200': jsonResponse(
+            'An identical render has completed; that job is returned.',
+            ref('ReusedJob'),
+            {
+              headers: { Location: headerRef('Location') },
+            },
+          ),
+          '202': jsonResponse(
+            'Queued; or attached to an identical render still under way (`reused: true`).',
+            { oneOf: [ref('SubmittedJob'), ref('ReusedJob')] },
+            { headers: { Location: headerRef('Location') } },
+          ),
+          ...errorResponses(
+            [
+              ...API_COMMON_ERRORS,
+              'validation_failed',
+              'payload_too_large',
+              'unsupported_media_type',
+              'scene_not_found',
+              'queue_unavailable',
+              'queue_full',
+              'insufficient_storage',
+            ],
+            {
+              ...API_COMMON_NOTES,
+              validation_failed:
+                'malformed JSON or form, a body that is not an object, bad or unknown fields (every one in details.problems), a bad upload, or a value over a server cap',
+              payload_too_large: `code over MAX_CODE_BYTES (${config.MAX_CODE_BYTES} bytes), or a body, upload or field over its limit`,
+              unsupported_media_type: 'neither application/json nor multipart/form-data',
+              scene_not_found: 'no scene, several scenes and no `scene`, or `scene` not defined',
+              queue_full: 'MAX_QUEUED_JOBS jobs are waiting already',
+              insufficient_storage: 'less than MIN_FREE_DISK_MB free where outputs are written',
+            },
+          ),
+        },
+      }),
+    },
+    [toOpenApiPath(JOB_PATH)]: {
+      get: api({
+        operationId: 'getJob',
+        tags: ['Jobs'],
+        summary: 'The job as it is now',
+        description:
+          'Status, progress, and the result or the error. Poll it until the status is completed, failed or cancelled, or follow its events instead.',
+        parameters: [JOB_ID_PARAMETER],
+        responses: {
+          '200': jsonResponse('The job view.', ref('JobView')),
+          ...jobErrors,
+        },
+      }),
+      delete: api({
+        operationId: 'cancelJob',
+        tags: ['Jobs'],
+        summary: 'Cancel a queued or running job',
+        description:
+          "A queued job is taken out of the queue at once; a running job's container is killed. Waits up to 5 s for a running job to end.",
+        parameters: [JOB_ID_PARAMETER],
+        responses: {
+          '200': jsonResponse('The job is cancelled (`status: cancelled`).', ref('JobView')),
+          '202': jsonResponse(
+            'A running job was told to stop but has not ended within 5 s; its current view. Follow or poll it.',
+            ref('JobView'),
+          ),
+          ...errorResponses(
+            [...API_COMMON_ERRORS, 'job_not_found', 'job_already_finished', 'queue_unavailable'],
+            {
+              ...API_COMMON_NOTES,
+              job_not_found: 'unknown, expired or implausible id',
+              job_already_finished: 'the job has completed, failed or been cancelled already',
+            },
+          ),
+        },
+      }),
+    },
+    [toOpenApiPath(EVENTS_PATH)]: {
+      get: api({
+        operationId: 'streamJobEvents',
+        tags: ['Jobs'],
+        summary: "The job's life as Server-Sent Events",
+        description:
+          'Each event is a name and one `data:` line of JSON (see x-server-sent-events). A job that has already ended gets its final event at once. A comment line (`: heartbeat`) every 15 s keeps proxies from closing a quiet stream. The stream ends after the final event; on shutdown the server ends it without one (reconnect to continue). Browsers pass the key in `api_key`.',
+        parameters: [JOB_ID_PARAMETER],
+        responses: {
+          '200': {
+            description: 'The event stream.',
+            headers: withRequestId({
+              'Cache-Control': { schema: { type: 'string', enum: ['no-cache, no-transform'] } },
+            }),
+            content: {
+              'text/event-stream': {
+                schema: { type: 'string' },
+                'x-server-sent-events': {
+                  state: sseEvent('First, for a job that has not ended.', ref('JobView')),
+                  active: sseEvent('A worker has taken the job.', ref('JobView')),
+                  progress: sseEvent(
+                    'A new progress snapshot; percent never goes back.',
+                    ref('RenderProgress'),
+                  ),
+                  completed: sseEvent(
+                    'Last: the job has completed (with its result).',
+                    ref('JobView'),
+                  ),
+                  failed: sseEvent('Last: the job has failed (with its error).', ref('JobView')),
+                  cancelled: sseEvent('Last: the job was cancelled.', ref('JobView')),
+                  gone: sseEvent(
+                    'Last: the job disappeared while followed (expired); a job_not_found error body.',
+                    ref('ErrorBody'),
+                  ),
+                },
+              },
+            },
+          },
+          ...jobErrors,
+        },
+      }),
+    },
+    [toOpenApiPath(LOGS_PATH)]: {
+      get: api({
+        operationId: 'getJobLogs',
+        tags: ['Jobs'],
+        summary: 'What Manim printed for the job',
+        parameters: [JOB_ID_PARAMETER],
+        responses: {
+          '200': jsonResponse("The job's output lines.", ref('JobLogs')),
+          ...jobErrors,
+        },
+      }),
+    },
+    [toOpenApiPath(VIDEO_PATH)]: { get: videoGet('get'), head: videoGet('head') },
+    [toOpenApiPath(SCENES_PATH)]: {
+      post: api({
+        operationId: 'detectScenes',
+        tags: ['Renders'],
+        summary: 'The Scene classes a piece of code defines',
+        description:
+          'Found the same way a render request resolves its scene (scanned, never run). Code without scenes, or not valid Python, gives an empty list.',
+        requestBody: { required: true, content: { [JSON_TYPE]: { schema: ref('SceneRequest') } } },
+        responses: {
+          '200': jsonResponse('The scenes, in the order they are defined.', ref('SceneList')),
+          ...errorResponses(
+            [
+              ...API_COMMON_ERRORS,
+              'validation_failed',
+              'payload_too_large',
+              'unsupported_media_type',
+            ],
+            {
+              ...API_COMMON_NOTES,
+              validation_failed: 'the body has no string `code`, or is not valid JSON',
+              payload_too_large: `code over MAX_CODE_BYTES (${config.MAX_CODE_BYTES} bytes)`,
+              unsupported_media_type: 'not application/json',
+            },
+          ),
+        },
+      }),
+    },
+  };
+}
+
+/** The POST a `callbackUrl` receives once its job has ended. */
+function webhookCallback(config: Config): Record<string, PathItemObject> {
+  const header = (name: string, description: string, schema: SchemaObject, required = true) => ({
+    name: name.replace(
+      /(^|-)([a-z])/g,
+      (_match, dash: string, letter: string) => dash + letter.toUpperCase(),
+    ),
+    in: 'header' as const,
+    required,
+    description,
+    schema,
+  });
+  return {
+    '{$request.body#/callbackUrl}': {
+      post: {
+        operationId: 'jobEndedWebhook',
+        tags: ['Renders'],
+        summary: 'The job has ended (sent by this service)',
+        description: `Sent once the job has completed, failed or been cancelled, also when the request was answered with an earlier identical job. Redirects are not followed. Any answer other than 2xx, or none within WEBHOOK_TIMEOUT_SECONDS (${config.WEBHOOK_TIMEOUT_SECONDS} s here), is retried with a doubling delay, up to WEBHOOK_MAX_ATTEMPTS (${config.WEBHOOK_MAX_ATTEMPTS}) attempts; the job view's \`webhooks\` shows how deliveries went.`,
+        parameters: [
+          header(WEBHOOK_HEADERS.event, 'The event, as in the body.', {
+            type: 'string',
+            enum: WEBHOOK_EVENTS,
+          }),
+          header(WEBHOOK_HEADERS.delivery, 'The delivery id, the same for every attempt.', {
+            type: 'string',
+          }),
+          header(WEBHOOK_HEADERS.attempt, 'The attempt, from 1.', {
+            type: 'string',
+            pattern: '^\\d+$',
+          }),
+          header(WEBHOOK_HEADERS.timestamp, 'Unix seconds when this attempt was made.', {
+            type: 'string',
+            pattern: '^\\d+$',
+          }),
+          header(
+            WEBHOOK_HEADERS.signature,
+            'sha256=<hex HMAC-SHA256 with WEBHOOK_SECRET over "<timestamp>.<body>">; absent when the server has no WEBHOOK_SECRET. Check it, and refuse old timestamps.',
+            { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' },
+            false,
+          ),
+        ],
+        requestBody: {
+          required: true,
+          content: { [JSON_TYPE]: { schema: ref('WebhookPayload') } },
+        },
+        responses: {
+          '2XX': { description: 'Delivered.' },
+          default: { description: 'Not delivered: the attempt is retried.' },
+        },
+      },
+    },
+  };
+}
+
+function components(config: Config): OpenApiDocument['components'] {
+  const qualities = QUALITIES.slice(0, QUALITIES.indexOf(config.MAX_QUALITY) + 1);
+  const jobIdParameter: ParameterObject = {
+    name: 'id',
+    in: 'path',
+    required: true,
+    description:
+      'The job id from the render response. Ids that cannot be job ids (over 128 characters, other characters, a leading dot) are answered 404 like unknown ones.',
+    schema: { type: 'string', pattern: JOB_ID_PATTERN.source },
+    example: '5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d',
+  };
+  return {
+    schemas: componentSchemas(config, qualities),
+    parameters: { JobId: jobIdParameter },
+    headers: {
+      [REQUEST_ID_HEADER]: {
+        required: true,
+        description:
+          "The caller's own X-Request-Id when it is 1 to 128 of A-Z a-z 0-9 . _ -, otherwise a new UUID. It appears in every log line for the request; quote it when reporting a problem.",
+        schema: { type: 'string', pattern: SANE_REQUEST_ID.source },
+      },
+      'Retry-After': {
+        required: true,
+        description: 'Seconds to wait before sending the request again.',
+        schema: { type: 'string', pattern: '^\\d+$' },
+      },
+      Location: {
+        required: true,
+        description: 'The job view; equals links.self.',
+        schema: { type: 'string' },
+      },
+      'WWW-Authenticate': {
+        required: true,
+        description:
+          'Bearer for the API; Basic for the admin pages, so that a browser asks for the key.',
+        schema: { type: 'string' },
+      },
+      RateLimit: {
+        description: 'The remaining quota (IETF draft 7 RateLimit header).',
+        schema: { type: 'string' },
+      },
+      'RateLimit-Policy': {
+        description: 'The limit and its window (IETF draft 7 RateLimit-Policy header).',
+        schema: { type: 'string' },
+      },
+    },
+    responses: {
+      RouteNotFound: jsonResponse(
+        'No route for this method and path (`route_not_found`).',
+        ref('ErrorResponse'),
+      ),
+    },
+    securitySchemes: {
+      bearerAuth: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'An API key from API_KEYS, as `Authorization: Bearer <key>`.',
+      },
+      apiKeyHeader: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-API-Key',
+        description: 'An API key from API_KEYS.',
+      },
+      apiKeyQuery: {
+        type: 'apiKey',
+        in: 'query',
+        name: 'api_key',
+        description:
+          'An API key from API_KEYS, for URLs a browser loads by itself (a <video> source, a download link, an EventSource).',
+      },
+      basicAuth: {
+        type: 'http',
+        scheme: 'basic',
+        description:
+          'The key as the password of HTTP Basic auth (any user name): ADMIN_API_KEY for the admin pages, an API key for /api.',
+      },
+    },
+  };
+}
+
+/**
+ * The OpenAPI 3.0 description of the HTTP API as this server is configured: caps, defaults and
+ * whether keys are needed come from `config`; `mounts` says where the queue dashboard is.
+ */
+export function buildOpenApiDocument(
+  config: Config,
+  mounts: { adminQueuesPath: string },
+): OpenApiDocument {
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'Manim Render API',
+      version: API_VERSION,
+      description: [
+        'Renders Manim Community scene code to video in sandboxed Docker containers. Submit a render, follow its events (or poll it) until it has completed, failed or been cancelled, then fetch the file.',
+        '',
+        `Every response carries ${REQUEST_ID_HEADER}. Every error body is \`{"error": {code, message, hint, details?}}\` with a stable code. ${
+          config.API_KEYS.length === 0
+            ? 'This server runs without API keys: /api routes are open.'
+            : 'This server needs an API key on every /api route except this description and its page.'
+        } /health, /ready, /metrics and the pages are open. Unknown routes answer 404 \`route_not_found\`.`,
+      ].join('\n'),
+      license: { name: 'MIT' },
+    },
+    servers: [{ url: '/', description: 'This server' }],
+    tags: [
+      { name: 'Renders', description: 'Submit renders and check requests first.' },
+      { name: 'Jobs', description: 'Follow, inspect, cancel and download jobs.' },
+      { name: 'Service', description: 'Health, readiness and metrics.' },
+      { name: 'Pages', description: 'Pages for people, and this description.' },
+    ],
+    paths: paths(config, mounts.adminQueuesPath),
+    components: components(config),
+  };
+}

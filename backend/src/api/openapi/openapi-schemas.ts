@@ -1,0 +1,710 @@
+import { FORMATS, QUALITIES, type Config } from '../../config/config-schema';
+import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode } from '../../errors/app-error';
+import {
+  JOB_STATUSES,
+  type JobView,
+  type RenderOptions,
+  type Resolution,
+  type SubmitOutcome,
+} from '../../queue/render-job';
+import type { WorkerStatus } from '../../queue/worker-status';
+import { expectedOutput } from '../../render/output-discovery';
+import { RENDER_STAGES, type RenderProgress } from '../../render/render-progress';
+import type { SceneClass } from '../../render/scene-detection';
+import { CALLBACK_URL_MAX_LENGTH } from '../../webhooks/callback-url';
+import {
+  MAX_LISTED_DELIVERIES,
+  type WebhookDeliveryState,
+  type WebhookDeliveryView,
+} from '../../webhooks/webhook-delivery';
+import { WEBHOOK_EVENTS, type WebhookPayload } from '../../webhooks/webhook-payload';
+import { JOB_ID_PATTERN } from '../job-id';
+import type { Readiness } from '../readiness';
+import {
+  MIN_DIMENSION,
+  MIN_FPS,
+  SCENE_NAME_MAX_LENGTH,
+  type RENDER_FIELDS,
+} from '../render-request';
+import type { describeLimits } from '../routes/limits-routes';
+import type { JsonValue, SchemaObject } from './openapi-types';
+
+/**
+ * The component schemas of the OpenAPI description, built from the same constants and types the
+ * code uses. Object schemas are written against their TypeScript interfaces (see `objectOf`), so
+ * a field added to a response type without being described here does not compile.
+ */
+
+type Field<Optional extends boolean> = { schema: SchemaObject; optional: Optional };
+
+/** Every key of T, each marked optional exactly when T declares it optional. */
+type FieldsOf<T> = { [K in keyof T]-?: Field<undefined extends T[K] ? true : false> };
+
+function required(schema: SchemaObject): Field<false> {
+  return { schema, optional: false };
+}
+
+function optional(schema: SchemaObject): Field<true> {
+  return { schema, optional: true };
+}
+
+/** A closed object schema whose properties and `required` list follow the interface T. */
+function objectOf<T>(fields: FieldsOf<T>, extra: Omit<SchemaObject, 'type'> = {}): SchemaObject {
+  const entries = Object.entries(fields) as Array<[string, Field<boolean>]>;
+  const requiredNames = entries.filter(([, field]) => !field.optional).map(([name]) => name);
+  return {
+    type: 'object',
+    ...extra,
+    properties: Object.fromEntries(entries.map(([name, field]) => [name, field.schema])),
+    ...(requiredNames.length > 0 ? { required: requiredNames } : {}),
+    additionalProperties: false,
+  };
+}
+
+export function ref(name: SchemaName): SchemaObject {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+const string = (description?: string): SchemaObject => ({
+  type: 'string',
+  ...(description === undefined ? {} : { description }),
+});
+const integer = (description?: string, minimum?: number, maximum?: number): SchemaObject => ({
+  type: 'integer',
+  ...(description === undefined ? {} : { description }),
+  ...(minimum === undefined ? {} : { minimum }),
+  ...(maximum === undefined ? {} : { maximum }),
+});
+const dateTime = (description: string): SchemaObject => ({
+  type: 'string',
+  format: 'date-time',
+  description,
+});
+
+/** The delivered media types, one per output format (a transparent mp4 is delivered as mov). */
+export function resultContentTypes(): string[] {
+  const types = FORMATS.map(
+    (format) =>
+      expectedOutput({ scene: 'S', quality: 'low', format, transparent: false, timeoutSeconds: 1 })
+        .contentType,
+  );
+  return [...new Set(types)];
+}
+
+export type ResponseLimits = ReturnType<typeof describeLimits>;
+export type JobLogs = { id: string; status: JobView['status']; lines: string[] };
+type WebhookReceipt = NonNullable<SubmitOutcome['webhook']>;
+type SubmittedJob = { id: string; status: 'queued'; links: JobLinks; webhook?: WebhookReceipt };
+type JobLinks = { self: string; video: string };
+type ReusedJob = JobView & { links: JobLinks; reused: true; webhook?: WebhookReceipt };
+type RenderResultView = NonNullable<JobView['result']>;
+
+function errorCodeDescription(): string {
+  const lines = (Object.keys(ERROR_CATALOGUE) as ErrorCode[]).map(
+    (code) => `- \`${code}\` (${ERROR_CATALOGUE[code].status}): ${ERROR_CATALOGUE[code].hint}`,
+  );
+  return [
+    'A stable, machine-readable error code; branch on it, not on the message. The HTTP status each code is answered with, and its default hint:',
+    '',
+    ...lines,
+  ].join('\n');
+}
+
+function jobViewFields(): FieldsOf<JobView> {
+  return {
+    id: required(string('The job id.')),
+    status: required(ref('JobStatus')),
+    position: optional(
+      integer('Queued jobs only: the place in line, 1 being the next job a worker takes.', 1),
+    ),
+    progress: required(ref('RenderProgress')),
+    createdAt: required(dateTime('When the job was submitted.')),
+    startedAt: optional(dateTime('When a worker took the job.')),
+    finishedAt: optional(dateTime('When the job completed, failed or was cancelled.')),
+    options: required(ref('RenderOptions')),
+    result: optional(ref('RenderResult')),
+    error: optional(ref('ErrorBody')),
+    webhooks: optional({
+      type: 'array',
+      items: ref('WebhookDelivery'),
+      description: `Deliveries of the webhooks (callbackUrl) requested for this job, the latest ${MAX_LISTED_DELIVERIES}.`,
+    }),
+  };
+}
+
+/** The members of a string union, listed once each: a missing or unknown one does not compile. */
+function membersOf<T extends string>(members: Record<T, true>): T[] {
+  return Object.keys(members) as T[];
+}
+
+const JOB_ID_EXAMPLE = '5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d';
+const JOB_URL_EXAMPLE = `/api/animation/jobs/${JOB_ID_EXAMPLE}`;
+const COMPLETED_JOB_EXAMPLE = {
+  id: JOB_ID_EXAMPLE,
+  status: 'completed',
+  progress: { stage: 'done', percent: 100 },
+  createdAt: '2025-01-20T10:15:02.118Z',
+  startedAt: '2025-01-20T10:15:02.530Z',
+  finishedAt: '2025-01-20T10:15:14.902Z',
+  options: {
+    scene: 'Intro',
+    quality: 'medium',
+    format: 'mp4',
+    transparent: false,
+    timeoutSeconds: 300,
+  },
+  result: {
+    fileName: 'Intro.mp4',
+    contentType: 'video/mp4',
+    sizeBytes: 148211,
+    url: `${JOB_URL_EXAMPLE}/video`,
+  },
+} satisfies JobView;
+
+/** Field descriptions shared by the JSON and the multipart forms of a render request. */
+function renderFieldDescriptions(config: Config): Record<(typeof RENDER_FIELDS)[number], string> {
+  return {
+    code: `Python source of the scene, at most ${config.MAX_CODE_BYTES} UTF-8 bytes (MAX_CODE_BYTES); not empty or only whitespace.`,
+    scene: `The Scene subclass to render: a Python class name of at most ${SCENE_NAME_MAX_LENGTH} characters. Without it the code must define exactly one scene.`,
+    quality: `Render quality; default ${config.DEFAULT_QUALITY} (DEFAULT_QUALITY), at most ${config.MAX_QUALITY} (MAX_QUALITY). low 854x480 15 fps, medium 1280x720 30 fps, high 1920x1080 60 fps, production 2560x1440 60 fps, 4k 3840x2160 60 fps.`,
+    format: `Output format; default ${config.DEFAULT_FORMAT} (DEFAULT_FORMAT). png delivers the last frame as an image.`,
+    fps: `Frame rate, a whole number from ${MIN_FPS} to ${config.MAX_FPS} (MAX_FPS); overrides the quality's frame rate.`,
+    resolution: `WIDTHxHEIGHT in pixels, both even, width ${MIN_DIMENSION} to ${config.MAX_WIDTH} (MAX_WIDTH) and height ${MIN_DIMENSION} to ${config.MAX_HEIGHT} (MAX_HEIGHT); overrides the quality's resolution.`,
+    transparent:
+      'Render with an alpha channel; default false. A transparent mp4 is delivered as mov.',
+    timeout: `Wall-clock limit of the render in seconds, 1 to ${config.MAX_RENDER_TIMEOUT_SECONDS} (MAX_RENDER_TIMEOUT_SECONDS); default ${config.RENDER_TIMEOUT_SECONDS} (RENDER_TIMEOUT_SECONDS).`,
+    cache: 'false renders again even when an identical render exists; default true.',
+    callbackUrl: `An absolute http(s) URL (at most ${CALLBACK_URL_MAX_LENGTH} characters, no user name or password) that gets a POST with the job once it has ended (see the callback of this operation). Internal addresses are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS is ${config.WEBHOOK_ALLOW_PRIVATE_TARGETS ? 'false; this server allows them' : 'true'}.`,
+  };
+}
+
+const WHOLE_NUMBER_TEXT = '^\\s*\\d{1,9}\\s*$';
+const RESOLUTION_TEXT = '^\\s*\\d{1,5}[xX]\\d{1,5}\\s*$';
+
+function renderRequestSchema(config: Config, qualities: readonly string[]): SchemaObject {
+  const text = renderFieldDescriptions(config);
+  const wholeNumber = (description: string, maximum: number): SchemaObject => ({
+    description: `${description} Its string form ("30") is accepted too.`,
+    oneOf: [
+      { type: 'integer', minimum: 1, maximum, nullable: true },
+      { type: 'string', pattern: WHOLE_NUMBER_TEXT },
+    ],
+  });
+  const flag = (description: string): SchemaObject => ({
+    description: `${description} "true" and "false" are accepted too.`,
+    oneOf: [
+      { type: 'boolean', nullable: true },
+      { type: 'string', enum: ['true', 'false'] },
+    ],
+  });
+  const properties: Record<(typeof RENDER_FIELDS)[number], SchemaObject> = {
+    code: {
+      type: 'string',
+      minLength: 1,
+      maxLength: config.MAX_CODE_BYTES,
+      description: text.code,
+    },
+    scene: {
+      type: 'string',
+      nullable: true,
+      maxLength: SCENE_NAME_MAX_LENGTH,
+      description: text.scene,
+    },
+    quality: { type: 'string', nullable: true, enum: qualities, description: text.quality },
+    format: { type: 'string', nullable: true, enum: FORMATS, description: text.format },
+    fps: wholeNumber(text.fps, config.MAX_FPS),
+    resolution: {
+      type: 'string',
+      nullable: true,
+      pattern: RESOLUTION_TEXT,
+      description: text.resolution,
+      example: '1280x720',
+    },
+    transparent: flag(text.transparent),
+    timeout: wholeNumber(text.timeout, config.MAX_RENDER_TIMEOUT_SECONDS),
+    cache: flag(text.cache),
+    callbackUrl: {
+      type: 'string',
+      format: 'uri',
+      nullable: true,
+      maxLength: CALLBACK_URL_MAX_LENGTH,
+      description: text.callbackUrl,
+    },
+  };
+  return {
+    type: 'object',
+    description:
+      'A render request. An optional field that is missing, null or an empty string takes its default. Unknown fields are rejected, each one named.',
+    properties,
+    required: ['code'],
+    additionalProperties: false,
+  };
+}
+
+function renderUploadSchema(config: Config, qualities: readonly string[]): SchemaObject {
+  const text = renderFieldDescriptions(config);
+  const properties: Record<(typeof RENDER_FIELDS)[number] | 'file', SchemaObject> = {
+    file: {
+      type: 'string',
+      format: 'binary',
+      description: `One .py file (UTF-8, at most ${config.MAX_CODE_BYTES} bytes) holding the scene code; send the code either here or in "code".`,
+    },
+    code: { type: 'string', description: `${text.code} Leave empty when a file is uploaded.` },
+    scene: { type: 'string', maxLength: SCENE_NAME_MAX_LENGTH, description: text.scene },
+    quality: { type: 'string', enum: qualities, description: text.quality },
+    format: { type: 'string', enum: FORMATS, description: text.format },
+    fps: { type: 'string', pattern: WHOLE_NUMBER_TEXT, description: text.fps },
+    resolution: { type: 'string', pattern: RESOLUTION_TEXT, description: text.resolution },
+    transparent: { type: 'string', enum: ['true', 'false'], description: text.transparent },
+    timeout: { type: 'string', pattern: WHOLE_NUMBER_TEXT, description: text.timeout },
+    cache: { type: 'string', enum: ['true', 'false'], description: text.cache },
+    callbackUrl: {
+      type: 'string',
+      format: 'uri',
+      maxLength: CALLBACK_URL_MAX_LENGTH,
+      description: text.callbackUrl,
+    },
+  };
+  return {
+    type: 'object',
+    description:
+      'The render request as a form: the same fields as text fields, the code in "code" or as an uploaded .py file in "file".',
+    properties,
+    additionalProperties: false,
+  };
+}
+
+export type SchemaName =
+  | 'ErrorCode'
+  | 'ErrorBody'
+  | 'ErrorResponse'
+  | 'Quality'
+  | 'OutputFormat'
+  | 'JobStatus'
+  | 'RenderStage'
+  | 'RenderProgress'
+  | 'Resolution'
+  | 'RenderOptions'
+  | 'RenderResult'
+  | 'JobView'
+  | 'JobLinks'
+  | 'SubmittedJob'
+  | 'ReusedJob'
+  | 'JobLogs'
+  | 'RenderRequest'
+  | 'RenderUpload'
+  | 'SceneRequest'
+  | 'SceneClass'
+  | 'SceneList'
+  | 'Limits'
+  | 'Health'
+  | 'WorkerStatus'
+  | 'Readiness'
+  | 'WebhookDelivery'
+  | 'WebhookReceipt'
+  | 'WebhookPayload';
+
+export function componentSchemas(
+  config: Config,
+  qualities: readonly string[],
+): Record<SchemaName, SchemaObject> {
+  const example = (value: JsonValue): { example: JsonValue } => ({ example: value });
+  return {
+    ErrorCode: {
+      type: 'string',
+      enum: Object.keys(ERROR_CATALOGUE),
+      description: errorCodeDescription(),
+    },
+    ErrorBody: objectOf<ErrorBody>(
+      {
+        code: required(ref('ErrorCode')),
+        message: required(string('One line saying what is wrong and where.')),
+        hint: required(string('How to fix it.')),
+        details: optional({
+          type: 'object',
+          additionalProperties: true,
+          description:
+            'Code-specific facts: `problems: [{field, message}]` for validation_failed, `limitBytes` and `sizeBytes` for payload_too_large, `found` for scene_not_found, `id` and `status` for job errors, the exception, line and `logTail` for failed renders.',
+        }),
+      },
+      { description: 'What went wrong, the same shape for HTTP errors and failed jobs.' },
+    ),
+    ErrorResponse: {
+      type: 'object',
+      description: 'The body of every error response.',
+      properties: { error: ref('ErrorBody') },
+      required: ['error'],
+      additionalProperties: false,
+      ...example({
+        error: {
+          code: 'validation_failed',
+          message:
+            'Invalid render request: quality must be one of low, medium, high, production, 4k, got "ultra"',
+          hint: ERROR_CATALOGUE.validation_failed.hint,
+          details: {
+            problems: [
+              {
+                field: 'quality',
+                message: 'must be one of low, medium, high, production, 4k, got "ultra"',
+              },
+            ],
+          },
+        },
+      }),
+    },
+    Quality: { type: 'string', enum: QUALITIES, description: 'Render quality, lowest first.' },
+    OutputFormat: { type: 'string', enum: FORMATS, description: 'Output file format.' },
+    JobStatus: {
+      type: 'string',
+      enum: JOB_STATUSES,
+      description:
+        'queued and active jobs are under way; completed, failed and cancelled ones have ended.',
+    },
+    RenderStage: {
+      type: 'string',
+      enum: RENDER_STAGES,
+      description: 'The stages in the only order a render goes through them.',
+    },
+    RenderProgress: objectOf<RenderProgress>(
+      {
+        stage: required(ref('RenderStage')),
+        percent: required(
+          integer('0 to 100; never goes back; 100 only when the stage is done.', 0, 100),
+        ),
+        animation: optional(
+          objectOf<NonNullable<RenderProgress['animation']>>(
+            {
+              index: required(integer('0-based, as Manim numbers them.', 0)),
+              name: optional(string('From its progress bar, e.g. Create(Circle).')),
+            },
+            { description: 'The play() or wait() being rendered.' },
+          ),
+        ),
+        frames: optional(
+          objectOf<NonNullable<RenderProgress['frames']>>(
+            { done: required(integer(undefined, 0)), total: required(integer(undefined, 0)) },
+            { description: 'Frames of that animation; absent for a static wait().' },
+          ),
+        ),
+        etaSeconds: optional({
+          type: 'number',
+          minimum: 0,
+          description: 'Seconds of rendering left, when the number of animations is known.',
+        }),
+      },
+      { description: "Progress read live from Manim's own output." },
+    ),
+    Resolution: objectOf<Resolution>({
+      width: required(integer(undefined, MIN_DIMENSION)),
+      height: required(integer(undefined, MIN_DIMENSION)),
+    }),
+    RenderOptions: objectOf<RenderOptions>(
+      {
+        scene: required(string('The resolved Scene class.')),
+        quality: required(ref('Quality')),
+        format: required(ref('OutputFormat')),
+        fps: optional(integer(undefined, MIN_FPS)),
+        resolution: optional(ref('Resolution')),
+        transparent: required({ type: 'boolean' }),
+        timeoutSeconds: required(integer('Wall-clock limit of the render.', 1)),
+      },
+      { description: 'The render options after defaults, with the scene resolved.' },
+    ),
+    RenderResult: objectOf<RenderResultView>(
+      {
+        fileName: required(string('e.g. Intro.mp4')),
+        contentType: required({ type: 'string', enum: resultContentTypes() }),
+        sizeBytes: required(integer(undefined, 0)),
+        url: required(string('The video route of the job.')),
+        ranAsRoot: optional(
+          objectOf<NonNullable<RenderResultView['ranAsRoot']>>(
+            {
+              reason: required(string('Why the render was run again.')),
+              firstFailure: required(
+                objectOf<NonNullable<RenderResultView['ranAsRoot']>['firstFailure']>({
+                  code: required(string()),
+                  message: required(string()),
+                }),
+              ),
+            },
+            {
+              description:
+                'Present when the render could not write its job folder as its user and was run again as root.',
+            },
+          ),
+        ),
+      },
+      { description: 'The file a completed job produced.' },
+    ),
+    JobView: objectOf<JobView>(jobViewFields(), {
+      description: 'A render job as it is now.',
+      ...example(COMPLETED_JOB_EXAMPLE),
+    }),
+    JobLinks: objectOf<JobLinks>({
+      self: required(string('The job view.')),
+      video: required(string('The rendered file, once the job has completed.')),
+    }),
+    SubmittedJob: objectOf<SubmittedJob>(
+      {
+        id: required({ type: 'string', pattern: JOB_ID_PATTERN.source }),
+        status: required({ type: 'string', enum: ['queued'] }),
+        links: required(ref('JobLinks')),
+        webhook: optional(ref('WebhookReceipt')),
+      },
+      {
+        description: 'A new job.',
+        ...example({
+          id: JOB_ID_EXAMPLE,
+          status: 'queued',
+          links: { self: JOB_URL_EXAMPLE, video: `${JOB_URL_EXAMPLE}/video` },
+        }),
+      },
+    ),
+    ReusedJob: objectOf<ReusedJob>(
+      {
+        ...jobViewFields(),
+        links: required(ref('JobLinks')),
+        reused: required({ type: 'boolean', enum: [true] }),
+        webhook: optional(ref('WebhookReceipt')),
+      },
+      {
+        description: 'An identical earlier job that answers this request instead of a new render.',
+        ...example({
+          ...COMPLETED_JOB_EXAMPLE,
+          links: { self: JOB_URL_EXAMPLE, video: `${JOB_URL_EXAMPLE}/video` },
+          reused: true,
+        }),
+      },
+    ),
+    JobLogs: objectOf<JobLogs>(
+      {
+        id: required(string()),
+        status: required(ref('JobStatus')),
+        lines: required({
+          type: 'array',
+          items: { type: 'string' },
+          description:
+            "Manim's output: its log, then its tracebacks and warnings, the last lines of each; empty until the render has run.",
+        }),
+      },
+      {
+        ...example({
+          id: JOB_ID_EXAMPLE,
+          status: 'failed',
+          lines: [
+            '--- stdout ---',
+            'Manim Community v0.19.0',
+            '--- stderr ---',
+            "NameError: name 'undefined_name' is not defined",
+          ],
+        }),
+      },
+    ),
+    RenderRequest: {
+      ...renderRequestSchema(config, qualities),
+      ...example({
+        code: 'from manim import *\n\nclass Intro(Scene):\n    def construct(self):\n        self.play(Write(Text("Hello")))\n',
+        quality: 'low',
+        format: 'mp4',
+      }),
+    },
+    RenderUpload: renderUploadSchema(config, qualities),
+    SceneRequest: {
+      type: 'object',
+      properties: {
+        code: {
+          type: 'string',
+          maxLength: config.MAX_CODE_BYTES,
+          description: `Python source, at most ${config.MAX_CODE_BYTES} UTF-8 bytes; scanned, never run.`,
+        },
+      },
+      required: ['code'],
+      ...example({ code: 'from manim import *\nclass Intro(Scene):\n    pass\n' }),
+    },
+    SceneClass: objectOf<SceneClass>({
+      name: required(string('The class name.')),
+      line: required(integer('Line of its class statement, from 1.', 1)),
+    }),
+    SceneList: {
+      type: 'object',
+      properties: { scenes: { type: 'array', items: ref('SceneClass') } },
+      required: ['scenes'],
+      additionalProperties: false,
+      ...example({ scenes: [{ name: 'Intro', line: 2 }] }),
+    },
+    Limits: limitsSchema(),
+    Health: {
+      type: 'object',
+      properties: { status: { type: 'string', enum: ['ok'] } },
+      required: ['status'],
+      additionalProperties: false,
+    },
+    WorkerStatus: objectOf<WorkerStatus>({
+      workerId: required(string()),
+      hostname: required(string()),
+      pid: required(integer()),
+      startedAt: required(dateTime('When the worker started.')),
+      engine: required(
+        objectOf<WorkerStatus['engine']>({
+          ok: required({ type: 'boolean' }),
+          error: optional(string('Why the engine does not answer.')),
+          hint: optional(string('How to fix it.')),
+          checkedAt: optional(dateTime('When the worker last asked the engine.')),
+        }),
+      ),
+      image: required(
+        objectOf<WorkerStatus['image']>({
+          name: required(string('The render image.')),
+          present: required({ type: 'boolean' }),
+          pulling: optional({
+            type: 'boolean',
+            description:
+              'The worker pulls the missing image now and takes no jobs until it is there (only for a RENDER_IMAGE it may pull).',
+          }),
+          error: optional(string('Why the last pull failed; kept until a pull succeeds.')),
+          hint: optional(string('How to fix it.')),
+          retryAt: optional(dateTime('When the worker tries the pull again.')),
+        }),
+      ),
+      paused: required({
+        type: 'boolean',
+        description:
+          'True while the worker takes no new jobs (starting, engine away, or pulling its render image).',
+      }),
+      warmPool: optional(
+        objectOf<NonNullable<WorkerStatus['warmPool']>>({
+          size: required(integer('Warm render containers the worker keeps (WARM_POOL_SIZE).', 0)),
+          ready: required(integer('How many of them are ready for a job now.', 0)),
+        }),
+      ),
+    }),
+    Readiness: readinessSchema(),
+    WebhookDelivery: objectOf<WebhookDeliveryView>(
+      {
+        deliveryId: required(string()),
+        target: required(
+          string(
+            'Scheme, host and port of the callback URL (its path and query may hold secrets).',
+          ),
+        ),
+        state: required({
+          type: 'string',
+          enum: membersOf<WebhookDeliveryState>({ pending: true, delivered: true, failed: true }),
+        }),
+        attempts: required(integer(undefined, 0)),
+        lastStatus: optional(integer('HTTP status of the last attempt.')),
+        lastError: optional(string('Why the last attempt failed.')),
+        updatedAt: optional(dateTime('When the delivery last changed.')),
+      },
+      { description: 'One webhook delivery of a job.' },
+    ),
+    WebhookReceipt: objectOf<WebhookReceipt>(
+      { deliveryId: required(string('Also sent with every attempt, in X-Manim-Delivery.')) },
+      {
+        description: "The delivery that will tell this request's callbackUrl about the job's end.",
+      },
+    ),
+    WebhookPayload: objectOf<WebhookPayload>(
+      {
+        event: required({ type: 'string', enum: WEBHOOK_EVENTS }),
+        deliveryId: required(
+          string('The same for every attempt; receivers use it to drop repeats.'),
+        ),
+        jobId: required(string()),
+        timestamp: required(dateTime('When the event was created; the same for every attempt.')),
+        job: required(ref('JobView')),
+        links: required(ref('JobLinks')),
+      },
+      {
+        description:
+          'The body of a webhook request: the job as it ended (without its own webhooks list or position).',
+      },
+    ),
+  };
+}
+
+function limitsSchema(): SchemaObject {
+  type Limits = ResponseLimits;
+  return objectOf<Limits>(
+    {
+      defaults: required(
+        objectOf<Limits['defaults']>({
+          quality: required(ref('Quality')),
+          format: required(ref('OutputFormat')),
+          timeoutSeconds: required(integer(undefined, 1)),
+        }),
+      ),
+      caps: required(
+        objectOf<Limits['caps']>({
+          quality: required(ref('Quality')),
+          fps: required(integer(undefined, 1)),
+          width: required(integer(undefined, 1)),
+          height: required(integer(undefined, 1)),
+          timeoutSeconds: required(integer(undefined, 1)),
+          codeBytes: required(integer(undefined, 1)),
+        }),
+      ),
+      qualities: required({
+        type: 'array',
+        items: ref('Quality'),
+        description: 'The qualities a request may ask for.',
+      }),
+      formats: required({ type: 'array', items: ref('OutputFormat') }),
+      container: required(
+        objectOf<Limits['container']>(
+          {
+            memoryMb: required(integer(undefined, 1)),
+            cpus: required({ type: 'number', minimum: 0 }),
+            pidsLimit: required(integer(undefined, 1)),
+            maxFileMb: required(integer(undefined, 1)),
+            tmpfsMb: required(integer(undefined, 1)),
+            network: required({ type: 'string', enum: ['none'] }),
+          },
+          { description: 'What each render container is given.' },
+        ),
+      ),
+    },
+    { description: 'The defaults a request gets, the caps it is held to, the container limits.' },
+  );
+}
+
+function readinessSchema(): SchemaObject {
+  type Checks = Readiness['checks'];
+  return objectOf<Readiness>(
+    {
+      status: required({ type: 'string', enum: ['ready', 'not_ready'] }),
+      checks: required(
+        objectOf<Checks>({
+          redis: required(
+            objectOf<Checks['redis']>({
+              ok: required({ type: 'boolean' }),
+              error: optional(string()),
+            }),
+          ),
+          disk: required(
+            objectOf<Checks['disk']>({
+              ok: required({ type: 'boolean' }),
+              freeMb: optional(integer(undefined, 0)),
+              minFreeMb: required(integer('MIN_FREE_DISK_MB; 0 turns the check off.', 0)),
+              error: optional(string()),
+            }),
+          ),
+          workers: required(
+            objectOf<Checks['workers']>({
+              ok: required({ type: 'boolean' }),
+              count: required(integer(undefined, 0)),
+              workers: required({ type: 'array', items: ref('WorkerStatus') }),
+              error: optional(string()),
+            }),
+          ),
+        }),
+      ),
+      problems: required({
+        type: 'array',
+        items: { type: 'string' },
+        description: 'One line per failing part: what fails, where, and how to fix it.',
+      }),
+    },
+    { description: 'Whether a render submitted now can finish, and what to fix when not.' },
+  );
+}

@@ -1,0 +1,40 @@
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Config } from '../../config/config-schema';
+import { API_DOCS_PATH, buildOpenApiDocument, OPENAPI_PATH } from '../openapi/openapi-document';
+import { playgroundDir, setPageHeaders } from './playground-routes';
+
+/** The reference page among the playground's files; it loads the description and shows it. */
+export const API_DOCS_PAGE = 'api-docs.html';
+
+/**
+ * `GET /api/openapi.json`, the OpenAPI description of this server, and `GET /api/docs`, a page
+ * that shows it. Both are mounted before the API key check: the contract is not a secret, and the
+ * page must load before a person has entered a key.
+ */
+export function openApiRoutes(deps: {
+  config: Config;
+  /** Where the queue dashboard is mounted, for the description. */
+  adminQueuesPath: string;
+  /** The folder that holds the page; the playground's by default. */
+  pagesDir?: string;
+}): Router {
+  const description = `${JSON.stringify(
+    buildOpenApiDocument(deps.config, { adminQueuesPath: deps.adminQueuesPath }),
+    null,
+    2,
+  )}\n`;
+  const pagesDir = deps.pagesDir ?? playgroundDir();
+
+  const router = express.Router();
+  router.get(OPENAPI_PATH, (_req, res) => {
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('application/json').send(description);
+  });
+  router.get(API_DOCS_PATH, (_req: Request, res: Response, next: NextFunction) => {
+    setPageHeaders(res);
+    res.sendFile(API_DOCS_PAGE, { root: pagesDir }, (error?: unknown) => {
+      if (error !== undefined && !res.headersSent) next(error);
+    });
+  });
+  return router;
+}
