@@ -1,17 +1,24 @@
 import type { DockerClient } from '../src/docker/docker-client';
-import { JOB_ID_LABEL, MANAGED_LABEL } from '../src/docker/render-container-runner';
+import {
+  JOB_ID_LABEL,
+  MANAGED_LABEL,
+  QUEUE_LABEL,
+  WARM_LABEL,
+} from '../src/docker/render-container-runner';
 
 /** Every container the bench creates itself carries this label with the run's id. */
 export const BENCH_RUN_LABEL = 'org.manim-render.bench-run';
 
 /**
- * Removes what is left of this run: its own bare containers, and the service's containers of the
- * jobs it submitted (the service removes them itself; this covers an interrupted run).
+ * Removes what is left of this run: its own bare containers, the service's containers of the
+ * jobs it submitted and the warm containers on its queues (the service removes them itself; this
+ * covers an interrupted run).
  */
 export async function removeLeftoverContainers(
   docker: DockerClient,
   runId: string,
   serviceJobIds: ReadonlySet<string>,
+  serviceQueues: ReadonlySet<string> = new Set(),
 ): Promise<number> {
   const own = await docker.listContainers({
     all: true,
@@ -23,7 +30,11 @@ export async function removeLeftoverContainers(
   });
   const leftovers = [
     ...own,
-    ...managed.filter((info) => serviceJobIds.has(info.Labels[JOB_ID_LABEL] ?? '')),
+    ...managed.filter(
+      (info) =>
+        serviceJobIds.has(info.Labels[JOB_ID_LABEL] ?? '') ||
+        (info.Labels[WARM_LABEL] === 'true' && serviceQueues.has(info.Labels[QUEUE_LABEL] ?? '')),
+    ),
   ];
   await Promise.all(
     leftovers.map((info) =>

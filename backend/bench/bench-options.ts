@@ -21,7 +21,7 @@ export interface BenchOptions {
   parts: ReadonlySet<BenchPart>;
 }
 
-export const BENCH_PARTS = ['renders', 'throughput', 'api', 'repeats'] as const;
+export const BENCH_PARTS = ['renders', 'throughput', 'api', 'repeats', 'warm'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -31,7 +31,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --throughput-jobs N     jobs submitted at once (BENCH_THROUGHPUT_JOBS, default 6)
   --throughput-rounds N   throughput rounds (BENCH_THROUGHPUT_ROUNDS, default 3)
   --api-seconds S         seconds per API load round (BENCH_API_SECONDS, default 5)
-  --only a,b              parts to run: ${BENCH_PARTS.join(', ')}
+  --only a,b              parts to run: ${BENCH_PARTS.join(', ')}; the other parts of the
+                          performance.json in --out are kept, marked as carried over
   --out DIR               where performance.json/.md go (default docs/)
   --report-only           rewrite performance.md from the performance.json in --out`;
 

@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import prettier from 'prettier';
 import type { BenchResult } from './bench-result';
-import { ms, signedMs } from './bench-targets';
+import { ms, signedMs, speedup } from './bench-targets';
 import { summarize, type Summary } from './stats';
 
 const START = '<!-- bench:results:start -->';
@@ -42,13 +42,65 @@ function resultsSection(result: BenchResult): string {
     '<!-- Written by `npm run bench`; whatever is between these markers is replaced on each run. -->',
     '',
     ...runTable(result),
+    ...carriedOverLines(result),
     ...targetTable(result),
     ...renderTables(result),
     ...throughputTable(result),
     ...apiTable(result),
     ...repeatTable(result),
+    ...warmPoolTables(result),
   ];
   return lines.join('\n');
+}
+
+function carriedOverLines(result: BenchResult): string[] {
+  const entries = Object.entries(result.carriedOver ?? {});
+  if (entries.length === 0) return [];
+  const byRun = new Map<string, string[]>();
+  for (const [part, from] of entries) {
+    const load = `${from.loadAverage.start.toFixed(2)}–${from.loadAverage.end?.toFixed(2) ?? '?'}`;
+    const run = `the ${from.mode} run of ${from.generatedAt} (commit ${from.gitCommit}, load ${load})`;
+    byRun.set(run, [...(byRun.get(run) ?? []), part]);
+  }
+  return [
+    'This run measured only some parts (`--only`); the others are carried over unchanged:',
+    '',
+    ...[...byRun].map(
+      ([run, parts]) => `- ${parts.map((part) => `\`${part}\``).join(', ')}: ${run}`,
+    ),
+    '',
+  ];
+}
+
+function warmPoolTables(result: BenchResult): string[] {
+  const warm = result.warm;
+  if (!warm || warm.scenes.length === 0) return [];
+  const median = (values: Array<number | null>): string => {
+    const known = values.filter((value): value is number => value !== null);
+    return known.length === 0 ? '?' : ms(summarize(known).median);
+  };
+  return [
+    '### Warm pool',
+    '',
+    `The service with \`WARM_POOL_SIZE=${warm.poolSize}\` against the bare run and the service without a pool, taken in turns, each run started while the pool was full. Median (min–max) over ${warm.scenes[0]?.bare.runs.length ?? 0} runs each.`,
+    '',
+    '| Scene | Bare run | Service, no pool | Service, warm pool | Warm pool vs bare (medians) |',
+    '| --- | --- | --- | --- | --- |',
+    ...warm.scenes.map(
+      (scene) =>
+        `| ${scene.scene} | ${spread(scene.bare.totalMs)} | ${spread(scene.cold.totalMs)} | ${spread(scene.warm.totalMs)} | ${speedup(scene.ratio)} (x${scene.ratio.toFixed(2)}) |`,
+    ),
+    '',
+    'The worker’s own time per job (medians): job folder or warm container, render, moving the file.',
+    '',
+    '| Scene | Service, no pool | Service, warm pool |',
+    '| --- | --- | --- |',
+    ...warm.scenes.map(
+      (scene) =>
+        `| ${scene.scene} | ${median(scene.cold.runs.map((run) => run.workerMs))} | ${median(scene.warm.runs.map((run) => run.workerMs))} |`,
+    ),
+    '',
+  ];
 }
 
 function runTable(result: BenchResult): string[] {

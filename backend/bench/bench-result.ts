@@ -1,4 +1,5 @@
 import type { ApiLoadResult } from './api-load';
+import type { BenchPart } from './bench-options';
 import type { BareRunTiming } from './bare-render';
 import type { EndToEndTiming } from './bench-service';
 import type { MachineInfo, Versions } from './machine-info';
@@ -26,7 +27,39 @@ export interface BenchResult {
   throughput?: ThroughputComparison;
   api?: ApiLoadResult;
   repeats?: RepeatResult;
+  warm?: WarmPoolComparison;
+  /**
+   * Parts this run did not measure (`--only`), kept from the performance.json it replaced, with
+   * the run they come from.
+   */
+  carriedOver?: Partial<Record<BenchPart, CarriedOverFrom>>;
   targets: TargetVerdict[];
+}
+
+export interface CarriedOverFrom {
+  generatedAt: string;
+  mode: 'quick' | 'full';
+  gitCommit: string;
+  loadAverage: { start: number; end?: number };
+}
+
+/** The trivial and gallery scenes with a warm pool, against the bare run and the service without. */
+export interface WarmPoolComparison {
+  /** WARM_POOL_SIZE of the service with the pool. */
+  poolSize: number;
+  scenes: WarmSceneComparison[];
+}
+
+export interface WarmSceneComparison {
+  scene: string;
+  description: string;
+  bare: { runs: BareRunTiming[]; totalMs: Summary };
+  /** The service without a pool (WARM_POOL_SIZE=0). */
+  cold: { runs: EndToEndTiming[]; totalMs: Summary };
+  /** The service with a pool, each run started while the pool was full. */
+  warm: { runs: EndToEndTiming[]; totalMs: Summary };
+  /** Median warm end to end over median bare run. */
+  ratio: number;
 }
 
 export interface SceneComparison {

@@ -27,6 +27,8 @@ export interface EndToEndTiming {
 export interface BenchService {
   url: string;
   config: Config;
+  /** Resolves once every warm container of the worker is ready (at once without a pool). */
+  whenPoolFull(): Promise<void>;
   /** Every job id this service accepted, for the container sweep. */
   readonly jobIds: ReadonlySet<string>;
   submit(body: Record<string, unknown>): Promise<string>;
@@ -53,6 +55,8 @@ export async function startBenchService(options: {
   redisUrl: string;
   queueName: string;
   concurrency: number;
+  /** WARM_POOL_SIZE of the worker; the bench sets it so that the environment cannot. */
+  warmPoolSize: number;
   logger: Logger;
   env: NodeJS.ProcessEnv;
 }): Promise<BenchService> {
@@ -66,6 +70,7 @@ export async function startBenchService(options: {
     PORT: '0',
     HOST: '127.0.0.1',
     WORKER_CONCURRENCY: String(options.concurrency),
+    WARM_POOL_SIZE: String(options.warmPoolSize),
     RATE_LIMIT_RENDERS_PER_MINUTE: '0',
     RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
   });
@@ -131,6 +136,7 @@ function serviceOf(
   return {
     url: api.url,
     config,
+    whenPoolFull: () => worker.warmPool.whenFull(),
     jobIds,
     submit,
     completion: (id) => ends.wait(id, JOB_LIMIT_MS),

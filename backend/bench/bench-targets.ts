@@ -7,6 +7,9 @@ export const TARGETS = {
   throughputRatio: 0.95,
   submitPerSecond: 1000,
   repeatMedianMs: 50,
+  /** With the warm pool, the trivial scene end to end at least this much faster than bare. */
+  warmPoolSpeedup: 0.3,
+  warmPoolScene: 'trivial-low',
 } as const;
 
 export function judgeTargets(result: Omit<BenchResult, 'targets'>): TargetVerdict[] {
@@ -50,7 +53,22 @@ export function judgeTargets(result: Omit<BenchResult, 'targets'>): TargetVerdic
       met: median < TARGETS.repeatMedianMs,
     });
   }
+  const warm = result.warm?.scenes.find((scene) => scene.scene === TARGETS.warmPoolScene);
+  if (warm) {
+    verdicts.push({
+      name: `End to end with the warm pool, ${warm.scene}`,
+      target: `>= ${TARGETS.warmPoolSpeedup * 100} % faster than bare`,
+      measured: `${speedup(warm.ratio)} (${ms(warm.warm.totalMs.median)} vs ${ms(warm.bare.totalMs.median)}, x${warm.ratio.toFixed(2)})`,
+      met: warm.ratio <= 1 - TARGETS.warmPoolSpeedup,
+    });
+  }
   return verdicts;
+}
+
+/** "42 % faster" or "5 % slower" for a ratio of new over old. */
+export function speedup(ratio: number): string {
+  const percent = Math.round(Math.abs(1 - ratio) * 100);
+  return ratio <= 1 ? `${percent} % faster` : `${percent} % slower`;
 }
 
 export function ms(value: number): string {

@@ -13,14 +13,22 @@ import { resolveRenderUser } from '../src/worker/render-user';
 import { measureApi } from './api-load';
 import { createBareRunner, type BareRunner } from './bare-render';
 import { removeLeftoverContainers } from './bench-containers';
-import { parseBenchOptions, UsageError, type BenchOptions, type BenchPart } from './bench-options';
+import {
+  BENCH_PARTS,
+  parseBenchOptions,
+  UsageError,
+  type BenchOptions,
+  type BenchPart,
+} from './bench-options';
 import { writeReport } from './bench-report';
 import type {
   BenchResult,
+  CarriedOverFrom,
   RepeatResult,
   SceneComparison,
   ThroughputComparison,
   ThroughputRound,
+  WarmPoolComparison,
 } from './bench-result';
 import { startBenchService, type BenchService } from './bench-service';
 import { judgeTargets } from './bench-targets';
@@ -30,6 +38,8 @@ import { RENDER_SCENES, requestBody, THROUGHPUT_SCENE, uniqueCode } from './scen
 import { summarize } from './stats';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
+/** WARM_POOL_SIZE of the service the warm part measures; jobs there come one at a time. */
+const WARM_POOL_SIZE = 1;
 const CLEANUP_STEP_LIMIT_MS = 30_000;
 
 function progress(line: string): void {
@@ -121,11 +131,32 @@ async function main(): Promise<void> {
       redisUrl: redis.url,
       queueName: `bench-${runId}`,
       concurrency: cores,
+      warmPoolSize: 0,
       logger,
       env: process.env,
     });
     cleanup.add('stop the service', () => service.close());
-    cleanup.add('remove containers', () => removeLeftoverContainers(docker, runId, service.jobIds));
+    let warmService: BenchService | undefined;
+    cleanup.add('remove containers', () =>
+      removeLeftoverContainers(
+        docker,
+        runId,
+        new Set([...service.jobIds, ...(warmService?.jobIds ?? [])]),
+        new Set([service.config.QUEUE_NAME, warmService?.config.QUEUE_NAME ?? '']),
+      ),
+    );
+    if (options.parts.has('warm')) {
+      warmService = await startBenchService({
+        redisUrl: redis.url,
+        queueName: `bench-warm-${runId}`,
+        concurrency: cores,
+        warmPoolSize: WARM_POOL_SIZE,
+        logger,
+        env: process.env,
+      });
+      const started = warmService;
+      cleanup.add('stop the service with the warm pool', () => started.close());
+    }
     const { config } = service;
     const bareDir = await mkdtemp(path.join(tmpdir(), 'manim-bench-bare-'));
     cleanup.add('remove bare job folders', () => rm(bareDir, { recursive: true, force: true }));
@@ -143,9 +174,9 @@ async function main(): Promise<void> {
     const versions = await collectVersions(docker, image, redis.version, PROJECT_ROOT);
     const phases = { service, bare, options, runId };
 
-    const renderingParts: BenchPart[] = ['renders', 'throughput', 'repeats'];
+    const renderingParts: BenchPart[] = ['renders', 'throughput', 'repeats', 'warm'];
     if (renderingParts.some((part) => options.parts.has(part))) {
-      await warmUp(phases);
+      await warmUp(phases, warmService);
     }
     const renders = options.parts.has('renders') ? await measureRenders(phases) : undefined;
     const throughput = options.parts.has('throughput')
@@ -167,6 +198,9 @@ async function main(): Promise<void> {
         })
       : undefined;
     const repeats = options.parts.has('repeats') ? await measureRepeats(phases) : undefined;
+    const warm = warmService
+      ? await measureWarmPool({ ...phases, warmService, poolSize: WARM_POOL_SIZE })
+      : undefined;
 
     machine.loadAverage.end = os.loadavg()[0] ?? 0;
     const partial: Omit<BenchResult, 'targets'> = {
@@ -193,8 +227,10 @@ async function main(): Promise<void> {
       ...(throughput ? { throughput } : {}),
       ...(api ? { api } : {}),
       ...(repeats ? { repeats } : {}),
+      ...(warm ? { warm } : {}),
     };
-    const result: BenchResult = { ...partial, targets: judgeTargets(partial) };
+    const combined = await carryOverUnmeasured(partial, options);
+    const result: BenchResult = { ...combined, targets: judgeTargets(combined) };
     const written = await writeReport(options.outDir, result);
     for (const verdict of result.targets) {
       progress(
@@ -218,12 +254,122 @@ interface Phases {
 }
 
 /** One render of each kind, not recorded: the first container after a while pays for cold caches. */
-async function warmUp({ service, bare, runId }: Phases): Promise<void> {
+async function warmUp(
+  { service, bare, runId }: Phases,
+  warmService: BenchService | undefined,
+): Promise<void> {
   progress('warm-up: one bare run and one service render');
   await bare.run(THROUGHPUT_SCENE, uniqueCode(THROUGHPUT_SCENE, `warm-${runId}`), `warm-${runId}`);
   await service.renderEndToEnd(
     requestBody(THROUGHPUT_SCENE, uniqueCode(THROUGHPUT_SCENE, `warm-service-${runId}`)),
   );
+  if (warmService) {
+    await warmService.whenPoolFull();
+    await warmService.renderEndToEnd(
+      requestBody(THROUGHPUT_SCENE, uniqueCode(THROUGHPUT_SCENE, `warm-pool-${runId}`)),
+    );
+  }
+}
+
+/**
+ * Each scene three ways, in turns: the bare run, the service without a pool, and the service
+ * with a warm pool. Every run starts when the pool is full, so that no container the pool starts
+ * in the background runs beside a measured bare or cold render; the replacement started when a
+ * warm render takes its container does run beside that render, as it would in service.
+ */
+async function measureWarmPool(
+  phases: Phases & { warmService: BenchService; poolSize: number },
+): Promise<WarmPoolComparison> {
+  const { service, warmService, bare, options, runId } = phases;
+  const sides = ['bare', 'cold', 'warm'] as const;
+  type Side = (typeof sides)[number];
+  const bareRuns = new Map<string, Awaited<ReturnType<BareRunner['run']>>[]>();
+  const coldRuns = new Map<string, Awaited<ReturnType<BenchService['renderEndToEnd']>>[]>();
+  const warmRuns = new Map<string, Awaited<ReturnType<BenchService['renderEndToEnd']>>[]>();
+  const add = <T>(runs: Map<string, T[]>, key: string, run: T) =>
+    runs.set(key, [...(runs.get(key) ?? []), run]);
+  for (let repetition = 1; repetition <= options.repetitions; repetition += 1) {
+    for (const scene of RENDER_SCENES) {
+      const tag = `${runId}-warm-${scene.key}-${repetition}`;
+      const measure: Record<Side, () => Promise<number>> = {
+        bare: async () => {
+          const timing = await bare.run(scene, uniqueCode(scene, `bare-${tag}`), `pool-${tag}`);
+          add(bareRuns, scene.key, timing);
+          return timing.totalMs;
+        },
+        cold: async () => {
+          const timing = await service.renderEndToEnd(
+            requestBody(scene, uniqueCode(scene, `cold-${tag}`)),
+          );
+          add(coldRuns, scene.key, timing);
+          return timing.totalMs;
+        },
+        warm: async () => {
+          const timing = await warmService.renderEndToEnd(
+            requestBody(scene, uniqueCode(scene, `warm-${tag}`)),
+          );
+          add(warmRuns, scene.key, timing);
+          return timing.totalMs;
+        },
+      };
+      const shift = (repetition - 1) % sides.length;
+      const order = [...sides.slice(shift), ...sides.slice(0, shift)];
+      const measured: Partial<Record<Side, number>> = {};
+      for (const side of order) {
+        await warmService.whenPoolFull();
+        measured[side] = await measure[side]();
+      }
+      progress(
+        `warm pool ${scene.key} ${repetition}/${options.repetitions}: bare ${seconds(measured.bare ?? 0)}, service ${seconds(measured.cold ?? 0)}, with the pool ${seconds(measured.warm ?? 0)}`,
+      );
+    }
+  }
+  return {
+    poolSize: phases.poolSize,
+    scenes: RENDER_SCENES.map((scene) => {
+      const bareOfScene = bareRuns.get(scene.key) ?? [];
+      const coldOfScene = coldRuns.get(scene.key) ?? [];
+      const warmOfScene = warmRuns.get(scene.key) ?? [];
+      const bareTotal = summarize(bareOfScene.map((run) => run.totalMs));
+      const warmTotal = summarize(warmOfScene.map((run) => run.totalMs));
+      return {
+        scene: scene.key,
+        description: scene.description,
+        bare: { runs: bareOfScene, totalMs: bareTotal },
+        cold: { runs: coldOfScene, totalMs: summarize(coldOfScene.map((run) => run.totalMs)) },
+        warm: { runs: warmOfScene, totalMs: warmTotal },
+        ratio: warmTotal.median / bareTotal.median,
+      };
+    }),
+  };
+}
+
+/**
+ * A run of some parts only (`--only`) keeps the other parts of the performance.json it replaces,
+ * each marked with the run it was measured in.
+ */
+async function carryOverUnmeasured(
+  measured: Omit<BenchResult, 'targets'>,
+  options: BenchOptions,
+): Promise<Omit<BenchResult, 'targets'>> {
+  const skipped = BENCH_PARTS.filter((part) => !options.parts.has(part));
+  const file = path.join(options.outDir, 'performance.json');
+  if (skipped.length === 0 || !existsSync(file)) return measured;
+  const previous = JSON.parse(await readFile(file, 'utf8')) as BenchResult;
+  const previousRun: CarriedOverFrom = {
+    generatedAt: previous.generatedAt,
+    mode: previous.mode,
+    gitCommit: previous.versions.gitCommit,
+    loadAverage: previous.machine.loadAverage,
+  };
+  const combined: Omit<BenchResult, 'targets'> = { ...measured };
+  const carriedOver: NonNullable<BenchResult['carriedOver']> = {};
+  for (const part of skipped) {
+    if (previous[part] === undefined) continue;
+    Object.assign(combined, { [part]: previous[part] });
+    carriedOver[part] = previous.carriedOver?.[part] ?? previousRun;
+  }
+  return Object.keys(carriedOver).length === 0 ? measured : { ...combined, carriedOver };
 }
 
 async function measureRenders({
