@@ -8,6 +8,8 @@ import { TailBuffer } from './tail-buffer';
 export const MANAGED_LABEL = 'org.manim-render.managed';
 export const JOB_ID_LABEL = 'org.manim-render.job-id';
 export const QUEUE_LABEL = 'org.manim-render.queue';
+/** The deployment (Redis and queue) a container belongs to; see config/deployment-scope.ts. */
+export const SCOPE_LABEL = 'org.manim-render.scope';
 export const WORKER_LABEL = 'org.manim-render.worker';
 /** On a warm container (started ahead of its job): the worker's pool holds it until a job takes it. */
 export const WARM_LABEL = 'org.manim-render.warm';
@@ -18,12 +20,16 @@ export interface RenderContainerInfo {
   workerId: string | undefined;
 }
 
-/** The render containers of one queue, running or not, as their labels describe them. */
+/**
+ * The render containers of one queue, running or not, as their labels describe them; with
+ * `scope`, only those of that deployment.
+ */
 export async function listRenderContainers(
   docker: DockerClient,
-  filter: { queueName: string; jobId?: string },
+  filter: { queueName: string; scope?: string; jobId?: string },
 ): Promise<RenderContainerInfo[]> {
   const labels = [`${MANAGED_LABEL}=true`, `${QUEUE_LABEL}=${filter.queueName}`];
+  if (filter.scope !== undefined) labels.push(`${SCOPE_LABEL}=${filter.scope}`);
   if (filter.jobId !== undefined) labels.push(`${JOB_ID_LABEL}=${filter.jobId}`);
   const containers = await docker.listContainers({ all: true, filters: { label: labels } });
   return containers.map((container) => ({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/config-schema';
+import { deploymentScope } from '../config/deployment-scope';
 import { startDaemonPaths } from '../docker/daemon-paths';
 import { createDockerClient, pingEngine } from '../docker/docker-client';
 import { readEngineFacts } from '../docker/engine-facts';
@@ -197,7 +198,11 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   const sweep = () =>
     sweepOrphans(
       {
-        listContainers: () => listRenderContainers(docker, { queueName: config.QUEUE_NAME }),
+        listContainers: () =>
+          listRenderContainers(docker, {
+            queueName: config.QUEUE_NAME,
+            scope: deploymentScope(config),
+          }),
         isWorkerAlive: (id) => presence.isAlive(id),
         removeContainer: (id) => removeContainer(docker, id),
       },

@@ -1,6 +1,12 @@
 import type { Config } from '../config/config-schema';
 import type { JobFolderPlacement } from '../docker/daemon-paths';
-import { QUEUE_LABEL, WORKER_LABEL, type ContainerSpec } from '../docker/render-container-runner';
+import { deploymentScope } from '../config/deployment-scope';
+import {
+  QUEUE_LABEL,
+  SCOPE_LABEL,
+  WORKER_LABEL,
+  type ContainerSpec,
+} from '../docker/render-container-runner';
 import { RENDER_CONTAINER_PATHS, RENDER_ENVIRONMENT } from '../render/manim-command';
 import type { FileOwner } from './job-workspace';
 
@@ -14,6 +20,7 @@ export function renderContainerSpec(input: {
   config: Pick<
     Config,
     | 'QUEUE_NAME'
+    | 'REDIS_URL'
     | 'RENDER_MEMORY_MB'
     | 'RENDER_CPUS'
     | 'RENDER_PIDS_LIMIT'
@@ -47,6 +54,7 @@ export function renderContainerSpec(input: {
     labels: {
       ...input.labels,
       [QUEUE_LABEL]: config.QUEUE_NAME,
+      [SCOPE_LABEL]: deploymentScope(config),
       [WORKER_LABEL]: input.workerId,
     },
     limits: {

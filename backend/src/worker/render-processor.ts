@@ -1,4 +1,5 @@
 import type { Config } from '../config/config-schema';
+import { deploymentScope } from '../config/deployment-scope';
 import {
   engineUnavailableError,
   isEngineUnreachable,
@@ -9,6 +10,7 @@ import {
   listRenderContainers,
   QUEUE_LABEL,
   removeContainer,
+  SCOPE_LABEL,
   runContainer,
   WORKER_LABEL,
   type ContainerRunResult,
@@ -130,6 +132,7 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       // A previous attempt of this job, on a worker that died, may have left its container.
       for (const leftover of await listRenderContainers(deps.docker, {
         queueName: config.QUEUE_NAME,
+        scope: deploymentScope(config),
         jobId: id,
       })) {
         await removeContainer(deps.docker, leftover.id);
@@ -420,6 +423,7 @@ async function handBackToOwner(
       labels: {
         [JOB_ID_LABEL]: jobId,
         [QUEUE_LABEL]: config.QUEUE_NAME,
+        [SCOPE_LABEL]: deploymentScope(config),
         [WORKER_LABEL]: deps.workerId,
       },
       limits: {
