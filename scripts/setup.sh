@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings this machine to a state where the service runs and its tests pass: npm dependencies,
 # compiled sources, a running Docker Engine, Redis and the render image, and with --for-tests the
-# headless browser the browser tests drive. Safe to run again: it only does what is missing.
+# headless browser the browser tests drive and Docker Compose for the deployment test. Safe to run
+# again: it only does what is missing.
 # Usage: scripts/setup.sh [--no-redis-server] [--for-tests]
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -9,6 +10,7 @@ source "$PROJECT_ROOT/scripts/lib/ensure-node-deps.sh"
 source "$PROJECT_ROOT/scripts/lib/ensure-docker.sh"
 source "$PROJECT_ROOT/scripts/lib/ensure-redis.sh"
 source "$PROJECT_ROOT/scripts/lib/ensure-chromium.sh"
+source "$PROJECT_ROOT/scripts/lib/ensure-compose.sh"
 
 start_redis=1
 for_tests=0
@@ -25,7 +27,10 @@ build_sources
 ensure_docker
 ensure_redis_binary
 if [ "$start_redis" -eq 1 ]; then ensure_redis_server "${REDIS_URL:-redis://127.0.0.1:6379}"; fi
-if [ "$for_tests" -eq 1 ]; then ensure_chromium; fi
+if [ "$for_tests" -eq 1 ]; then
+  ensure_chromium
+  ensure_compose
+fi
 say "checking the render image"
 (cd "$PROJECT_ROOT" && node dist/backend/src/cli/prepare-render-image.js >/dev/null) ||
   fail "the render image is not available" "read the message above"
