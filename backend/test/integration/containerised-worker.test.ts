@@ -140,6 +140,29 @@ describe('a worker running in a container with the host Docker socket', () => {
     expect(copying).toMatchObject({ jobId: id, reason: expect.stringContaining('/tmp/jobs') });
   });
 
+  it('copies the job files when the job folders are on a tmpfs of the worker container', async () => {
+    const hostOutputs = path.join(root, 'tmpfs-outputs');
+    await mkdir(hostOutputs);
+    const service = await startTestService({ worker: false, env: { OUTPUTS_DIR: hostOutputs } });
+    services.push(service);
+    const worker = await startWorkerContainer({
+      image,
+      runId,
+      mounts: [
+        { Type: 'bind', Source: hostOutputs, Target: '/app/outputs' },
+        { Type: 'tmpfs', Target: '/app/temp' },
+      ],
+      env: workerEnv(service),
+    });
+
+    const { id, renderMounts } = await renderThrough(service, worker);
+
+    expect(renderMounts).toEqual([
+      expect.objectContaining({ Type: 'volume', Destination: '/job' }),
+    ]);
+    await expectVideo(service, id, path.join(hostOutputs, id, 'Dood.mp4'));
+  });
+
   it('fails the job with worker_path_not_shared when no mount covers the job folders and copying is off', async () => {
     const hostOutputs = path.join(root, 'unshared-outputs');
     await mkdir(hostOutputs);
