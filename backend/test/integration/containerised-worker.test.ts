@@ -1,3 +1,4 @@
+import type Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -116,17 +117,32 @@ describe('a worker running in a container with the host Docker socket', () => {
     expect(existsSync(path.join(hostTemp, id))).toBe(false);
   });
 
-  it('copies the job files through the Docker API when no mount covers the job folders', async () => {
-    const hostOutputs = path.join(root, 'copied-outputs');
+  /**
+   * A service whose videos land in a host folder, and a worker container with only that folder
+   * bound (at /app/outputs), plus `extraMounts`; its job folders are wherever `env` puts them.
+   */
+  async function workerWithOutputsOnly(
+    name: string,
+    extraMounts: Docker.MountConfig,
+    env: Record<string, string>,
+  ): Promise<{ service: TestService; worker: WorkerContainer; hostOutputs: string }> {
+    const hostOutputs = path.join(root, name);
     await mkdir(hostOutputs);
     const service = await startTestService({ worker: false, env: { OUTPUTS_DIR: hostOutputs } });
     services.push(service);
     const worker = await startWorkerContainer({
       image,
       runId,
-      mounts: [{ Type: 'bind', Source: hostOutputs, Target: '/app/outputs' }],
-      // In the container's own file system: the daemon has no path for it.
-      env: { ...workerEnv(service), TEMP_DIR: '/tmp/jobs' },
+      mounts: [{ Type: 'bind', Source: hostOutputs, Target: '/app/outputs' }, ...extraMounts],
+      env: { ...workerEnv(service), ...env },
+    });
+    return { service, worker, hostOutputs };
+  }
+
+  it('copies the job files through the Docker API when no mount covers the job folders', async () => {
+    // In the container's own file system: the daemon has no path for it.
+    const { service, worker, hostOutputs } = await workerWithOutputsOnly('copied-outputs', [], {
+      TEMP_DIR: '/tmp/jobs',
     });
 
     const { id, renderMounts } = await renderThrough(service, worker);
@@ -141,19 +157,11 @@ describe('a worker running in a container with the host Docker socket', () => {
   });
 
   it('copies the job files when the job folders are on a tmpfs of the worker container', async () => {
-    const hostOutputs = path.join(root, 'tmpfs-outputs');
-    await mkdir(hostOutputs);
-    const service = await startTestService({ worker: false, env: { OUTPUTS_DIR: hostOutputs } });
-    services.push(service);
-    const worker = await startWorkerContainer({
-      image,
-      runId,
-      mounts: [
-        { Type: 'bind', Source: hostOutputs, Target: '/app/outputs' },
-        { Type: 'tmpfs', Target: '/app/temp' },
-      ],
-      env: workerEnv(service),
-    });
+    const { service, worker, hostOutputs } = await workerWithOutputsOnly(
+      'tmpfs-outputs',
+      [{ Type: 'tmpfs', Source: '', Target: '/app/temp' }],
+      {},
+    );
 
     const { id, renderMounts } = await renderThrough(service, worker);
 
@@ -164,15 +172,9 @@ describe('a worker running in a container with the host Docker socket', () => {
   });
 
   it('fails the job with worker_path_not_shared when no mount covers the job folders and copying is off', async () => {
-    const hostOutputs = path.join(root, 'unshared-outputs');
-    await mkdir(hostOutputs);
-    const service = await startTestService({ worker: false, env: { OUTPUTS_DIR: hostOutputs } });
-    services.push(service);
-    const worker = await startWorkerContainer({
-      image,
-      runId,
-      mounts: [{ Type: 'bind', Source: hostOutputs, Target: '/app/outputs' }],
-      env: { ...workerEnv(service), TEMP_DIR: '/tmp/jobs', JOB_FILE_TRANSFER: 'mount' },
+    const { service, worker, hostOutputs } = await workerWithOutputsOnly('unshared-outputs', [], {
+      TEMP_DIR: '/tmp/jobs',
+      JOB_FILE_TRANSFER: 'mount',
     });
 
     const submitted = await service.submit({ code: SCENE, quality: 'low' });
