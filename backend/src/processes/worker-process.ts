@@ -41,6 +41,10 @@ export interface WorkerProcess {
 const ENGINE_CHECK_INTERVAL_MS = 2_000;
 const ENGINE_PING_TIMEOUT_MS = 5_000;
 const SWEEP_INTERVAL_MS = 30_000;
+/** How often a worker looks for webhooks whose job ended without announcing it (its worker died). */
+const MISSED_WEBHOOK_INTERVAL_MS = 60_000;
+/** A callback younger than this may still be announced the normal way. */
+const MISSED_WEBHOOK_MIN_AGE_MS = 30_000;
 const RETENTION_INTERVAL_MS = 15 * 60_000;
 /** A job folder in TEMP_DIR outlives its job only when a worker died; this is long past any render. */
 const STALE_JOB_FOLDER_MS = 24 * 3600_000;
@@ -271,6 +275,25 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   if (engine.current().state === 'down') pool.suspend();
   await intake.attach(renderWorker);
   await intake.release('starting');
+  const announceMissedEnds = () =>
+    webhooks
+      .announceMissedEnds((id) => renderWorker.findEnded(id), {
+        minAgeMs: MISSED_WEBHOOK_MIN_AGE_MS,
+      })
+      .then((announced) => {
+        if (announced > 0) {
+          logger.warn('queued webhooks of jobs whose end was not announced', { jobs: announced });
+        }
+      })
+      .catch((error: unknown) =>
+        logger.warn('could not look for unannounced webhooks', { error: (error as Error).message }),
+      );
+  void announceMissedEnds();
+  const missedWebhookTimer = setInterval(
+    () => void announceMissedEnds(),
+    MISSED_WEBHOOK_INTERVAL_MS,
+  );
+  missedWebhookTimer.unref();
   logger.info('worker ready', {
     queue: config.QUEUE_NAME,
     image,
@@ -290,6 +313,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       engine.close();
       clearInterval(sweepTimer);
       clearInterval(retentionTimer);
+      clearInterval(missedWebhookTimer);
       // Running jobs keep the warm containers they took; the idle ones go now.
       await pool.close();
       await renderWorker.close(config.SHUTDOWN_GRACE_SECONDS * 1000);

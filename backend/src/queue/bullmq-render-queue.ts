@@ -338,6 +338,8 @@ export interface RenderWorker {
   pause(): Promise<void>;
   /** Takes jobs again after `pause`. */
   resume(): Promise<void>;
+  /** The job's view when it has ended (completed or failed), else undefined. */
+  findEnded(id: string): Promise<JobView | undefined>;
 }
 
 /**
@@ -450,6 +452,12 @@ export async function startRenderWorker(options: {
     async resume() {
       paused = false;
       await worker.resume();
+    },
+    async findEnded(id) {
+      const job = await Job.fromId<RenderJobData, RenderResult>(worker, id);
+      if (!job) return undefined;
+      const state = await job.getState();
+      return state === 'completed' || state === 'failed' ? toJobView(job, state) : undefined;
     },
     async close(graceMs) {
       await unsubscribe();

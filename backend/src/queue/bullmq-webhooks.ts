@@ -131,6 +131,41 @@ export class BullmqWebhooks {
     if (records.length > 0) await this.enqueue(job, records);
   }
 
+  /**
+   * Finds callbacks still pending for jobs that have ended, and queues their deliveries: the end
+   * of a job is announced by the worker that ran it, right after BullMQ stored it, and a worker
+   * that dies in between would otherwise leave them waiting for ever. Queueing is idempotent, so
+   * a delivery already queued or under way is not sent twice. Returns how many jobs it announced.
+   */
+  async announceMissedEnds(
+    findEnded: (jobId: string) => Promise<JobView | undefined>,
+    options: { minAgeMs: number },
+  ): Promise<number> {
+    const prefix = deliveryHashKey(this.renderQueueName, '');
+    const now = Date.now();
+    let announced = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.connection.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 200);
+      cursor = next;
+      for (const key of keys) {
+        const fields = await this.connection.hgetall(key);
+        const waiting = parseRecords(Object.entries(fields).flat()).some(
+          (record) =>
+            record.state === 'pending' &&
+            record.attempts === 0 &&
+            now - Date.parse(record.createdAt) >= options.minAgeMs,
+        );
+        if (!waiting) continue;
+        const job = await findEnded(key.slice(prefix.length));
+        if (!job) continue;
+        await this.jobEnded(job);
+        announced += 1;
+      }
+    } while (cursor !== '0');
+    return announced;
+  }
+
   /** The job's webhook deliveries for its view; empty when it has none. */
   async deliveries(jobId: string): Promise<WebhookDeliveryView[]> {
     const fields = await this.connection.hgetall(this.hashKey(jobId));

@@ -1,4 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createLogger } from '../../src/logging/logger';
+import { BullmqWebhooks } from '../../src/queue/bullmq-webhooks';
 import type { JobView } from '../../src/queue/render-job';
 import { FOUR_STEP_SCENE } from './support/scenes';
 import { startTestService, type TestService } from './support/test-service';
@@ -14,6 +17,8 @@ const QUICK_SCENE =
   'from manim import *\nclass Quick(Scene):\n    def construct(self):\n        self.play(Create(Circle()))\n';
 const OTHER_QUICK_SCENE =
   'from manim import *\nclass Other(Scene):\n    def construct(self):\n        self.play(Create(Square()))\n';
+const TRIANGLE_SCENE =
+  'from manim import *\nclass Tri(Scene):\n    def construct(self):\n        self.play(Create(Triangle()))\n';
 const BROKEN_SCENE =
   'from manim import *\nclass Broken(Scene):\n    def construct(self)\n        pass\n';
 const ENDLESS_SCENE =
@@ -222,6 +227,43 @@ describe('webhooks', () => {
     expect(job.webhooks?.map((delivery) => delivery.deliveryId).sort()).toEqual(
       [original.body.webhook?.deliveryId, attached.body.webhook?.deliveryId].sort(),
     );
+  });
+
+  it('sends the webhook of a job whose end its worker never announced', async () => {
+    const hooks = await receiver();
+    const submitted = await submit({ code: TRIANGLE_SCENE, quality: 'low' });
+    const job = await service.waitForEnd(submitted.body.id);
+    expect(job.status).toBe('completed');
+    // A callback that was waiting when the job ended, on a worker that died before it could
+    // announce the end: the end marker is gone, the callback still pending.
+    const redis = new Redis(service.config.REDIS_URL);
+    const webhooks = new BullmqWebhooks(
+      redis,
+      service.config.QUEUE_NAME,
+      1,
+      { maxAttempts: 3, retryBaseSeconds: 0.2 },
+      createLogger({ level: 'error', service: 'test', silent: true }),
+    );
+    try {
+      await redis.del(`manim-render:${service.config.QUEUE_NAME}:webhooks:${job.id}`);
+      const { attached } = await webhooks.subscribe(job.id, hooks.url('/late'));
+      expect(attached).toBe(true);
+
+      const announced = await webhooks.announceMissedEnds((id) => service.getJob(id), {
+        minAgeMs: 0,
+      });
+
+      expect(announced).toBe(1);
+      const [webhook] = await hooks.waitFor(1);
+      expect(webhook?.body).toMatchObject({ event: 'job.completed', jobId: job.id });
+      // Announcing again sends nothing twice.
+      await webhooks.announceMissedEnds((id) => service.getJob(id), { minAgeMs: 0 });
+      await settledDelivery(job.id, String(webhook?.headers['x-manim-delivery']));
+      expect(hooks.received).toHaveLength(1);
+    } finally {
+      await webhooks.close();
+      redis.disconnect();
+    }
   });
 
   it('posts job.cancelled for a cancelled queued job and a cancelled running one', async () => {
