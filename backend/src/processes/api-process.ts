@@ -70,7 +70,10 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     freeDiskBytes: () => freeDiskBytes(config.OUTPUTS_DIR),
     redisCommand: (command, ...args) => redis.call(command ?? '', ...args),
     workers: new WorkerPresence(redis, config.QUEUE_NAME),
-    queueDashboard: createQueueDashboard(jobs.bullmqQueue, ADMIN_QUEUES_PATH),
+    queueDashboard: createQueueDashboard(
+      [jobs.bullmqQueue, webhooks.bullmqQueue],
+      ADMIN_QUEUES_PATH,
+    ),
     metrics: createApiMetrics({
       queueCounts: () => jobs.counts(),
       renderCounts: () => statistics.read(),

@@ -166,6 +166,11 @@ export class BullmqWebhooks {
     return announced;
   }
 
+  /** The delivery queue itself, for the queue dashboard. */
+  get bullmqQueue(): Queue<DeliveryJobData> {
+    return this.queue;
+  }
+
   /** The job's webhook deliveries for its view; empty when it has none. */
   async deliveries(jobId: string): Promise<WebhookDeliveryView[]> {
     const fields = await this.connection.hgetall(this.hashKey(jobId));

@@ -4,12 +4,12 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Router } from 'express';
 import type { Queue } from 'bullmq';
 
-/** bull-board's pages for the render queue, to be mounted at `basePath`. */
-export function createQueueDashboard(queue: Queue, basePath: string): Router {
+/** bull-board's pages for the render queue and the webhook deliveries, mounted at `basePath`. */
+export function createQueueDashboard(queues: Queue[], basePath: string): Router {
   const server = new ExpressAdapter();
   server.setBasePath(basePath);
   createBullBoard({
-    queues: [new BullMQAdapter(queue, { readOnlyMode: false })],
+    queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })),
     serverAdapter: server,
   });
   return server.getRouter() as Router;

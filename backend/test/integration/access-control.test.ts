@@ -86,6 +86,8 @@ describe('API keys and rate limits', () => {
       headers: { authorization: basic },
     });
     expect(queues.status).toBe(200);
-    expect(JSON.stringify(await queues.json())).toContain(service.config.QUEUE_NAME);
+    const listed = JSON.stringify(await queues.json());
+    expect(listed).toContain(`"${service.config.QUEUE_NAME}"`);
+    expect(listed).toContain(`"${service.config.QUEUE_NAME}-webhooks"`);
   });
 });
