@@ -132,16 +132,20 @@ export async function runDoctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> 
     directoryChecks.push(
       ...(found === undefined
         ? [notChecked('the worker container could not be determined', [title])]
-        : await guard(directory.id, title, () =>
-            directoryCheck(deps, engine, {
-              ...directory,
-              title,
-              dir,
-              own: found,
-              apiVersion: engineState.apiVersion,
-              config,
-              imagePresent,
-            }),
+        : await guard(directory.id, title, async () =>
+            underTransferPolicy(
+              await directoryCheck(deps, engine, {
+                ...directory,
+                title,
+                dir,
+                own: found,
+                apiVersion: engineState.apiVersion,
+                config,
+                imagePresent,
+              }),
+              directory.variable,
+              config.JOB_FILE_TRANSFER,
+            ),
           )),
     );
   }
@@ -430,6 +434,47 @@ function ownContainerChecks(own: OwnContainer): DoctorCheck[] {
       fix: error.hint,
     },
   ];
+}
+
+/**
+ * What a folder's result means for the service. Render containers mount only TEMP_DIR, and only
+ * when job files are not copied: under JOB_FILE_TRANSFER=copy it is not mounted at all, and under
+ * `auto` a folder the daemon cannot see makes jobs copy their files instead of failing. OUTPUTS_DIR
+ * is never mounted (the worker moves each video there itself), so the daemon not seeing it is
+ * worth knowing, not a failure.
+ */
+function underTransferPolicy(
+  check: DoctorCheck,
+  variable: 'OUTPUTS_DIR' | 'TEMP_DIR',
+  transfer: Config['JOB_FILE_TRANSFER'],
+): DoctorCheck {
+  const unseen = check.status === 'fail' && !/can read it but not write it/.test(check.message);
+  if (variable === 'TEMP_DIR' && transfer === 'copy') {
+    return {
+      ...check,
+      status: 'ok',
+      message:
+        'job files are copied through the Docker API (JOB_FILE_TRANSFER=copy); render containers do not mount it',
+      fix: undefined,
+    };
+  }
+  if (!unseen) return check;
+  if (variable === 'TEMP_DIR' && transfer === 'auto') {
+    return {
+      ...check,
+      status: 'warn',
+      message: `${check.message}; jobs copy their files through the Docker API instead (copy mode)`,
+      fix: `Nothing to do if that is intended (set JOB_FILE_TRANSFER=copy to say so). To mount the job folders instead: ${check.fix ?? ''}`.trim(),
+    };
+  }
+  if (variable === 'OUTPUTS_DIR') {
+    return {
+      ...check,
+      status: 'warn',
+      message: `${check.message} (render containers never mount OUTPUTS_DIR: the worker moves each video there itself)`,
+    };
+  }
+  return check;
 }
 
 async function directoryCheck(

@@ -56,8 +56,11 @@ function fakeEngine(change: Partial<DoctorEngine> = {}): DoctorEngine {
   };
 }
 
-function fakeDeps(change: Partial<DoctorDeps> = {}): DoctorDeps {
-  const config = loadConfig({ OUTPUTS_DIR: '/srv/outputs', TEMP_DIR: '/srv/temp' });
+function fakeDeps(
+  change: Partial<DoctorDeps> = {},
+  settings: Record<string, string> = {},
+): DoctorDeps {
+  const config = loadConfig({ OUTPUTS_DIR: '/srv/outputs', TEMP_DIR: '/srv/temp', ...settings });
   return {
     env: { dockerHost: undefined, home: '/home/alice', xdgRuntimeDir: undefined },
     identity: { uid: 1000, gid: 1000, groups: [1000, 998] },
@@ -217,17 +220,20 @@ describe('the doctor checks', () => {
   });
 
   it('fails a folder the daemon does not see, and one it may not write', async () => {
+    const unseenEngine = fakeEngine({
+      probeDirectory: async () => ({ ...passed, seen: false, written: false }),
+    });
     const unseen = await runDoctorChecks(
-      fakeDeps({
-        engine: fakeEngine({
-          probeDirectory: async () => ({ ...passed, seen: false, written: false }),
-        }),
-      }),
+      fakeDeps({ engine: unseenEngine }, { JOB_FILE_TRANSFER: 'mount' }),
     );
     expect(byId(unseen, 'temp-dir')).toMatchObject({
       status: 'fail',
       message: expect.stringContaining("a render container does not see the worker's files there"),
       fix: expect.stringContaining('File sharing'),
+    });
+    expect(byId(unseen, 'outputs-dir')).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('render containers never mount OUTPUTS_DIR'),
     });
 
     const readOnly = await runDoctorChecks(
@@ -249,7 +255,7 @@ describe('the doctor checks', () => {
     });
   });
 
-  it('translates folders through the container mounts and fails one no mount covers', async () => {
+  it('translates folders through the container mounts and warns that jobs copy when none covers one', async () => {
     const own: OwnContainer = {
       mode: 'container',
       container: {
@@ -282,12 +288,25 @@ describe('the doctor checks', () => {
       status: 'ok',
       message: expect.stringContaining("the daemon's path is /srv/manim/outputs"),
     });
+    // JOB_FILE_TRANSFER=auto: jobs copy their files instead of failing.
     expect(byId(checks, 'temp-dir')).toMatchObject({
-      status: 'fail',
-      message: expect.stringContaining('is not on any bind mount or volume'),
+      status: 'warn',
+      message: expect.stringMatching(
+        /is not on any bind mount or volume.*; jobs copy their files through the Docker API instead \(copy mode\)$/,
+      ),
+      fix: expect.stringContaining('JOB_FILE_TRANSFER=copy'),
       details: { code: 'worker_path_not_shared' },
     });
     expect(probed).toEqual(['/srv/manim/outputs']);
+  });
+
+  it('reports the job folders as not mounted at all when job files are always copied', async () => {
+    const checks = await runDoctorChecks(fakeDeps({}, { JOB_FILE_TRANSFER: 'copy' }));
+
+    expect(byId(checks, 'temp-dir')).toMatchObject({
+      status: 'ok',
+      message: expect.stringContaining('copied through the Docker API'),
+    });
   });
 
   it('accepts an unidentified container when the probes see both folders at the same path', async () => {
