@@ -20,9 +20,10 @@ export interface WorkerStatus {
     present: boolean;
     /** The worker pulls the missing image now, and takes no jobs until it is there. */
     pulling?: boolean;
-    /** Why its last pull failed, and how to fix it; the worker tries again at `retryAt`. */
+    /** Why its last pull failed (kept until one succeeds), and how to fix it. */
     error?: string;
     hint?: string;
+    /** When the next pull starts, after a failed one. */
     retryAt?: string;
   };
   /**

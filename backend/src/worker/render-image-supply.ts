@@ -1,18 +1,9 @@
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
+import type { WorkerStatus } from '../queue/worker-status';
 
 /** What a worker knows about its render image; published in its status for `/ready`. */
-export interface RenderImageState {
-  name: string;
-  present: boolean;
-  /** A pull of the image runs now. */
-  pulling?: boolean;
-  /** Why the last pull failed; kept until a pull succeeds. */
-  error?: string;
-  hint?: string;
-  /** When the next pull starts, after a failed one. */
-  retryAt?: string;
-}
+export type RenderImageState = WorkerStatus['image'];
 
 export interface RenderImageSupplyOptions {
   image: string;

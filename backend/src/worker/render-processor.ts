@@ -137,21 +137,21 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       })) {
         await removeContainer(deps.docker, leftover.id);
       }
-      const { attempt, ranAsRoot } = await renderWithRootRetry(
+      const job: JobRun = {
         deps,
         workspace,
-        id,
-        data.options,
+        jobId: id,
+        options: data.options,
         log,
-        {
+        runOptions: {
           signal,
           onOutput: (stream, chunk) => {
             progress.push(stream, chunk, Date.now());
             publish();
           },
         },
-        warm?.slot,
-      );
+      };
+      const { attempt, ranAsRoot } = await renderWithRootRetry(job, warm?.slot);
       if (attempt.kind === 'cancelled') throw cancelledError(id, 'active');
       await saveLog(renderLogText(attempt.run.stdout, attempt.run.stderr)).catch((error: unknown) =>
         log.warn('could not keep the render output', { error: (error as Error).message }),
@@ -214,6 +214,23 @@ async function takeWarmSlot(
   return lease;
 }
 
+/** One job's render, as the steps below share it. */
+interface JobRun {
+  deps: RenderProcessorDeps;
+  workspace: JobWorkspace;
+  jobId: string;
+  options: RenderOptions;
+  log: Logger;
+  runOptions: RunOptions;
+}
+
+/** Who a run is and what it runs in: the render user, root handing files back, a warm container. */
+interface RunIdentity {
+  user: FileOwner;
+  restoreOwner?: FileOwner;
+  warm?: WarmRenderSlot;
+}
+
 type RenderAttempt =
   | { kind: 'rendered'; run: ContainerRunResult; output: RenderOutput }
   | { kind: 'failed'; run: ContainerRunResult; failure: AppError }
@@ -225,17 +242,13 @@ type RenderAttempt =
  * not help (see render/root-retry.ts).
  */
 async function renderWithRootRetry(
-  deps: RenderProcessorDeps,
-  workspace: JobWorkspace,
-  jobId: string,
-  options: RenderOptions,
-  log: Logger,
-  runOptions: RunOptions,
+  job: JobRun,
   warm?: WarmRenderSlot,
 ): Promise<{ attempt: RenderAttempt; ranAsRoot?: RootRetryRecord }> {
+  const { deps, workspace, log } = job;
   const owner = await workspace.owner();
   const user = renderUserFor(deps.config.RENDER_USER, owner, deps.renderUser);
-  const first = await renderOnce(deps, workspace, jobId, options, log, runOptions, {
+  const first = await renderOnce(job, {
     user,
     ...(warm ? { warm } : {}),
   });
@@ -270,12 +283,12 @@ async function renderWithRootRetry(
   });
   let second: RenderAttempt;
   try {
-    second = await renderOnce(deps, workspace, jobId, options, log, runOptions, {
+    second = await renderOnce(job, {
       user: { uid: 0, gid: 0 },
       restoreOwner: owner,
     });
   } finally {
-    await handBackToOwner(deps, workspace, owner, jobId, log);
+    await handBackToOwner(job, owner);
   }
   await deps.statistics
     .recordRootRetry(second.kind === 'rendered' ? 'completed' : 'failed')
@@ -287,16 +300,9 @@ async function renderWithRootRetry(
 }
 
 /** One run of Manim in a fresh container, with its output read back and its failure named. */
-async function renderOnce(
-  deps: RenderProcessorDeps,
-  workspace: JobWorkspace,
-  jobId: string,
-  options: RenderOptions,
-  log: Logger,
-  runOptions: RunOptions,
-  identity: { user: FileOwner; restoreOwner?: FileOwner; warm?: WarmRenderSlot },
-): Promise<RenderAttempt> {
-  const run = await runManim(deps, workspace.dir, jobId, options, log, runOptions, identity);
+async function renderOnce(job: JobRun, identity: RunIdentity): Promise<RenderAttempt> {
+  const { deps, workspace, options } = job;
+  const run = await runManim(job, identity);
   if (run.cancelled) return { kind: 'cancelled', run };
   const files = await workspace.listFiles(RENDER_CONTAINER_PATHS.mediaDirName);
   const output = findRenderOutput(files, options);
@@ -306,15 +312,9 @@ async function renderOnce(
   return { kind: 'rendered', run, output };
 }
 
-async function runManim(
-  deps: RenderProcessorDeps,
-  jobDir: string,
-  jobId: string,
-  options: RenderOptions,
-  log: Logger,
-  runOptions: RunOptions,
-  identity: { user: FileOwner; restoreOwner?: FileOwner; warm?: WarmRenderSlot },
-): Promise<ContainerRunResult> {
+async function runManim(job: JobRun, identity: RunIdentity): Promise<ContainerRunResult> {
+  const { deps, jobId, options, log, runOptions } = job;
+  const jobDir = job.workspace.dir;
   const { config } = deps;
   const timeoutMs = timeoutSecondsOf(options, config) * 1000;
   const { restoreOwner, warm } = identity;
@@ -391,13 +391,8 @@ const RESTORE_OWNER_TIMEOUT_MS = 60_000;
  * could not move or delete it. The run's own trap does this unless the container was killed
  * (timeout, cancel, memory); then a short root container with only CHOWN does it.
  */
-async function handBackToOwner(
-  deps: RenderProcessorDeps,
-  workspace: JobWorkspace,
-  owner: FileOwner,
-  jobId: string,
-  log: Logger,
-): Promise<void> {
+async function handBackToOwner(job: JobRun, owner: FileOwner): Promise<void> {
+  const { deps, workspace, jobId, log } = job;
   const foreign = await workspace.entriesNotOwnedBy(owner, 5);
   if (foreign.length === 0) return;
   const jobFolder = await deps.placeJobFolder(workspace.dir);
