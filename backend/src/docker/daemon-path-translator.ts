@@ -1,6 +1,7 @@
 import { AppError } from '../errors/app-error';
 import type { OwnContainer } from './own-container/find-own-container';
 import { ownContainerError } from './own-container/find-own-container';
+import type { DockerEndpoint } from './socket-diagnosis';
 import {
   buildMountTable,
   describeMountTable,
@@ -45,6 +46,26 @@ export interface DaemonPathTranslator {
 
 /** Never used as an engine API version: makes translate-path prefer a bind over a volume. */
 const BIND_ONLY_API = '0.0';
+
+/**
+ * A worker outside any container whose daemon is reached over TCP or SSH: that daemon may run on
+ * another machine, so the worker's paths are not taken for its own; as for a daemon that does not
+ * know the worker's container, HOST_PATH_MAP or the sharing probe decides, else copy mode.
+ */
+export function withDaemonEndpoint(own: OwnContainer, endpoint: DockerEndpoint): OwnContainer {
+  if (own.mode !== 'host') return own;
+  const where =
+    endpoint.kind === 'tcp'
+      ? `${endpoint.tls ? 'https' : 'tcp'}://${endpoint.host}:${endpoint.port}`
+      : endpoint.kind === 'other' && endpoint.description.startsWith('ssh://')
+        ? endpoint.description
+        : undefined;
+  if (where === undefined) return own;
+  return {
+    mode: 'foreign-daemon',
+    reason: `the Docker daemon at ${where} may run on another machine (this process: ${own.reason})`,
+  };
+}
 
 export function createDaemonPathTranslator(input: DaemonPathTranslatorInput): DaemonPathTranslator {
   const { own, hostPathMap } = input;

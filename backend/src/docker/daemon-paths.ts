@@ -4,8 +4,12 @@ import path from 'node:path';
 import type { Config } from '../config/config-schema';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
-import { createDaemonPathTranslator, type DaemonPathTranslator } from './daemon-path-translator';
-import type { DockerClient } from './docker-client';
+import {
+  createDaemonPathTranslator,
+  withDaemonEndpoint,
+  type DaemonPathTranslator,
+} from './daemon-path-translator';
+import { dockerEndpoint, type DockerClient } from './docker-client';
 import { createOwnContainerDeps, findOwnContainer } from './own-container/find-own-container';
 import { runContainer, WORKER_LABEL, type ContainerRunResult } from './render-container-runner';
 
@@ -46,7 +50,7 @@ export interface DaemonPathsDeps {
 
 /**
  * Works out, once at worker start, how the daemon sees the worker's job folders:
- * - on the host: unchanged;
+ * - on the host: unchanged, unless the daemon is reached over TCP or SSH (then as below);
  * - in a container the daemon knows: through that container's mounts (and HOST_PATH_MAP);
  * - in a container it cannot identify: HOST_PATH_MAP, or unchanged when a probe container shows
  *   the daemon sees TEMP_DIR at the same path (a shared file system that merely looks like a
@@ -57,9 +61,10 @@ export interface DaemonPathsDeps {
  */
 export async function startDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPaths> {
   const { docker, config, logger } = deps;
-  const own = await findOwnContainer(createOwnContainerDeps(docker), {
-    setting: config.WORKER_CONTAINER,
-  });
+  const own = withDaemonEndpoint(
+    await findOwnContainer(createOwnContainerDeps(docker), { setting: config.WORKER_CONTAINER }),
+    dockerEndpoint(docker),
+  );
   const apiVersion = deps.apiVersion ?? (await docker.version()).ApiVersion;
   const tempDir = await realDir(config.TEMP_DIR);
   const needsProbe = own.mode === 'foreign-daemon' || own.mode === 'unknown';

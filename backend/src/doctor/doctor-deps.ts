@@ -1,6 +1,7 @@
 import { stat, realpath } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { loadConfig } from '../config/load-config';
+import { withDaemonEndpoint } from '../docker/daemon-path-translator';
 import { probeDirectoryThroughContainer } from '../docker/daemon-paths';
 import {
   createDockerClient,
@@ -88,7 +89,12 @@ function doctorEngine(docker: DockerClient, renderImage: string | undefined): Do
       };
     },
     imageExists: (image) => imageExists(docker, image),
-    findOwnContainer: (setting) => findOwnContainer(createOwnContainerDeps(docker), { setting }),
+    // As the worker does: a plain host reaching its daemon over TCP or SSH is not that daemon's host.
+    findOwnContainer: async (setting) =>
+      withDaemonEndpoint(
+        await findOwnContainer(createOwnContainerDeps(docker), { setting }),
+        dockerEndpoint(docker),
+      ),
     probeDirectory(workerDir, daemonDir, user) {
       if (renderImage === undefined) throw new Error('no render image configured');
       return probeDirectoryThroughContainer(

@@ -104,7 +104,7 @@ export const ERROR_CATALOGUE = {
   },
   worker_container_unknown: {
     status: 503,
-    hint: "Set WORKER_CONTAINER to the worker's container name or id, or set HOST_PATH_MAP to the host directories behind the job folders.",
+    hint: "Set WORKER_CONTAINER to the worker's container name or id, set HOST_PATH_MAP to the host directories behind the job folders, or let job files be copied (JOB_FILE_TRANSFER=auto or copy).",
   },
 } as const satisfies Record<string, { status: number; hint: string }>;
 

@@ -157,12 +157,14 @@ export function ownContainerError(result: {
 }): AppError {
   return new AppError(
     'worker_container_unknown',
-    `Cannot tell which container the worker runs in: ${result.reason}`,
+    result.mode === 'foreign-daemon'
+      ? `The Docker daemon cannot see the worker's files: ${result.reason}`
+      : `Cannot tell which container the worker runs in: ${result.reason}`,
     {
       hint:
         result.mode === 'foreign-daemon'
-          ? "The daemon cannot see the worker's files: set HOST_PATH_MAP to the host directories behind the job folders, or use copy mode."
-          : "Set WORKER_CONTAINER to the worker's container name or id, or set HOST_PATH_MAP.",
+          ? 'Set HOST_PATH_MAP to the directories behind the job folders as the daemon sees them, or let job files be copied (JOB_FILE_TRANSFER=auto or copy).'
+          : "Set WORKER_CONTAINER to the worker's container name or id, set HOST_PATH_MAP, or let job files be copied (JOB_FILE_TRANSFER=auto or copy).",
       details: { mode: result.mode },
     },
   );

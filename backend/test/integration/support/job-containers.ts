@@ -3,15 +3,15 @@ import { JOB_ID_LABEL } from '../../../src/docker/render-container-runner';
 
 const docker = new Docker();
 
-/** The containers, running or not, that the engine still has for a job. */
-export function containersOfJob(jobId: string): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: { label: [`${JOB_ID_LABEL}=${jobId}`] } });
+/** The containers, running or not, that the engine (the machine's, by default) still has for a job. */
+export function containersOfJob(jobId: string, engine = docker): Promise<Docker.ContainerInfo[]> {
+  return engine.listContainers({ all: true, filters: { label: [`${JOB_ID_LABEL}=${jobId}`] } });
 }
 
 /** Resolves with the id of the job's render container once it is running (from engine events). */
-export async function waitForRunningContainer(jobId: string): Promise<string> {
+export async function waitForRunningContainer(jobId: string, engine = docker): Promise<string> {
   const label = `${JOB_ID_LABEL}=${jobId}`;
-  const events = (await docker.getEvents({
+  const events = (await engine.getEvents({
     filters: { type: ['container'], event: ['start'], label: [label] },
   })) as NodeJS.ReadableStream & { destroy(): void };
   try {
@@ -20,7 +20,7 @@ export async function waitForRunningContainer(jobId: string): Promise<string> {
         resolve((JSON.parse(chunk.toString()) as { id: string }).id),
       );
     });
-    const running = await docker.listContainers({
+    const running = await engine.listContainers({
       filters: { label: [label], status: ['running'] },
     });
     return running[0]?.Id ?? (await started);

@@ -21,18 +21,7 @@ const WORKER_MAIN = 'dist/backend/src/processes/worker-main.js';
  * the container runs, so the image never goes stale.
  */
 export async function buildWorkerImage(): Promise<string> {
-  // The render image was built on one of these: the official base where a registry answered,
-  // the local one where none did.
-  const bases = await docker.listImages({
-    filters: { reference: [OFFICIAL_BASE_IMAGE, BASE_IMAGE_REPOSITORY] },
-  });
-  const tags = bases.flatMap((image) => image.RepoTags ?? []);
-  const base = tags.find((tag) => tag === OFFICIAL_BASE_IMAGE) ?? tags[0];
-  if (base === undefined) {
-    throw new Error(
-      `Neither ${OFFICIAL_BASE_IMAGE} nor a ${BASE_IMAGE_REPOSITORY} image is present: run \`npm run setup\`.`,
-    );
-  }
+  const base = await debianBaseImage();
   const context = await mkdtemp(path.join(tmpdir(), 'manim-test-worker-image-'));
   try {
     await writeFile(
@@ -53,6 +42,25 @@ export async function buildWorkerImage(): Promise<string> {
     await rm(context, { recursive: true, force: true });
   }
   return WORKER_IMAGE;
+}
+
+/**
+ * The Debian bookworm image the render image was built on: the official one where a registry
+ * answered, the local stand-in (scripts/build-local-base-image.sh, carrying the machine's apt
+ * settings) where none did.
+ */
+export async function debianBaseImage(): Promise<string> {
+  const bases = await docker.listImages({
+    filters: { reference: [OFFICIAL_BASE_IMAGE, BASE_IMAGE_REPOSITORY] },
+  });
+  const tags = bases.flatMap((image) => image.RepoTags ?? []);
+  const base = tags.find((tag) => tag === OFFICIAL_BASE_IMAGE) ?? tags[0];
+  if (base === undefined) {
+    throw new Error(
+      `Neither ${OFFICIAL_BASE_IMAGE} nor a ${BASE_IMAGE_REPOSITORY} image is present: run \`npm run setup\`.`,
+    );
+  }
+  return base;
 }
 
 export interface WorkerContainer {

@@ -1,4 +1,7 @@
-import { createDaemonPathTranslator } from '../../../src/docker/daemon-path-translator';
+import {
+  createDaemonPathTranslator,
+  withDaemonEndpoint,
+} from '../../../src/docker/daemon-path-translator';
 import type { OwnContainer } from '../../../src/docker/own-container/find-own-container';
 import type { InspectMount } from '../../../src/docker/path-translation/mount-table';
 import { AppError } from '../../../src/errors/app-error';
@@ -153,5 +156,47 @@ describe('createDaemonPathTranslator', () => {
         'worker_container_unknown',
       );
     });
+  });
+});
+
+describe('withDaemonEndpoint', () => {
+  const onHost: OwnContainer = { mode: 'host', reason: 'no sign of a container' };
+
+  it('keeps a worker on the host with a local socket as it is', () => {
+    expect(withDaemonEndpoint(onHost, { kind: 'unix', path: '/var/run/docker.sock' })).toBe(onHost);
+    expect(
+      withDaemonEndpoint(onHost, { kind: 'other', description: 'the default Docker endpoint' }),
+    ).toBe(onHost);
+  });
+
+  it("treats a daemon over TCP or SSH as one that may not see the worker's paths", () => {
+    const overTcp = withDaemonEndpoint(onHost, {
+      kind: 'tcp',
+      host: '10.0.0.5',
+      port: '2376',
+      tls: true,
+    });
+    expect(overTcp).toEqual({
+      mode: 'foreign-daemon',
+      reason: expect.stringContaining('https://10.0.0.5:2376 may run on another machine'),
+    });
+    expect(overTcp.reason).toContain('no sign of a container');
+    expect(
+      withDaemonEndpoint(onHost, { kind: 'other', description: 'ssh://builder@render-box' }),
+    ).toMatchObject({ mode: 'foreign-daemon', reason: expect.stringContaining('ssh://builder@') });
+  });
+
+  it('leaves a worker in a container to its own detection', () => {
+    const own = inContainer([]);
+    const endpoint = { kind: 'tcp', host: 'dind', port: '2375', tls: false } as const;
+    expect(withDaemonEndpoint(own, endpoint)).toBe(own);
+  });
+
+  it('then passes no path through unless HOST_PATH_MAP or a probe says so', () => {
+    const own = withDaemonEndpoint(onHost, { kind: 'tcp', host: 'dind', port: '2375', tls: false });
+    const translator = createDaemonPathTranslator({ own, apiVersion: '1.41', hostPathMap: [] });
+    expect(thrownBy(() => translator.translate('/srv/manim/temp/job-1')).hint).toContain(
+      'JOB_FILE_TRANSFER',
+    );
   });
 });

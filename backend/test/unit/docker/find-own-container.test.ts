@@ -222,8 +222,12 @@ describe('findOwnContainer', () => {
 describe('ownContainerError', () => {
   it('carries the reason and a hint that fits the mode', () => {
     const error = ownContainerError({ mode: 'foreign-daemon', reason: 'all 404' });
-    expect(error.message).toBe('Cannot tell which container the worker runs in: all 404');
+    expect(error.message).toBe("The Docker daemon cannot see the worker's files: all 404");
     expect(error.hint).toContain('HOST_PATH_MAP');
+    expect(error.hint).toContain('JOB_FILE_TRANSFER');
+    expect(ownContainerError({ mode: 'unknown', reason: 'none confirmed' }).message).toBe(
+      'Cannot tell which container the worker runs in: none confirmed',
+    );
     expect(error.details).toEqual({ mode: 'foreign-daemon' });
     expect(error).toMatchObject({ code: 'worker_container_unknown', status: 503 });
   });
