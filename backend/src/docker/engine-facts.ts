@@ -1,5 +1,5 @@
 import type { DockerClient } from './docker-client';
-import { engineSecurityFromInfo, type EngineSecurity } from './engine-security';
+import { parseSecurityOptions, type EngineSecurity } from './engine-security';
 
 /** What the engine says about itself, read once when the worker starts and kept. */
 export interface EngineFacts {
@@ -21,15 +21,16 @@ export interface EngineFacts {
 export async function readEngineFacts(docker: DockerClient): Promise<EngineFacts> {
   const [version, info] = await Promise.all([docker.version(), docker.info() as Promise<unknown>]);
   const fields = (info ?? {}) as { OperatingSystem?: unknown; SecurityOptions?: unknown };
+  const securityOptions = Array.isArray(fields.SecurityOptions)
+    ? fields.SecurityOptions.filter((option): option is string => typeof option === 'string')
+    : [];
   return {
     serverVersion: version.Version,
     apiVersion: version.ApiVersion,
     os: version.Os,
     arch: version.Arch,
     operatingSystem: typeof fields.OperatingSystem === 'string' ? fields.OperatingSystem : '',
-    securityOptions: Array.isArray(fields.SecurityOptions)
-      ? fields.SecurityOptions.filter((option): option is string => typeof option === 'string')
-      : [],
-    security: engineSecurityFromInfo(info),
+    securityOptions,
+    security: parseSecurityOptions(securityOptions),
   };
 }
