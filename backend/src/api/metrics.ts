@@ -89,37 +89,51 @@ export function formatRenderCounts(counts: RenderCounts): string {
     lines.push(`manim_render_duration_seconds_count{quality="${quality}"} ${histogram.count}`);
   }
   lines.push(
-    '# HELP manim_render_failures_total Failed renders, by error code.',
-    '# TYPE manim_render_failures_total counter',
+    ...counterLines(
+      'manim_render_failures_total',
+      'Failed renders, by error code.',
+      'code',
+      counts.failuresByCode,
+    ),
+    ...counterLines(
+      'manim_render_root_retries_total',
+      'Renders that could not write their job folder, by what followed: a retry as root that completed or failed, or no retry (refused) because root could not help.',
+      'outcome',
+      counts.rootRetriesByOutcome,
+    ),
   );
-  for (const [code, count] of Object.entries(counts.failuresByCode)) {
-    lines.push(`manim_render_failures_total{code="${code}"} ${count}`);
-  }
-  lines.push(
-    '# HELP manim_render_root_retries_total Renders that could not write their job folder, by what followed: a retry as root that completed or failed, or no retry (refused) because root could not help.',
-    '# TYPE manim_render_root_retries_total counter',
-  );
-  for (const [outcome, count] of Object.entries(counts.rootRetriesByOutcome)) {
-    lines.push(`manim_render_root_retries_total{outcome="${outcome}"} ${count}`);
-  }
   return `${lines.join('\n')}\n`;
 }
 
 /** The webhook counters in the Prometheus text format. */
 export function formatWebhookCounts(counts: WebhookCounts): string {
   const lines = [
-    '# HELP manim_webhook_attempts_total Webhook delivery attempts, by result: delivered (2xx), http_status (any other answer), timeout, network_error, blocked (refused target address).',
-    '# TYPE manim_webhook_attempts_total counter',
+    ...counterLines(
+      'manim_webhook_attempts_total',
+      'Webhook delivery attempts, by result: delivered (2xx), http_status (any other answer), timeout, network_error, blocked (refused target address).',
+      'result',
+      counts.attempts,
+    ),
+    ...counterLines(
+      'manim_webhook_deliveries_total',
+      'Webhook deliveries that ended, by outcome: delivered, or failed after their last attempt.',
+      'outcome',
+      counts.deliveries,
+    ),
   ];
-  for (const [result, count] of Object.entries(counts.attempts)) {
-    lines.push(`manim_webhook_attempts_total{result="${result}"} ${count}`);
-  }
-  lines.push(
-    '# HELP manim_webhook_deliveries_total Webhook deliveries that ended, by outcome: delivered, or failed after their last attempt.',
-    '# TYPE manim_webhook_deliveries_total counter',
-  );
-  for (const [outcome, count] of Object.entries(counts.deliveries)) {
-    lines.push(`manim_webhook_deliveries_total{outcome="${outcome}"} ${count}`);
-  }
   return `${lines.join('\n')}\n`;
+}
+
+/** One counter with one label, in the Prometheus text format: its HELP and TYPE, then a line per value. */
+function counterLines(
+  name: string,
+  help: string,
+  label: string,
+  values: Record<string, number>,
+): string[] {
+  return [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} counter`,
+    ...Object.entries(values).map(([value, count]) => `${name}{${label}="${value}"} ${count}`),
+  ];
 }
