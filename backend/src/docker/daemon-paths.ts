@@ -11,7 +11,11 @@ import {
 } from './daemon-path-translator';
 import { dockerEndpoint, type DockerClient } from './docker-client';
 import { createOwnContainerDeps, findOwnContainer } from './own-container/find-own-container';
-import { runContainer, WORKER_LABEL, type ContainerRunResult } from './render-container-runner';
+import {
+  runHelperContainer,
+  WORKER_LABEL,
+  type ContainerRunResult,
+} from './render-container-runner';
 
 export interface DaemonPaths {
   /** How the worker's paths reach the daemon: `host`, `container`, `foreign-daemon`, `unknown`. */
@@ -23,6 +27,8 @@ export interface DaemonPaths {
    * daemon-side path, or copied in and out through the Docker API (with why).
    */
   placeJobFolder(workerPath: string): Promise<JobFolderPlacement>;
+  /** What start-up found for TEMP_DIR: job files are copied, not mounted. */
+  readonly copiesJobFiles: boolean;
 }
 
 export type JobFolderPlacement =
@@ -78,9 +84,14 @@ export async function startDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPat
 
   let translator = build([]);
   const coveredByMap = needsProbe && translates(translator, tempDir);
-  if (needsProbe && !coveredByMap && (await daemonSeesSamePath(deps, tempDir)).shared) {
-    translator = build([tempDir]);
-  }
+  const startProbe =
+    needsProbe && !coveredByMap ? await daemonSeesSamePath(deps, tempDir) : undefined;
+  if (startProbe?.shared) translator = build([tempDir]);
+  // Under `auto`, a folder the daemon cannot see is copied instead of failing the job.
+  const copiesInstead = (error: unknown): error is AppError =>
+    config.JOB_FILE_TRANSFER === 'auto' &&
+    error instanceof AppError &&
+    NOT_SHARED_CODES.has(error.code);
   logger.info('worker paths for the Docker daemon', {
     mode: translator.mode,
     how: translator.summary,
@@ -88,7 +99,8 @@ export async function startDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPat
     ...(own.mode === 'container' && own.warnings.length > 0 ? { warnings: own.warnings } : {}),
     apiVersion,
   });
-  if (config.JOB_FILE_TRANSFER === 'copy') {
+  let copiesJobFiles = config.JOB_FILE_TRANSFER === 'copy';
+  if (copiesJobFiles) {
     logger.info('job files are copied through the Docker API (JOB_FILE_TRANSFER=copy)');
   } else {
     try {
@@ -99,9 +111,10 @@ export async function startDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPat
       });
     } catch (error) {
       const failure = error as AppError;
-      const copies = config.JOB_FILE_TRANSFER === 'auto' && NOT_SHARED_CODES.has(failure.code);
       const report = { tempDir, code: failure.code, error: failure.message, hint: failure.hint };
-      if (copies) {
+      if (copiesInstead(error)) {
+        // A probe that could not run (no render image yet) decides nothing: jobs look again.
+        copiesJobFiles = startProbe?.blocker === undefined;
         logger.info(
           'job folders are not shared with the Docker daemon; job files are copied through the Docker API',
           report,
@@ -139,6 +152,7 @@ export async function startDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPat
   };
   return {
     mode: translator.mode,
+    copiesJobFiles,
     toDaemonPath,
     async placeJobFolder(workerPath) {
       if (config.JOB_FILE_TRANSFER === 'copy') {
@@ -147,11 +161,7 @@ export async function startDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPat
       try {
         return { kind: 'mount', daemonPath: await toDaemonPath(workerPath) };
       } catch (error) {
-        const copies =
-          config.JOB_FILE_TRANSFER === 'auto' &&
-          error instanceof AppError &&
-          NOT_SHARED_CODES.has(error.code);
-        if (!copies) throw error;
+        if (!copiesInstead(error)) throw error;
         return { kind: 'copy', reason: error.message };
       }
     },
@@ -265,24 +275,15 @@ function runProbeContainer(
   probe: { command: string[]; daemonDir: string; readOnly: boolean },
   purpose: string,
 ): Promise<ContainerRunResult> {
-  return runContainer(
+  return runHelperContainer(
     deps.docker,
     {
       image: deps.image,
       command: probe.command,
-      workingDir: '/probe',
-      env: {},
       user: deps.user,
-      mounts: [{ source: probe.daemonDir, target: '/probe', readOnly: probe.readOnly }],
+      mount: { source: probe.daemonDir, target: '/probe', readOnly: probe.readOnly },
       labels: { [WORKER_LABEL]: deps.workerId },
-      limits: {
-        memoryMb: 64,
-        cpus: 0.5,
-        pidsLimit: 16,
-        timeoutMs: 30_000,
-        maxFileBytes: 1024 * 1024,
-        tmpfsMb: 1,
-      },
+      timeoutMs: 30_000,
     },
     deps.logger.child({ purpose }),
   );

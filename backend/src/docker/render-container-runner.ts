@@ -165,6 +165,49 @@ export async function runContainer(
   }
 }
 
+/** Limits of a short helper container: a probe, or handing files back to their owner. */
+const HELPER_LIMITS: ContainerLimits = {
+  memoryMb: 64,
+  cpus: 0.5,
+  pidsLimit: 16,
+  maxFileBytes: 1024 * 1024,
+  tmpfsMb: 1,
+};
+
+/**
+ * Runs one short command of the render image with the same profile as a render, small fixed
+ * limits and one folder bound at `mount.target` (its working directory); always removed.
+ */
+export function runHelperContainer(
+  docker: DockerClient,
+  helper: {
+    image: string;
+    command: string[];
+    user: string;
+    capAdd?: string[];
+    mount: BindMount;
+    labels: Record<string, string>;
+    timeoutMs: number;
+  },
+  logger: Logger,
+): Promise<ContainerRunResult> {
+  return runContainer(
+    docker,
+    {
+      image: helper.image,
+      command: helper.command,
+      workingDir: helper.mount.target,
+      env: {},
+      user: helper.user,
+      ...(helper.capAdd ? { capAdd: helper.capAdd } : {}),
+      mounts: [helper.mount],
+      labels: helper.labels,
+      limits: { ...HELPER_LIMITS, timeoutMs: helper.timeoutMs },
+    },
+    logger,
+  );
+}
+
 export async function removeRenderContainer(
   container: Docker.Container,
   log: Logger,

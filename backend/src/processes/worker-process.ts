@@ -225,10 +225,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   retentionTimer.unref();
 
   // Warm containers are made for a bind-mounted folder; copy mode renders every job cold.
-  const copyMode = await daemonPaths.placeJobFolder(config.TEMP_DIR).then(
-    (placement) => placement.kind === 'copy',
-    () => false,
-  );
+  const copyMode = daemonPaths.copiesJobFiles;
   if (copyMode && config.WARM_POOL_SIZE > 0) {
     logger.warn('no warm render containers: job files are copied, not mounted', {
       WARM_POOL_SIZE: config.WARM_POOL_SIZE,

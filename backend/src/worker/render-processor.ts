@@ -12,6 +12,7 @@ import {
   removeContainer,
   SCOPE_LABEL,
   runContainer,
+  runHelperContainer,
   WORKER_LABEL,
   type ContainerRunResult,
   type RunOptions,
@@ -403,32 +404,25 @@ async function handBackToOwner(job: JobRun, owner: FileOwner): Promise<void> {
     owner: `${owner.uid}:${owner.gid}`,
   });
   const { config } = deps;
-  const run = await runContainer(
+  const run = await runHelperContainer(
     deps.docker,
     {
       image: deps.image,
       command: restoreOwnerCommand(owner),
-      workingDir: RENDER_CONTAINER_PATHS.jobDir,
-      env: {},
       user: '0:0',
       capAdd: ['CHOWN'],
-      mounts: [
-        { source: jobFolder.daemonPath, target: RENDER_CONTAINER_PATHS.jobDir, readOnly: false },
-      ],
+      mount: {
+        source: jobFolder.daemonPath,
+        target: RENDER_CONTAINER_PATHS.jobDir,
+        readOnly: false,
+      },
       labels: {
         [JOB_ID_LABEL]: jobId,
         [QUEUE_LABEL]: config.QUEUE_NAME,
         [SCOPE_LABEL]: deploymentScope(config),
         [WORKER_LABEL]: deps.workerId,
       },
-      limits: {
-        memoryMb: 64,
-        cpus: 1,
-        pidsLimit: 16,
-        timeoutMs: RESTORE_OWNER_TIMEOUT_MS,
-        maxFileBytes: 1024 * 1024,
-        tmpfsMb: 1,
-      },
+      timeoutMs: RESTORE_OWNER_TIMEOUT_MS,
     },
     log,
   );
