@@ -13,6 +13,7 @@ import {
   mountsOf,
   removeTestWorkerLeftovers,
   startWorkerContainer,
+  workerContainerEnv,
   type WorkerContainer,
 } from './support/worker-container';
 
@@ -53,9 +54,7 @@ describe('a worker running in a container with the host Docker socket', () => {
     const submitted = await service.submit({ code: SCENE, quality: 'low' });
     expect(submitted.status).toBe(202);
     const id = submitted.body.id;
-    const workerExit = worker.exited.then(async (code) => {
-      throw new Error(`the worker container exited (${code}):\n${await worker.logs()}`);
-    });
+    const workerExit = worker.failOnExit();
     const renderMounts = await Promise.race([
       waitForRunningContainer(id).then((containerId) => mountsOf(containerId)),
       workerExit,
@@ -97,7 +96,7 @@ describe('a worker running in a container with the host Docker socket', () => {
         { Type: 'bind', Source: hostTemp, Target: '/app/temp' },
         { Type: 'bind', Source: hostOutputs, Target: '/app/outputs' },
       ],
-      env: workerEnv(service),
+      env: workerContainerEnv(service.config),
     });
 
     const { id, renderMounts } = await renderThrough(service, worker);
@@ -134,7 +133,7 @@ describe('a worker running in a container with the host Docker socket', () => {
       image,
       runId,
       mounts: [{ Type: 'bind', Source: hostOutputs, Target: '/app/outputs' }, ...extraMounts],
-      env: { ...workerEnv(service), ...env },
+      env: { ...workerContainerEnv(service.config), ...env },
     });
     return { service, worker, hostOutputs };
   }
@@ -178,12 +177,7 @@ describe('a worker running in a container with the host Docker socket', () => {
     });
 
     const submitted = await service.submit({ code: SCENE, quality: 'low' });
-    const job = await Promise.race([
-      service.waitForEnd(submitted.body.id),
-      worker.exited.then(async (code) => {
-        throw new Error(`the worker container exited (${code}):\n${await worker.logs()}`);
-      }),
-    ]);
+    const job = await Promise.race([service.waitForEnd(submitted.body.id), worker.failOnExit()]);
 
     expect(job.status).toBe('failed');
     expect(job.error).toMatchObject({
@@ -210,7 +204,7 @@ describe('a worker running in a container with the host Docker socket', () => {
       image,
       runId,
       mounts: [{ Type: 'volume', Source: volume.name, Target: '/app' }],
-      env: workerEnv(service),
+      env: workerContainerEnv(service.config),
     });
 
     const { id, renderMounts } = await renderThrough(service, worker);
@@ -229,13 +223,3 @@ describe('a worker running in a container with the host Docker socket', () => {
     });
   });
 });
-
-function workerEnv(service: TestService): Record<string, string> {
-  return {
-    REDIS_URL: service.config.REDIS_URL,
-    QUEUE_NAME: service.config.QUEUE_NAME,
-    RENDER_IMAGE: service.config.RENDER_IMAGE,
-    TEMP_DIR: '/app/temp',
-    OUTPUTS_DIR: '/app/outputs',
-  };
-}

@@ -17,6 +17,7 @@ import {
   removeTestWorkerLeftovers,
   startWorkerContainer,
   type WorkerContainer,
+  workerContainerEnv,
 } from './support/worker-container';
 
 const WORKER_MAIN = path.resolve(__dirname, '../../../dist/backend/src/processes/worker-main.js');
@@ -223,13 +224,7 @@ describe('a worker whose Docker daemon cannot see its files (Docker-in-Docker)',
           { Type: 'bind', Source: hostTemp, Target: '/app/temp' },
           { Type: 'bind', Source: hostOutputs, Target: '/app/outputs' },
         ],
-        env: {
-          REDIS_URL: api.config.REDIS_URL,
-          QUEUE_NAME: api.config.QUEUE_NAME,
-          RENDER_IMAGE: api.config.RENDER_IMAGE,
-          TEMP_DIR: '/app/temp',
-          OUTPUTS_DIR: '/app/outputs',
-        },
+        env: workerContainerEnv(api.config),
         // The inner engine's socket, where a worker looks by default: the machine's engine is
         // out of the worker's reach.
         dockerSocket: engine().socketPath,
@@ -237,10 +232,7 @@ describe('a worker whose Docker daemon cannot see its files (Docker-in-Docker)',
     });
 
     it('finds its own container missing on that engine and copies the job files', async () => {
-      const exited = worker.exited.then(async (code): Promise<never> => {
-        throw new Error(`the worker container exited (${code}):\n${await worker.logs()}`);
-      });
-      exited.catch(() => undefined);
+      const exited = worker.failOnExit();
 
       const submitted = await api.submit({ code: SCENE, quality: 'low' });
       const id = submitted.body.id;

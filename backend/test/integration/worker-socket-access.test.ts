@@ -12,6 +12,7 @@ import {
   removeTestWorkerLeftovers,
   startWorkerContainer,
   type WorkerContainer,
+  workerContainerEnv,
 } from './support/worker-container';
 
 const WORKER_MAIN = path.resolve(__dirname, '../../../dist/backend/src/processes/worker-main.js');
@@ -83,13 +84,7 @@ describe('a non-root worker container and the Docker socket group', () => {
         { Type: 'bind', Source: hostTemp, Target: '/app/temp' },
         { Type: 'bind', Source: hostOutputs, Target: '/app/outputs' },
       ],
-      env: {
-        REDIS_URL: service.config.REDIS_URL,
-        QUEUE_NAME: service.config.QUEUE_NAME,
-        RENDER_IMAGE: service.config.RENDER_IMAGE,
-        TEMP_DIR: '/app/temp',
-        OUTPUTS_DIR: '/app/outputs',
-      },
+      env: workerContainerEnv(service.config),
     });
   }
 
@@ -137,12 +132,7 @@ describe('a non-root worker container and the Docker socket group', () => {
 
   it("renders the waiting job once a worker has the socket's group (group_add)", async () => {
     const worker = await startWorker([String(SOCKET_GID)]);
-    const job = await Promise.race([
-      service.waitForEnd(jobId),
-      worker.exited.then(async (code) => {
-        throw new Error(`the worker container exited (${code}):\n${await worker.logs()}`);
-      }),
-    ]);
+    const job = await Promise.race([service.waitForEnd(jobId), worker.failOnExit()]);
     if (job.status !== 'completed') {
       throw new Error(`job ${job.status}: ${JSON.stringify(job.error)}\n${await worker.logs()}`);
     }

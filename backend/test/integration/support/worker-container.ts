@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
+import type { Config } from '../../../src/config/config-schema';
 import { followImageStream } from '../../../src/docker/image-streams';
 
 const docker = new Docker();
@@ -67,6 +68,11 @@ export interface WorkerContainer {
   id: string;
   /** Resolves when the container stops, with its exit code. */
   exited: Promise<number>;
+  /**
+   * Rejects when the container stops, with its exit code and logs; race it against what a test
+   * waits for, so that a worker that dies fails the test at once and says why.
+   */
+  failOnExit(): Promise<never>;
   /** Everything the worker wrote so far (JSON log lines). */
   logs(): Promise<string>;
   /** What the worker wrote to stderr alone (only with `tty: false`). */
@@ -133,6 +139,13 @@ export async function startWorkerContainer(options: {
   return {
     id: container.id,
     exited,
+    failOnExit() {
+      const failed = exited.then(async (code): Promise<never> => {
+        throw new Error(`the worker container exited (${code}):\n${await logs()}`);
+      });
+      failed.catch(() => undefined);
+      return failed;
+    },
     logs,
     stderr: () => output({ stdout: false, stderr: true }),
     async running() {
@@ -191,4 +204,20 @@ export async function mountsOf(
 ): Promise<Array<{ Type?: string; Source?: string; Destination?: string }>> {
   const inspected = await docker.getContainer(containerId).inspect();
   return inspected.Mounts as Array<{ Type?: string; Source?: string; Destination?: string }>;
+}
+
+/**
+ * The environment of a containerised worker for a test service: its Redis, queue and render
+ * image, with job folders at /app/temp and videos at /app/outputs inside the container.
+ */
+export function workerContainerEnv(
+  config: Pick<Config, 'REDIS_URL' | 'QUEUE_NAME' | 'RENDER_IMAGE'>,
+): Record<string, string> {
+  return {
+    REDIS_URL: config.REDIS_URL,
+    QUEUE_NAME: config.QUEUE_NAME,
+    RENDER_IMAGE: config.RENDER_IMAGE,
+    TEMP_DIR: '/app/temp',
+    OUTPUTS_DIR: '/app/outputs',
+  };
 }
