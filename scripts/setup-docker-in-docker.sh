@@ -104,7 +104,7 @@ app_image=$(setting APP_IMAGE manim-render-app:local)
 say "images"
 ensure_image "$(setting REDIS_IMAGE redis:7-bookworm)" redis
 ensure_app_image "$app_image"
-ensure_render_image "$app_image" "$(env_file_setting RENDER_IMAGE)"
+ensure_render_images "$app_image"
 
 worker_uid=$(docker run --rm --network none "$app_image" id -u)
 worker_gid=$(docker run --rm --network none "$app_image" id -g)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Brings this machine to a state where the service runs and its tests pass: npm dependencies,
-# compiled sources, a running Docker Engine, Redis and the render image, and with --for-tests the
-# headless browser the browser tests drive and Docker Compose for the deployment test. Safe to run
-# again: it only does what is missing.
+# compiled sources, a running Docker Engine, Redis and the render image of every served Manim
+# version, and with --for-tests the headless browser the browser tests drive, Docker Compose for
+# the deployment test and ffmpeg for the tests that look into rendered videos. Safe to run again:
+# it only does what is missing.
 # Usage: scripts/setup.sh [--no-redis-server] [--for-tests]
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -11,6 +12,7 @@ source "$PROJECT_ROOT/scripts/lib/ensure-docker.sh"
 source "$PROJECT_ROOT/scripts/lib/ensure-redis.sh"
 source "$PROJECT_ROOT/scripts/lib/ensure-chromium.sh"
 source "$PROJECT_ROOT/scripts/lib/ensure-compose.sh"
+source "$PROJECT_ROOT/scripts/lib/ensure-ffmpeg.sh"
 
 start_redis=1
 for_tests=0
@@ -30,7 +32,8 @@ if [ "$start_redis" -eq 1 ]; then ensure_redis_server "${REDIS_URL:-redis://127.
 if [ "$for_tests" -eq 1 ]; then
   ensure_chromium
   ensure_compose
+  ensure_ffmpeg
 fi
-say "checking the render image"
+say "checking the render images"
 (cd "$PROJECT_ROOT" && node dist/backend/src/cli/prepare-render-image.js >/dev/null) ||
-  fail "the render image is not available" "read the message above"
+  fail "a render image is not available" "read the message above"

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createDockerClient } from '../src/docker/docker-client';
 import { imageExists } from '../src/docker/image-streams';
-import { renderImageName } from '../src/docker/render-image';
+import { defaultManimVersion, renderImageName } from '../src/docker/render-image';
 import { loadConfig } from '../src/config/load-config';
 import { createLogger } from '../src/logging/logger';
 import { resolveRenderUser } from '../src/worker/render-user';
@@ -109,7 +109,8 @@ async function main(): Promise<void> {
   await docker.ping().catch((error: Error) => {
     throw new Error(`the Docker Engine does not answer (${error.message}); run \`npm run setup\``);
   });
-  const image = renderImageName(loadConfig(process.env));
+  const benchConfig = loadConfig(process.env);
+  const image = renderImageName(benchConfig, defaultManimVersion(benchConfig));
   if (!(await imageExists(docker, image))) {
     throw new Error(`the render image ${image} is missing; run \`npm run setup\``);
   }

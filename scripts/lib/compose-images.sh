@@ -183,30 +183,40 @@ ensure_app_image() {
   docker image prune --force --filter "label=$INPUTS_LABEL" >/dev/null
 }
 
-# ensure_render_image APP_IMAGE RENDER_IMAGE: a configured RENDER_IMAGE is pulled when missing;
-# otherwise the image built from backend/render-image/Dockerfile, under the tag the app computes.
-ensure_render_image() {
-  local app=$1 configured=$2
-  if [ -n "$configured" ]; then
-    if image_exists "$configured"; then
-      say "render image $configured is present"
-    else
-      try_pull "$configured" || fail "the render image $configured (RENDER_IMAGE) is missing and cannot be pulled" \
-        "pull it where a registry answers and docker load it here, or leave RENDER_IMAGE empty to build the local one"
+# ensure_render_images APP_IMAGE: the render image of every Manim version the deployment serves
+# (MANIM_VERSIONS, RENDER_IMAGE and RENDER_IMAGE_CJK_LATEX from .env), as the app lists them: a
+# configured image is pulled when missing; a local one is built from backend/render-image under
+# the tag the app computes. The versions share the system layers (TeX, fonts), built once.
+ensure_render_images() {
+  local app=$1 listing line name
+  local settings=()
+  for variable in MANIM_VERSIONS RENDER_IMAGE RENDER_IMAGE_CJK_LATEX; do
+    local value
+    value=$(env_file_setting "$variable")
+    if [ -n "$value" ]; then settings+=(--env "$variable=$value"); fi
+  done
+  listing=$(docker run --rm --network none "${settings[@]}" "$app" \
+    node dist/backend/src/cli/prepare-render-image.js --list) ||
+    fail "cannot list the render images with $app" "fix the settings it names above in .env, or rebuild it: docker rmi $app"
+  while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    read -r -a words <<<"$line"
+    name=${words[0]}
+    if image_exists "$name"; then
+      say "render image $name is present"
+      continue
     fi
-    return 0
-  fi
-  local tag
-  tag=$(docker run --rm --network none "$app" node -e \
-    'process.stdout.write(require("./dist/backend/src/docker/render-image").localRenderImage().tag)') ||
-    fail "cannot read the render image's tag from $app" "rebuild it: docker rmi $app, then run this script again"
-  if image_exists "$tag"; then
-    say "render image $tag is present"
-    return 0
-  fi
-  ensure_debian_base
-  say "building the render image $tag (Manim, cairo and LaTeX: ten minutes or more)"
-  docker build --network host --force-rm --build-arg "BASE_IMAGE=$DEBIAN_BASE_IMAGE" \
-    --label "org.manim-render.recipe=$tag" --tag "$tag" "$PROJECT_ROOT/backend/render-image" >&2 ||
-    fail "building the render image $tag failed" "read the build output above"
+    if [ "${#words[@]}" -eq 1 ]; then
+      try_pull "$name" || fail "the render image $name (RENDER_IMAGE) is missing and cannot be pulled" \
+        "pull it where a registry answers and docker load it here, or leave RENDER_IMAGE empty to build the local ones"
+      continue
+    fi
+    ensure_debian_base
+    local build_args=(--build-arg "BASE_IMAGE=$DEBIAN_BASE_IMAGE")
+    for word in "${words[@]:1}"; do build_args+=(--build-arg "$word"); done
+    say "building the render image $name (Manim, cairo, fonts and LaTeX: ten minutes or more for the first)"
+    docker build --network host --force-rm "${build_args[@]}" \
+      --label "org.manim-render.recipe=$name" --tag "$name" "$PROJECT_ROOT/backend/render-image" >&2 ||
+      fail "building the render image $name failed" "read the build output above"
+  done <<<"$listing"
 }

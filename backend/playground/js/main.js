@@ -29,6 +29,7 @@ const $ = (selector) => document.querySelector(selector);
 const elements = {
   form: $('#render-form'),
   scene: $('#scene-select'),
+  version: $('#version-select'),
   quality: $('#quality-select'),
   format: $('#format-select'),
   renderButton: $('#render-button'),
@@ -85,6 +86,9 @@ elements.reset.addEventListener('click', () => {
 });
 elements.clearRecent.addEventListener('click', () => recent.clear());
 elements.scene.addEventListener('change', () => saveSetting('scene', elements.scene.value));
+elements.version.addEventListener('change', () =>
+  saveSetting('manimVersion', elements.version.value),
+);
 elements.quality.addEventListener('change', () => saveSetting('quality', elements.quality.value));
 elements.format.addEventListener('change', () => saveSetting('format', elements.format.value));
 document.addEventListener('keydown', (event) => {
@@ -102,6 +106,15 @@ async function start() {
   const [limits, healthy] = await Promise.all([api.fetchLimits(), api.checkHealth()]);
   elements.serverStatus.dataset.state = healthy ? 'online' : 'offline';
   elements.serverStatus.textContent = healthy ? 'Service online' : 'Service offline';
+  // Newest first, as the server lists them; the server's default when nothing was chosen here.
+  const versions = limits?.manimVersions ?? [];
+  fillSelect(
+    elements.version,
+    versions,
+    {},
+    loadSetting('manimVersion') ?? limits?.defaults?.manimVersion,
+  );
+  elements.version.closest('.field').hidden = versions.length === 0;
   fillSelect(
     elements.quality,
     limits?.qualities ?? FALLBACK_QUALITIES,
@@ -185,6 +198,7 @@ async function submit() {
   const code = editor.value;
   const fields = {
     code,
+    manimVersion: elements.version.value || undefined,
     quality: elements.quality.value || undefined,
     format: elements.format.value || undefined,
     scene: elements.scene.value || undefined,
@@ -207,6 +221,7 @@ async function submit() {
   recent.add({
     id,
     scene: fields.scene ?? state.scenes[0]?.name ?? 'Scene',
+    manimVersion: fields.manimVersion,
     quality: fields.quality,
     format: fields.format,
     status: 'queued',
@@ -299,7 +314,10 @@ function recentItem(job) {
   name.textContent = job.scene;
   const meta = document.createElement('span');
   meta.className = 'recent-meta';
-  meta.textContent = [job.quality, job.format, timeAgo(job.createdAt)].filter(Boolean).join(' · ');
+  const version = job.manimVersion ? `Manim ${job.manimVersion}` : undefined;
+  meta.textContent = [version, job.quality, job.format, timeAgo(job.createdAt)]
+    .filter(Boolean)
+    .join(' · ');
   const pill = document.createElement('span');
   pill.className = 'status-pill';
   pill.dataset.status = job.status;

@@ -1,4 +1,4 @@
-import type { WorkerStatus } from '../queue/worker-status';
+import type { RenderImageStatus, WorkerStatus } from '../queue/worker-status';
 
 /** What the readiness probes found; a probe that failed carries its error instead. */
 export interface ReadinessProbes {
@@ -82,13 +82,21 @@ function workersProblem(statuses: WorkerStatus[], queueName: string): string | u
     );
     return `no worker reports a reachable Docker Engine: ${reasons.join('; ')}`;
   }
-  const equipped = reachable.filter((status) => status.image.present);
+  const equipped = reachable.filter((status) => status.images.every((image) => image.present));
   if (equipped.length === 0) {
-    const missing = reachable.map((status) => `worker ${status.workerId}: ${imageProblem(status)}`);
-    const pulled = reachable.some((status) => status.image.pulling || status.image.error);
+    const missing = reachable.map(
+      (status) =>
+        `worker ${status.workerId}: ${status.images
+          .filter((image) => !image.present)
+          .map(imageProblem)
+          .join(', ')}`,
+    );
+    const pulled = reachable.some((status) =>
+      status.images.some((image) => image.pulling || image.error),
+    );
     return pulled
-      ? `no worker has the render image: ${missing.join('; ')}`
-      : `no worker has the render image: ${missing.join('; ')} (fix: run \`npm run prepare-image\` where the workers' engine runs)`;
+      ? `no worker has every render image: ${missing.join('; ')}`
+      : `no worker has every render image: ${missing.join('; ')} (fix: run \`npm run prepare-image\` where the workers' engine runs)`;
   }
   if (equipped.every((status) => status.paused)) {
     const starting = equipped.map((status) => `worker ${status.workerId}`);
@@ -97,18 +105,18 @@ function workersProblem(statuses: WorkerStatus[], queueName: string): string | u
   return undefined;
 }
 
-/** What a worker's status says about its missing image: pulling, failed to pull, or just missing. */
-function imageProblem(status: WorkerStatus): string {
-  const { image } = status;
+/** What a worker's status says about a missing image: pulling, failed to pull, or just missing. */
+function imageProblem(image: RenderImageStatus): string {
+  const what = `image ${image.name} (Manim ${image.manimVersion})`;
   if (image.pulling) {
-    return `image ${image.name} is missing and being pulled; jobs wait in the queue`;
+    return `${what} is missing and being pulled; jobs wait in the queue`;
   }
   if (image.error) {
     const retry = image.retryAt ? `, trying again at ${image.retryAt}` : '';
     return (
-      `image ${image.name} is missing and pulling it failed: ${image.error}${retry}` +
+      `${what} is missing and pulling it failed: ${image.error}${retry}` +
       (image.hint ? ` (fix: ${image.hint})` : '')
     );
   }
-  return `image ${image.name} is missing`;
+  return `${what} is missing`;
 }

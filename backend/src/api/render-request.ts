@@ -12,6 +12,7 @@ import { checkCallbackUrl } from '../webhooks/callback-url';
 export const RENDER_FIELDS = [
   'code',
   'scene',
+  'manimVersion',
   'quality',
   'format',
   'fps',
@@ -22,6 +23,9 @@ export const RENDER_FIELDS = [
   'callbackUrl',
 ] as const;
 
+/** Text fields only a multipart request has: the scene file inside a `project` archive. */
+export const FORM_ONLY_FIELDS = ['sceneFile'] as const;
+
 export const MIN_FPS = 1;
 export const MIN_DIMENSION = 16;
 export const SCENE_NAME_MAX_LENGTH = 200;
@@ -30,6 +34,10 @@ export interface RenderRequestInput {
   fields: Record<string, unknown>;
   uploadedCode?: string;
   uploadedFileName?: string;
+  /** The form field the uploaded code came in: a .py `file`, or the scene file of a `project`. */
+  uploadedField?: 'file' | 'project';
+  /** The request brings Python modules, so a scene may derive from a class they define. */
+  importsModules?: boolean;
 }
 
 export interface FieldProblem {
@@ -49,6 +57,7 @@ export type RenderRequestConfig = Pick<
   | 'RENDER_TIMEOUT_SECONDS'
   | 'MAX_RENDER_TIMEOUT_SECONDS'
   | 'WEBHOOK_ALLOW_PRIVATE_TARGETS'
+  | 'MANIM_VERSIONS'
 >;
 
 type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -56,7 +65,7 @@ type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string };
 // Python's identifier rule (PEP 3131), the same one scene detection tokenizes with.
 const PYTHON_IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
 const RESOLUTION_PATTERN = /^(\d{1,5})[xX](\d{1,5})$/;
-const KNOWN_FIELDS: ReadonlySet<string> = new Set(RENDER_FIELDS);
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([...RENDER_FIELDS, ...FORM_ONLY_FIELDS]);
 
 export function parseRenderRequest(
   input: RenderRequestInput,
@@ -82,7 +91,7 @@ export function parseRenderRequest(
         { details: { field: source.field, sizeBytes, limitBytes: config.MAX_CODE_BYTES } },
       );
     }
-    if (source.field === 'file' && source.fileName !== undefined) {
+    if (source.field !== 'code' && source.fileName !== undefined) {
       const fileNameMessage = pythonFileNameProblem(source.fileName);
       if (fileNameMessage !== undefined) problems.push({ field: 'file', message: fileNameMessage });
     }
@@ -90,7 +99,7 @@ export function parseRenderRequest(
       problems.push({
         field: source.field,
         message:
-          source.field === 'file'
+          source.field !== 'code'
             ? `must contain Python code, but ${fileLabel(source.fileName)} is empty or only whitespace`
             : 'must contain Python code, but it is empty or only whitespace',
       });
@@ -98,6 +107,10 @@ export function parseRenderRequest(
   }
 
   const scene = check('scene', optional(fields.scene, parseSceneName));
+  const manimVersion = check(
+    'manimVersion',
+    optional(fields.manimVersion, parseManimVersion(config.MANIM_VERSIONS)),
+  );
   const quality = check('quality', optional(fields.quality, parseQuality(config.MAX_QUALITY)));
   const format = check('format', optional(fields.format, oneOf(FORMATS)));
   const fps = check('fps', optional(fields.fps, parseFps(config.MAX_FPS)));
@@ -123,7 +136,7 @@ export function parseRenderRequest(
     if (!KNOWN_FIELDS.has(name)) {
       problems.push({
         field: truncate(name, 64),
-        message: `is not a known field (known fields: ${RENDER_FIELDS.join(', ')})`,
+        message: `is not a known field (known fields: ${[...RENDER_FIELDS, ...FORM_ONLY_FIELDS].join(', ')})`,
       });
     }
   }
@@ -131,7 +144,8 @@ export function parseRenderRequest(
   if (problems.length > 0 || source === undefined) throw validationError(problems);
 
   const options: RenderOptions = {
-    scene: resolveScene(source.code, scene),
+    scene: resolveScene(source.code, scene, { importsModules: input.importsModules === true }),
+    manimVersion: manimVersion ?? newestVersion(config.MANIM_VERSIONS),
     quality: quality ?? config.DEFAULT_QUALITY,
     format: format ?? config.DEFAULT_FORMAT,
     transparent: transparent ?? false,
@@ -172,7 +186,7 @@ export function validationError(problems: FieldProblem[]): AppError {
 
 function codeSource(
   input: RenderRequestInput,
-): FieldResult<{ code: string; field: 'code' | 'file'; fileName?: string }> {
+): FieldResult<{ code: string; field: 'code' | 'file' | 'project'; fileName?: string }> {
   const raw = input.fields.code;
   // An empty form field is what a browser sends for an untouched textarea next to a file input.
   const codeGiven = raw !== undefined && raw !== null && raw !== '';
@@ -187,7 +201,11 @@ function codeSource(
     }
     return {
       ok: true,
-      value: { code: input.uploadedCode, field: 'file', fileName: input.uploadedFileName },
+      value: {
+        code: input.uploadedCode,
+        field: input.uploadedField ?? 'file',
+        fileName: input.uploadedFileName,
+      },
     };
   }
   if (raw === undefined || raw === null) {
@@ -227,6 +245,24 @@ function parseSceneName(raw: unknown): FieldResult<string> {
     ok: false,
     message: `must be the name of a Python class such as "MyScene", got ${describe(raw)}`,
   };
+}
+
+function parseManimVersion(served: readonly string[]): (raw: unknown) => FieldResult<string> {
+  return (raw) => {
+    const wanted = typeof raw === 'string' ? raw.trim().replace(/^v/, '') : undefined;
+    const match = served.find((version) => version === wanted);
+    if (match !== undefined) return { ok: true, value: match };
+    return {
+      ok: false,
+      message: `must be one of the Manim versions this server renders with: ${served.join(', ')} (MANIM_VERSIONS), got ${describe(raw)}`,
+    };
+  };
+}
+
+function newestVersion(served: readonly string[]): string {
+  const [newest] = served;
+  if (newest === undefined) throw new Error('MANIM_VERSIONS is empty');
+  return newest;
 }
 
 function oneOf<T extends string>(allowed: readonly T[]): (raw: unknown) => FieldResult<T> {

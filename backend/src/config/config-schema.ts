@@ -18,6 +18,41 @@ const hostPathMap = z.string().transform((text, context) => {
   for (const problem of parsed.problems) context.addIssue({ code: 'custom', message: problem });
   return z.NEVER;
 });
+/** Orders "0.22.0" before "0.19.0" before "0.9.1". */
+export function compareVersionsNewestFirst(a: string, b: string): number {
+  const left = a.split('.').map(Number);
+  const right = b.split('.').map(Number);
+  for (let index = 0; index < Math.max(left.length, right.length); index++) {
+    const difference = (right[index] ?? 0) - (left[index] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+const VERSION_PATTERN = /^\d+\.\d+\.\d+$/;
+const manimVersions = z.string().transform((text, context) => {
+  const versions = [
+    ...new Set(
+      text
+        .split(',')
+        .map((version) => version.trim().replace(/^v/, ''))
+        .filter((version) => version !== ''),
+    ),
+  ];
+  const malformed = versions.filter((version) => !VERSION_PATTERN.test(version));
+  if (versions.length === 0) {
+    context.addIssue({ code: 'custom', message: 'lists no version' });
+    return z.NEVER;
+  }
+  if (malformed.length > 0) {
+    context.addIssue({
+      code: 'custom',
+      message: `${malformed.map((version) => JSON.stringify(version)).join(', ')} is not a version like 0.22.0`,
+    });
+    return z.NEVER;
+  }
+  return versions.sort(compareVersionsNewestFirst);
+});
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
@@ -59,10 +94,20 @@ export const CONFIG_VARIABLES = {
     './temp',
     'Scratch space for job folders while they render; emptied after each job.',
   ),
+  MANIM_VERSIONS: variable(
+    manimVersions,
+    '0.22.0,0.19.0',
+    "Manim Community versions this deployment renders with, separated by commas. A request picks one with `manimVersion`; a request that names none gets the newest. Each version has its own render image: built locally from backend/render-image/Dockerfile and the version's lock file (`requirements/manim-<version>.txt`; `npm run lock -- <version>` makes one), or named by RENDER_IMAGE. Set-up builds the images of these versions only.",
+  ),
   RENDER_IMAGE: variable(
     z.string(),
     '',
-    'Docker image that renders scenes. Empty: the image built from backend/render-image/Dockerfile, tagged by a hash of its inputs. `manimcommunity/manim:v0.19.0` works as a drop-in.',
+    'Docker image that renders scenes, with `{version}` where the Manim version goes: `manimcommunity/manim:v{version}` runs the official images as drop-ins. Without `{version}` it serves exactly one version (MANIM_VERSIONS must list only that one). Empty: the images built from backend/render-image/Dockerfile, one per version, tagged by a hash of the recipe and the lock file.',
+  ),
+  RENDER_IMAGE_CJK_LATEX: variable(
+    boolean,
+    'false',
+    'Build the local render images with XeLaTeX and the ctex packages, so that `Tex` and `MathTex` can typeset Chinese, Japanese and Korean (with `tex_template=TexTemplateLibrary.ctex`). About 200 MB more per machine (the layer is shared by every version). `Text` draws CJK either way.',
   ),
   RENDER_IMAGE_PULL_POLICY: variable(
     z.enum(['missing', 'never']),
@@ -160,6 +205,21 @@ export const CONFIG_VARIABLES = {
     positiveInt,
     '200000',
     'Largest scene code accepted, in bytes, inline or uploaded; larger requests get 413.',
+  ),
+  MAX_ASSET_FILES: variable(
+    z.coerce.number().int().min(0).max(10_000),
+    '100',
+    'Most files a render request may send beside its scene (images, sounds, fonts, data, Python modules), in `assets` or inside a `project` archive; 0 accepts scene code only.',
+  ),
+  MAX_ASSET_FILE_MB: variable(
+    z.coerce.number().positive().max(1024),
+    '10',
+    'Largest single asset file, in MiB (fractions allowed); also the limit of one entry of a `project` archive once unpacked.',
+  ),
+  MAX_ASSETS_TOTAL_MB: variable(
+    z.coerce.number().positive().max(4096),
+    '25',
+    'Largest total of the asset files of one request, in MiB (fractions allowed), counted unpacked for a `project` archive; the archive itself may be no larger either.',
   ),
   MAX_QUEUED_JOBS: variable(
     positiveInt,

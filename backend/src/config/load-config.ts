@@ -40,6 +40,13 @@ function crossFieldProblems(config: Config): string[] {
       `DEFAULT_QUALITY=${config.DEFAULT_QUALITY} is above MAX_QUALITY=${config.MAX_QUALITY}`,
     );
   }
+  if (config.RENDER_IMAGE !== '' && !config.RENDER_IMAGE.includes('{version}')) {
+    if (config.MANIM_VERSIONS.length > 1) {
+      problems.push(
+        `RENDER_IMAGE=${config.RENDER_IMAGE} names one image, but MANIM_VERSIONS lists ${config.MANIM_VERSIONS.join(', ')}: put {version} where the version goes (e.g. manimcommunity/manim:v{version}), or set MANIM_VERSIONS to the one version the image has`,
+      );
+    }
+  }
   return problems;
 }
 

@@ -9,34 +9,61 @@ import type { Logger } from '../logging/logger';
 import type { DockerClient } from './docker-client';
 import { createImagePuller, enginePullOperations } from './image-puller';
 import { followImageStream, imageExists, pullImage, type ImageStreamEvent } from './image-streams';
-import { localRenderImage } from './render-image';
+import {
+  localRenderImage,
+  renderImages,
+  type LocalRenderImage,
+  type RenderImage,
+} from './render-image';
 
 const OFFICIAL_BASE_IMAGE = 'debian:bookworm-slim';
 const LOCAL_BASE_REPOSITORY = 'manim-render-base';
 const PULL_STALL_MS = 120_000;
 const BUILD_STALL_MS = 900_000;
 
+type PrepareConfig = Pick<
+  Config,
+  | 'RENDER_IMAGE'
+  | 'RENDER_IMAGE_PULL_POLICY'
+  | 'RENDER_IMAGE_PULL_STALL_SECONDS'
+  | 'MANIM_VERSIONS'
+  | 'RENDER_IMAGE_CJK_LATEX'
+>;
+
 /**
- * Makes sure the render image exists: nothing to do when it is there; otherwise pull the
- * configured image, or build the local one. The build pulls the official Debian base and, where
- * no registry answers, builds an equivalent base from this machine's apt mirror.
+ * Makes sure the render image of every served Manim version exists: nothing to do for one that
+ * is there; otherwise pull the configured image, or build the local one. Builds pull the official
+ * Debian base and, where no registry answers, build an equivalent base from this machine's apt
+ * mirror. The versions' images share their system layers (TeX, fonts): those build once.
  */
-export async function prepareRenderImage(
+export async function prepareRenderImages(
   docker: DockerClient,
-  config: Pick<
-    Config,
-    'RENDER_IMAGE' | 'RENDER_IMAGE_PULL_POLICY' | 'RENDER_IMAGE_PULL_STALL_SECONDS'
-  >,
+  config: PrepareConfig,
   logger: Logger,
-): Promise<string> {
-  if (config.RENDER_IMAGE !== '') {
-    await ensurePulled(docker, config, logger);
-    return config.RENDER_IMAGE;
+): Promise<RenderImage[]> {
+  const images = renderImages(config);
+  for (const image of images) {
+    if (config.RENDER_IMAGE !== '') {
+      await ensurePulled(docker, image.name, config, logger);
+    } else {
+      await ensureBuilt(
+        docker,
+        localRenderImage(image.manimVersion, { cjkLatex: config.RENDER_IMAGE_CJK_LATEX }),
+        logger,
+      );
+    }
   }
-  const image = localRenderImage();
+  return images;
+}
+
+async function ensureBuilt(
+  docker: DockerClient,
+  image: LocalRenderImage,
+  logger: Logger,
+): Promise<void> {
   if (await imageExists(docker, image.tag)) {
-    logger.info('render image present', { image: image.tag });
-    return image.tag;
+    logger.info('render image present', { image: image.tag, manimVersion: image.manimVersion });
+    return;
   }
   const baseImage = await ensureBaseImage(docker, image.contextDir, logger);
   logger.info('building render image', {
@@ -45,10 +72,10 @@ export async function prepareRenderImage(
     manimVersion: image.manimVersion,
   });
   const stream = await docker.buildImage(
-    { context: image.contextDir, src: ['Dockerfile'] },
+    { context: image.contextDir, src: image.files },
     {
       t: image.tag,
-      buildargs: { BASE_IMAGE: baseImage },
+      buildargs: { ...image.buildArgs, BASE_IMAGE: baseImage },
       networkmode: 'host',
       rm: true,
       forcerm: true,
@@ -70,19 +97,15 @@ export async function prepareRenderImage(
       },
     );
   }
-  logger.info('render image built', { image: image.tag });
-  return image.tag;
+  logger.info('render image built', { image: image.tag, manimVersion: image.manimVersion });
 }
 
 async function ensurePulled(
   docker: DockerClient,
-  config: Pick<
-    Config,
-    'RENDER_IMAGE' | 'RENDER_IMAGE_PULL_POLICY' | 'RENDER_IMAGE_PULL_STALL_SECONDS'
-  >,
+  name: string,
+  config: PrepareConfig,
   logger: Logger,
 ): Promise<void> {
-  const name = config.RENDER_IMAGE;
   if (config.RENDER_IMAGE_PULL_POLICY === 'never') {
     if (await imageExists(docker, name)) return;
     throw new AppError(

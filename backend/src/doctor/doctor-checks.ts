@@ -2,7 +2,7 @@ import type { Config } from '../config/config-schema';
 import { createDaemonPathTranslator } from '../docker/daemon-path-translator';
 import type { DirectoryProbe } from '../docker/daemon-paths';
 import { parseSecurityOptions } from '../docker/engine-security';
-import { renderImagePullable } from '../docker/render-image';
+import { renderImagePullable, type RenderImage } from '../docker/render-image';
 import type { OwnContainer } from '../docker/own-container/find-own-container';
 import { ownContainerError } from '../docker/own-container/find-own-container';
 import { buildMountTable, describeMountTable } from '../docker/path-translation/mount-table';
@@ -40,7 +40,8 @@ export interface DoctorDeps {
   identity: ProcessIdentity;
   socketFacts(path: string): SocketFacts;
   /** The configuration and the render image it names, or why it could not be loaded. */
-  config: { config: Config; renderImage: string } | { error: AppError };
+  /** The configuration and the render image of each served version (newest first), or why not. */
+  config: { config: Config; renderImages: RenderImage[] } | { error: AppError };
   /** The client, or why DOCKER_HOST could not be used. */
   engine: DoctorEngine | { error: string };
   /** The real path of an existing directory; undefined when it does not exist. */
@@ -104,21 +105,28 @@ export async function runDoctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> 
   if (loaded === undefined) {
     return [...checks, notChecked('the configuration is invalid', CONFIG_PARTS)];
   }
-  const { config, renderImage } = loaded;
-  const imagePresent = await engine.imageExists(renderImage).catch(() => false);
-  checks.push(
-    imagePresent
-      ? { id: 'image', status: 'ok', title: 'render image', message: `${renderImage} is present` }
-      : {
-          id: 'image',
-          status: 'fail',
-          title: 'render image',
-          message: renderImagePullable(config)
-            ? `${renderImage} is missing on the engine; workers pull it and take no jobs until it is there`
-            : `${renderImage} is missing on the engine; jobs fail with image_missing`,
-          fix: 'Run `npm run prepare-image` (it pulls or builds the image), or set RENDER_IMAGE to an image the engine has.',
-        },
-  );
+  const { config, renderImages } = loaded;
+  const present: boolean[] = [];
+  for (const { manimVersion, name } of renderImages) {
+    const found = await engine.imageExists(name).catch(() => false);
+    present.push(found);
+    const title = `render image (Manim ${manimVersion})`;
+    checks.push(
+      found
+        ? { id: `image-${manimVersion}`, status: 'ok', title, message: `${name} is present` }
+        : {
+            id: `image-${manimVersion}`,
+            status: 'fail',
+            title,
+            message: renderImagePullable(config)
+              ? `${name} is missing on the engine; workers pull it and take no jobs until it is there`
+              : `${name} is missing on the engine; jobs for Manim ${manimVersion} fail with image_missing`,
+            fix: 'Run `npm run prepare-image` (it pulls or builds the image of every version in MANIM_VERSIONS), or set RENDER_IMAGE to images the engine has.',
+          },
+    );
+  }
+  // The sharing probe runs the default (newest) version's image.
+  const imagePresent = present[0] === true;
   let own: OwnContainer | undefined;
   const ownChecks = await guard('own-container', 'worker container', async () => {
     own = await engine.findOwnContainer(config.WORKER_CONTAINER);

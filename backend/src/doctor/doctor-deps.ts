@@ -14,7 +14,7 @@ import {
   createOwnContainerDeps,
   findOwnContainer,
 } from '../docker/own-container/find-own-container';
-import { renderImageName } from '../docker/render-image';
+import { renderImages } from '../docker/render-image';
 import { currentProcessIdentity, readSocketFacts } from '../docker/socket-facts';
 import { AppError } from '../errors/app-error';
 import { createLogger } from '../logging/logger';
@@ -29,7 +29,7 @@ export function createDoctorDeps(env: NodeJS.ProcessEnv = process.env): DoctorDe
   let config: DoctorDeps['config'];
   try {
     const loaded = loadConfig(env);
-    config = { config: loaded, renderImage: renderImageName(loaded) };
+    config = { config: loaded, renderImages: renderImages(loaded) };
   } catch (error) {
     config = {
       error:
@@ -40,7 +40,10 @@ export function createDoctorDeps(env: NodeJS.ProcessEnv = process.env): DoctorDe
   }
   let engine: DoctorDeps['engine'];
   try {
-    engine = doctorEngine(createDockerClient(), 'error' in config ? undefined : config.renderImage);
+    engine = doctorEngine(
+      createDockerClient(),
+      'error' in config ? undefined : config.renderImages[0]?.name,
+    );
   } catch (error) {
     engine = { error: `DOCKER_HOST=${env.DOCKER_HOST ?? ''}: ${(error as Error).message}` };
   }

@@ -78,6 +78,10 @@ export const ERROR_CATALOGUE = {
     hint: 'The render user cannot write the job folder; see docs/troubleshooting.md and RENDER_USER.',
   },
   cancelled: { status: 409, hint: 'The job was cancelled on request; submit it again if needed.' },
+  job_files_missing: {
+    status: 500,
+    hint: 'The files sent with the job were removed before it rendered (it waited longer than JOB_RETENTION_HOURS, or Redis lost them); send the request again.',
+  },
   render_failed: {
     status: 500,
     hint: "Read the log tail in details; it holds Manim's own output.",

@@ -3,7 +3,8 @@ import type { Express } from 'express';
 import { ADMIN_QUEUES_PATH, createApp } from '../api/create-app';
 import { createApiMetrics } from '../api/metrics';
 import type { Config } from '../config/config-schema';
-import { renderImageName } from '../docker/render-image';
+import { defaultManimVersion, renderImages } from '../docker/render-image';
+import { RedisJobFiles } from '../queue/redis-job-files';
 import { freeDiskBytes } from '../outputs/disk-space';
 import { outputFileExists } from '../outputs/output-store';
 import type { Logger } from '../logging/logger';
@@ -41,6 +42,10 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     },
     logger,
   );
+  // Computed once: a local image's tag hashes its recipe, which does not change while running.
+  const imagesByVersion = new Map(
+    renderImages(config).map((image) => [image.manimVersion, image.name]),
+  );
   const jobs = new BullmqRenderJobStore(
     redis,
     config.QUEUE_NAME,
@@ -48,10 +53,12 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     logger,
     {
       maxQueuedJobs: config.MAX_QUEUED_JOBS,
-      image: renderImageName(config),
+      imageOf: (manimVersion) =>
+        imagesByVersion.get(manimVersion ?? defaultManimVersion(config)) ?? '',
       resultAvailable: (job) => outputFileExists(config.OUTPUTS_DIR, job),
     },
     webhooks,
+    new RedisJobFiles(redis, config.QUEUE_NAME, config.JOB_RETENTION_HOURS * 3600),
   );
   // The event reader blocks on Redis, so it gets a connection of its own that waits for Redis.
   const eventsRedis = createWorkerRedis(config.REDIS_URL);

@@ -8,12 +8,13 @@ import { readEngineFacts } from '../docker/engine-facts';
 import { createImagePuller, enginePullOperations } from '../docker/image-puller';
 import { imageExists } from '../docker/image-streams';
 import { listRenderContainers, removeContainer } from '../docker/render-container-runner';
-import { isLocalRenderImage, renderImageName, renderImagePullable } from '../docker/render-image';
+import { isLocalRenderImage, renderImagePullable, renderImages } from '../docker/render-image';
 import type { Logger } from '../logging/logger';
 import { startRenderWorker, type RenderWorker } from '../queue/bullmq-render-queue';
 import { BullmqWebhooks, startWebhookWorker } from '../queue/bullmq-webhooks';
 import { removeExpiredJobFolders } from '../outputs/retention';
 import { createWorkerRedis } from '../queue/redis-connection';
+import { RedisJobFiles } from '../queue/redis-job-files';
 import { RenderStatistics } from '../queue/render-statistics';
 import { WebhookStatistics } from '../queue/webhook-statistics';
 import { WorkerPresence } from '../queue/worker-presence';
@@ -26,7 +27,7 @@ import {
 } from '../worker/engine-monitor';
 import { IntakeGate } from '../worker/intake-gate';
 import { sweepOrphans } from '../worker/orphan-sweep';
-import { RenderImageSupply } from '../worker/render-image-supply';
+import { RenderImageSupplies } from '../worker/render-image-supplies';
 import { createRenderProcessor } from '../worker/render-processor';
 import { resolveRenderUser } from '../worker/render-user';
 import type { WarmPool, WarmPoolStatus } from '../worker/warm-pool';
@@ -58,7 +59,9 @@ const IMAGE_RECHECK_MS = 30_000;
 /** Composition root of the worker: Docker Engine, render image, queue consumer. */
 export async function startWorkerProcess(config: Config, logger: Logger): Promise<WorkerProcess> {
   const docker = createDockerClient();
-  const image = renderImageName(config);
+  // Newest version first: the default one, which the warm pool and the sharing probe use.
+  const images = renderImages(config);
+  const defaultImage = images[0]?.name ?? '';
   const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const connection = createWorkerRedis(config.REDIS_URL);
   const presence = new WorkerPresence(connection, config.QUEUE_NAME);
@@ -69,7 +72,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     pid: process.pid,
     startedAt: new Date().toISOString(),
     engine: { ok: false, error: 'not checked yet' },
-    image: { name: image, present: false },
+    images: images.map((image) => ({ ...image, present: false })),
     paused: true,
   });
   // Webhooks do not need the engine: deliveries (of cancelled jobs, say) go out while it is away.
@@ -113,21 +116,19 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   const puller = createImagePuller(
     enginePullOperations(docker, { stallSeconds: config.RENDER_IMAGE_PULL_STALL_SECONDS, logger }),
   );
-  const imageSupply: RenderImageSupply = new RenderImageSupply({
-    image,
-    exists: () => imageExists(docker, image),
-    ...(renderImagePullable(config) ? { pull: () => puller.ensureImage(image) } : {}),
-    missingHint: renderImageMissingHint(image),
+  const imageSupplies = new RenderImageSupplies(images, {
+    exists: (image) => imageExists(docker, image),
+    ...(renderImagePullable(config) ? { pull: (image) => puller.ensureImage(image) } : {}),
+    missingHint: renderImageMissingHint(
+      config.RENDER_IMAGE === '' || isLocalRenderImage(config.RENDER_IMAGE) ? 'local' : 'registry',
+    ),
     retry: IMAGE_PULL_RETRY,
     recheckMs: IMAGE_RECHECK_MS,
     logger,
-    onChange: (state) => {
-      presence.update({ image: state });
-      // An image that is pulled here holds jobs back until it is there; one that is not fails them.
-      if (imageSupply.pullable) {
-        void (state.present ? intake.release('image') : intake.hold('image'));
-      }
-    },
+    onChange: (states) => presence.update({ images: states }),
+    // An image that is pulled here holds jobs back until it is there; one that is not fails them.
+    hold: (reason) => void intake.hold(reason),
+    release: (reason) => void intake.release(reason),
   });
   let engineReportedDown = false;
   // Jobs stay queued while the engine is away: the worker pauses, and resumes when it answers.
@@ -153,7 +154,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       }
       return;
     }
-    await imageSupply.check({ force: transition === 'came-up' });
+    await imageSupplies.check({ force: transition === 'came-up' });
     presence.update({ engine: { ok: true, checkedAt } });
     if (transition === 'came-up') {
       warmPool?.resume();
@@ -194,7 +195,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     docker,
     config,
     logger,
-    image,
+    image: defaultImage,
     workerId,
     probeUser: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
     apiVersion: engineFacts.apiVersion,
@@ -234,7 +235,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   const pool = createWarmPool({
     docker,
     config: copyMode ? { ...config, WARM_POOL_SIZE: 0 } : config,
-    image,
+    image: defaultImage,
     renderUser,
     workerId,
     toDaemonPath: (workerPath) => daemonPaths.toDaemonPath(workerPath),
@@ -243,6 +244,11 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   });
   presence.update({ warmPool: pool.status() });
 
+  const jobFiles = new RedisJobFiles(
+    connection,
+    config.QUEUE_NAME,
+    config.JOB_RETENTION_HOURS * 3600,
+  );
   const renderWorker = await startRenderWorker({
     connection,
     queueName: config.QUEUE_NAME,
@@ -250,19 +256,32 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     retentionHours: config.JOB_RETENTION_HOURS,
     lockSeconds: config.JOB_LOCK_SECONDS,
     logger,
-    onJobEnded: (job) => webhooks.jobEnded(job),
+    onJobEnded: async (job) => {
+      try {
+        await webhooks.jobEnded(job);
+      } finally {
+        // Past its end nobody reads a job's files; they would expire with its record anyway.
+        await jobFiles.remove(job.id).catch((error: unknown) =>
+          logger.warn('could not remove the files of a job that ended', {
+            jobId: job.id,
+            error: (error as Error).message,
+          }),
+        );
+      }
+    },
     handler: createRenderProcessor({
       config,
       logger,
       docker,
-      image,
+      images,
       renderUser,
       workerId,
       engineSecurity,
       statistics: new RenderStatistics(connection, config.QUEUE_NAME),
       placeJobFolder: (workerPath) => daemonPaths.placeJobFolder(workerPath),
+      jobFiles,
       warmPool: pool,
-      whenImageBack: () => imageSupply.whenBack(),
+      whenImageBack: (manimVersion) => imageSupplies.whenBack(manimVersion),
     }),
   });
   worker = renderWorker;
@@ -293,7 +312,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   missedWebhookTimer.unref();
   logger.info('worker ready', {
     queue: config.QUEUE_NAME,
-    image,
+    images: images.map((image) => image.name),
     concurrency: config.WORKER_CONCURRENCY,
     renderUser,
     workerId,
@@ -323,11 +342,11 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
 }
 
 /** How to get a render image this worker does not pull. */
-function renderImageMissingHint(image: string): string {
-  if (isLocalRenderImage(image)) {
-    return `${image} is the local render image: it is built, never pulled. Run \`npm run prepare-image\` where the worker's engine runs, or set RENDER_IMAGE to a registry image.`;
+function renderImageMissingHint(kind: 'local' | 'registry'): string {
+  if (kind === 'local') {
+    return "The local render images are built, never pulled. Run `npm run prepare-image` where the worker's engine runs (it builds the image of every version in MANIM_VERSIONS), or set RENDER_IMAGE to a registry image.";
   }
-  return `RENDER_IMAGE_PULL_POLICY is never: pull or load ${image} on the worker's engine yourself (docker pull, or docker load), or set the policy to missing.`;
+  return "RENDER_IMAGE_PULL_POLICY is never: pull or load the image on the worker's engine yourself (docker pull, or docker load), or set the policy to missing.";
 }
 
 /** Outputs older than the retention, and job folders left by workers that died. */

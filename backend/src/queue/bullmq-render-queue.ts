@@ -7,6 +7,7 @@ import { cancelledError, decodeJobFailure, encodeJobFailure } from './job-failur
 import type { RenderProgress } from '../render/render-progress';
 import type { BullmqWebhooks } from './bullmq-webhooks';
 import type { RedisConnection } from './redis-connection';
+import type { JobFile, JobFileStore } from '../job-files/job-files';
 import { renderIdentity } from './render-identity';
 import {
   jobLinks,
@@ -31,8 +32,8 @@ function isFinished(status: JobStatus): boolean {
 export interface SubmitPolicy {
   /** Most jobs that may wait; beyond it, submit fails with `queue_full`. */
   maxQueuedJobs: number;
-  /** The render image's name, part of a render's identity. */
-  image: string;
+  /** The render image of a Manim version, part of a render's identity. */
+  imageOf(manimVersion: string | undefined): string;
   /** Whether a completed job's file is still there to be downloaded. */
   resultAvailable(job: JobView): Promise<boolean>;
 }
@@ -51,6 +52,8 @@ export class BullmqRenderJobStore implements RenderJobStore {
     private readonly policy: SubmitPolicy,
     /** Callbacks and their deliveries; without it, requests with a `callbackUrl` fail. */
     private readonly webhooks?: BullmqWebhooks,
+    /** Where the files of a request wait for its worker; without it, files are refused. */
+    private readonly files?: JobFileStore,
   ) {
     this.logger = logger;
     this.queue = new Queue<RenderJobData, RenderResult>(queueName, { connection });
@@ -61,12 +64,14 @@ export class BullmqRenderJobStore implements RenderJobStore {
 
   async submit(
     data: RenderJobData,
-    options: { reuse: boolean; callbackUrl?: string },
+    options: { reuse: boolean; callbackUrl?: string; files?: JobFile[] },
   ): Promise<SubmitOutcome> {
     return withQueueErrors(async () => {
       const id = randomUUID();
       const ttlSeconds = this.retentionHours * 3600;
-      const key = this.identityKey(renderIdentity(data.code, data.options, this.policy.image));
+      const key = this.identityKey(
+        renderIdentity(data, this.policy.imageOf(data.options.manimVersion)),
+      );
       if (options.reuse) {
         // NX: of two identical requests at the same moment, one renders and the other attaches.
         const claimed = await this.connection.set(key, id, 'EX', ttlSeconds, 'NX');
@@ -97,12 +102,22 @@ export class BullmqRenderJobStore implements RenderJobStore {
         options.callbackUrl === undefined
           ? undefined
           : await this.requireWebhooks().subscribe(id, options.callbackUrl);
-      await this.queue.add(JOB_NAME, data, {
-        jobId: id,
-        attempts: 1,
-        removeOnComplete: { age: ttlSeconds },
-        removeOnFail: { age: ttlSeconds },
-      });
+      const files = options.files ?? [];
+      if (files.length > 0) {
+        if (!this.files) throw new Error('This job store was built without a store for job files');
+        await this.files.save(id, files);
+      }
+      try {
+        await this.queue.add(JOB_NAME, data, {
+          jobId: id,
+          attempts: 1,
+          removeOnComplete: { age: ttlSeconds },
+          removeOnFail: { age: ttlSeconds },
+        });
+      } catch (error) {
+        if (files.length > 0) await this.files?.remove(id).catch(() => undefined);
+        throw error;
+      }
       return subscribed ? { id, webhook: { deliveryId: subscribed.deliveryId } } : { id };
     });
   }
@@ -230,6 +245,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
           'EX',
           this.retentionHours * 3600,
         );
+        await this.files?.remove(id);
         await this.announceEnd(cancelled);
         return { outcome: 'cancelled', job: await this.withWebhooks(cancelled) };
       }
@@ -270,6 +286,10 @@ function toJobView(job: Job<RenderJobData, RenderResult>, state: JobState | 'unk
     createdAt: new Date(job.timestamp).toISOString(),
     options: job.data.options,
   };
+  if (job.data.sceneFile !== undefined) view.sceneFile = job.data.sceneFile;
+  if (job.data.assets !== undefined && job.data.assets.length > 0) {
+    view.assets = job.data.assets.map(({ path, sizeBytes }) => ({ path, sizeBytes }));
+  }
   if (job.processedOn) view.startedAt = new Date(job.processedOn).toISOString();
   if (job.finishedOn && (status === 'completed' || status === 'failed')) {
     view.finishedAt = new Date(job.finishedOn).toISOString();

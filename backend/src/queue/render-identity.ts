@@ -1,17 +1,30 @@
 import { createHash } from 'node:crypto';
-import type { RenderOptions } from './render-job';
+import { DEFAULT_SCENE_FILE } from '../job-files/job-files';
+import type { RenderJobData } from './render-job';
 
 /**
- * What makes two render requests the same render: the code, every option that changes the
- * output, and the render image. The timeout changes only whether a render finishes, not what it
- * produces, so it is left out.
+ * What makes two render requests the same render: the code, where it sits, the files beside it
+ * (by content), every option that changes the output (the Manim version among them), and the
+ * render image. The timeout changes only whether a render finishes, not what it produces, so it
+ * is left out.
  */
-export function renderIdentity(code: string, options: RenderOptions, image: string): string {
-  const { timeoutSeconds, ...output } = options;
+export function renderIdentity(
+  job: Pick<RenderJobData, 'code' | 'options' | 'sceneFile' | 'assets'>,
+  image: string,
+): string {
+  const { timeoutSeconds, ...output } = job.options;
+  const assets = (job.assets ?? [])
+    .map(({ path, sha256 }) => [path, sha256])
+    .sort(([a = ''], [b = '']) => (a < b ? -1 : a > b ? 1 : 0));
   const canonical = JSON.stringify({
-    code,
+    code: job.code,
     image,
     options: Object.fromEntries(Object.entries(output).sort(([a], [b]) => a.localeCompare(b))),
+    // Left out when empty, so that a plain request keeps the identity it had before files existed.
+    ...(assets.length > 0 ? { assets } : {}),
+    ...(job.sceneFile !== undefined && job.sceneFile !== DEFAULT_SCENE_FILE
+      ? { sceneFile: job.sceneFile }
+      : {}),
   });
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -1,5 +1,6 @@
 import type { OutputFormat, Quality } from '../config/config-schema';
 import type { ErrorBody } from '../errors/app-error';
+import type { JobFile, JobFileEntry } from '../job-files/job-files';
 import type { RenderProgress } from '../render/render-progress';
 import type { WebhookDeliveryView } from '../webhooks/webhook-delivery';
 
@@ -15,6 +16,8 @@ export interface Resolution {
 /** Render options after validation and defaulting; `scene` is always resolved to one class. */
 export interface RenderOptions {
   scene: string;
+  /** The Manim version that renders it; absent only in jobs queued before versions existed. */
+  manimVersion?: string;
   quality: Quality;
   format: OutputFormat;
   fps?: number;
@@ -25,7 +28,12 @@ export interface RenderOptions {
 }
 
 export interface RenderJobData {
+  /** The scene file's code. */
   code: string;
+  /** Where the scene file goes in the job folder; absent: scene.py. */
+  sceneFile?: string;
+  /** The files beside the scene; their contents are kept apart (JobFileStore) until the job ends. */
+  assets?: JobFileEntry[];
   options: RenderOptions;
   /** Request id of the submitting HTTP request, carried into the worker's logs. */
   requestId?: string;
@@ -61,6 +69,10 @@ export interface JobView {
   startedAt?: string;
   finishedAt?: string;
   options: RenderOptions;
+  /** The scene file's path in a project (absent: scene.py). */
+  sceneFile?: string;
+  /** The files sent beside the scene. */
+  assets?: Array<{ path: string; sizeBytes: number }>;
   result?: {
     fileName: string;
     contentType: string;
@@ -111,7 +123,7 @@ export interface RenderJobStore {
    */
   submit(
     data: RenderJobData,
-    options: { reuse: boolean; callbackUrl?: string },
+    options: { reuse: boolean; callbackUrl?: string; files?: JobFile[] },
   ): Promise<SubmitOutcome>;
   find(id: string): Promise<JobView | undefined>;
   /** The render output a worker kept for the job (empty until the render has run). */

@@ -15,24 +15,28 @@ export interface WorkerStatus {
     /** When the worker last asked the engine. */
     checkedAt?: string;
   };
-  image: {
-    name: string;
-    present: boolean;
-    /** The worker pulls the missing image now, and takes no jobs until it is there. */
-    pulling?: boolean;
-    /** Why its last pull failed (kept until one succeeds), and how to fix it. */
-    error?: string;
-    hint?: string;
-    /** When the next pull starts, after a failed one. */
-    retryAt?: string;
-  };
+  /** The render image of each Manim version the worker serves, newest version first. */
+  images: RenderImageStatus[];
   /**
    * True while the worker takes no new jobs: it is starting, its engine does not answer, or it
-   * pulls its render image.
+   * pulls a render image.
    */
   paused: boolean;
   /** Warm render containers: how many the worker keeps (WARM_POOL_SIZE) and how many are ready. */
   warmPool?: { size: number; ready: number };
+}
+
+export interface RenderImageStatus {
+  manimVersion: string;
+  name: string;
+  present: boolean;
+  /** The worker pulls the missing image now, and takes no jobs until it is there. */
+  pulling?: boolean;
+  /** Why its last pull failed (kept until one succeeds), and how to fix it. */
+  error?: string;
+  hint?: string;
+  /** When the next pull starts, after a failed one. */
+  retryAt?: string;
 }
 
 /** The statuses of the workers of one queue that are alive now. */
@@ -55,7 +59,7 @@ export function parseWorkerStatus(text: string | null): WorkerStatus | undefined
     status === null ||
     typeof status.workerId !== 'string' ||
     typeof status.engine?.ok !== 'boolean' ||
-    typeof status.image?.present !== 'boolean'
+    !Array.isArray(status.images)
   ) {
     return undefined;
   }

@@ -22,9 +22,16 @@ const LOG_TAIL_LINES = 40;
 const MAX_MESSAGE_LENGTH = 300;
 const SIGKILL_EXIT_CODE = 137;
 const SYNTAX_ERROR_TYPES = ['SyntaxError', 'IndentationError', 'TabError'];
-const SCENE_FILE = RENDER_CONTAINER_PATHS.sceneFileName;
-
-export function classifyRenderFailure(outcome: RenderRunOutcome, options: RenderOptions): AppError {
+/**
+ * `sceneFile` is where the scene sits in the job folder (scene.py, or a project's own file);
+ * frames in the other Python files of the job folder (modules sent with the scene) count as the
+ * user's code too.
+ */
+export function classifyRenderFailure(
+  outcome: RenderRunOutcome,
+  options: RenderOptions,
+  sceneFile: string = RENDER_CONTAINER_PATHS.sceneFileName,
+): AppError {
   const stdoutLines = meaningfulLines(outcome.stdout);
   const stderrLines = meaningfulLines(outcome.stderr);
   const logTail = [...stdoutLines, ...stderrLines].slice(-LOG_TAIL_LINES);
@@ -48,10 +55,10 @@ export function classifyRenderFailure(outcome: RenderRunOutcome, options: Render
 
   const exception = findException(stderrLines);
   if (exception !== undefined) {
-    return classifyException(exception, stderrLines, stdoutLines, logTail);
+    return classifyException(exception, { stderrLines, stdoutLines, logTail, sceneFile });
   }
 
-  const sceneNotFound = findSceneNotFound(stdoutLines, options.scene);
+  const sceneNotFound = findSceneNotFound(stdoutLines, options.scene, sceneFile);
   if (sceneNotFound !== undefined) {
     return new AppError('scene_not_found', sceneNotFound.message, {
       details: { requested: options.scene, found: sceneNotFound.found, logTail },
@@ -77,24 +84,28 @@ export function classifyRenderFailure(outcome: RenderRunOutcome, options: Render
 
 function classifyException(
   exception: string,
-  stderrLines: string[],
-  stdoutLines: string[],
-  logTail: string[],
+  output: { stderrLines: string[]; stdoutLines: string[]; logTail: string[]; sceneFile: string },
 ): AppError {
-  const line = lastSceneFileLine(stderrLines);
+  const { stderrLines, stdoutLines, logTail, sceneFile } = output;
+  const frame = innermostUserFrame(stderrLines);
+  const line = frame?.file === sceneFile ? frame.line : lastFrameLine(stderrLines, sceneFile);
+  // Where the user's own code failed, when that is a module sent with the scene.
+  const location = frame !== undefined && frame.file !== sceneFile ? { location: frame } : {};
+  const atLine = (text: string) => describeAt(text, frame ?? lineIn(sceneFile, line));
   const type = exception.split(':', 1)[0] ?? exception;
 
   if (SYNTAX_ERROR_TYPES.includes(type)) {
-    return new AppError('syntax_error', atLine(exception, line), {
-      details: { line, exception, logTail },
+    return new AppError('syntax_error', atLine(exception), {
+      details: { line, ...location, exception, logTail },
     });
   }
 
   const latex = findLatexError(stdoutLines);
-  if (latex !== undefined && line !== undefined) {
-    return new AppError('latex_error', atLine(`LaTeX error: ${latex.error}`, line), {
+  if (latex !== undefined && frame !== undefined) {
+    return new AppError('latex_error', atLine(`LaTeX error: ${latex.error}`), {
       details: {
         line,
+        ...location,
         exception,
         latexError: latex.error,
         latexContext: latex.context,
@@ -133,14 +144,14 @@ function classifyException(
     );
   }
 
-  // Without a frame in scene.py the exception came from Manim or its environment.
-  if (line === undefined) {
+  // Without a frame in the user's files the exception came from Manim or its environment.
+  if (frame === undefined) {
     return new AppError('render_failed', oneLine(`Manim failed: ${exception}`), {
       details: { exception, logTail },
     });
   }
-  return new AppError('scene_error', atLine(exception, line), {
-    details: { exception, line, logTail },
+  return new AppError('scene_error', atLine(exception), {
+    details: { exception, line, ...location, logTail },
   });
 }
 
@@ -207,17 +218,43 @@ function findException(stderrLines: string[]): string | undefined {
   return candidate.trim();
 }
 
-/** The line in the user's file of the innermost traceback frame that lies in it. */
-function lastSceneFileLine(stderrLines: string[]): number | undefined {
-  const file = escapeRegExp(RENDER_CONTAINER_PATHS.sceneFile);
-  const richFrame = new RegExp(`${file}:(\\d+) in `);
-  const plainFrame = new RegExp(`File "${file}", line (\\d+)`);
+interface SourceLocation {
+  /** Relative to the job folder, e.g. scene.py or helpers/shapes.py. */
+  file: string;
+  line: number;
+}
+
+const JOB_DIR = escapeRegExp(RENDER_CONTAINER_PATHS.jobDir);
+// Rich frames read "/job/scene.py:12 in construct" (a syntax error's box, from Manim 0.20 on,
+// only "/job/scene.py:4"); plain ones 'File "/job/scene.py", line 12'.
+const RICH_FRAME = new RegExp(`${JOB_DIR}/([^\\s:"]+\\.py):(\\d+)(?: in |\\s|$)`);
+const PLAIN_FRAME = new RegExp(`File "${JOB_DIR}/([^"]+\\.py)", line (\\d+)`);
+
+/** The innermost traceback frame in a Python file of the job folder: the user's own code. */
+function innermostUserFrame(stderrLines: string[]): SourceLocation | undefined {
+  let found: SourceLocation | undefined;
+  for (const text of stderrLines) {
+    const match = RICH_FRAME.exec(text) ?? PLAIN_FRAME.exec(text);
+    const [file, line] = [match?.[1], match?.[2]];
+    // Manim writes nothing of its own into the job folder but media/ and the home folder.
+    if (file === undefined || line === undefined || /^(media|home)\//.test(file)) continue;
+    found = { file, line: Number(line) };
+  }
+  return found;
+}
+
+/** The line of the innermost frame in `file`, the scene file. */
+function lastFrameLine(stderrLines: string[], file: string): number | undefined {
   let line: number | undefined;
   for (const text of stderrLines) {
-    const match = richFrame.exec(text) ?? plainFrame.exec(text);
-    if (match?.[1] !== undefined) line = Number(match[1]);
+    const match = RICH_FRAME.exec(text) ?? PLAIN_FRAME.exec(text);
+    if (match?.[1] === file && match[2] !== undefined) line = Number(match[2]);
   }
   return line;
+}
+
+function lineIn(file: string, line: number | undefined): SourceLocation | undefined {
+  return line === undefined ? undefined : { file, line };
 }
 
 function findLatexError(stdoutLines: string[]): { error: string; context: string[] } | undefined {
@@ -244,9 +281,10 @@ function findLatexError(stdoutLines: string[]): { error: string; context: string
 function findSceneNotFound(
   stdoutLines: string[],
   requested: string,
+  sceneFile: string,
 ): { message: string; found: string[] } | undefined {
   if (stdoutLines.some((line) => line.includes('There are no scenes inside that module'))) {
-    return { message: `No Scene subclass found in ${SCENE_FILE}`, found: [] };
+    return { message: `No Scene subclass found in ${sceneFile}`, found: [] };
   }
   const notInScript = stdoutLines.findIndex((line) => line.includes(' is not in the script'));
   if (notInScript === -1) return undefined;
@@ -256,7 +294,7 @@ function findSceneNotFound(
     .map((line) => /^\s*\d+: (\S+)$/.exec(line)?.[1])
     .filter((name): name is string => name !== undefined);
   const available = found.length === 0 ? '' : ` (found: ${found.join(', ')})`;
-  return { message: `Scene "${requested}" is not defined in ${SCENE_FILE}${available}`, found };
+  return { message: `Scene "${requested}" is not defined in ${sceneFile}${available}`, found };
 }
 
 function lastIndexWhere(lines: string[], predicate: (line: string) => boolean): number {
@@ -274,8 +312,8 @@ function oneLine(text: string): string {
 }
 
 /** The one-line message: the exception (shortened if need be) and where it happened. */
-function atLine(text: string, line: number | undefined): string {
-  const where = line === undefined ? '' : ` (${SCENE_FILE} line ${line})`;
+function describeAt(text: string, location: SourceLocation | undefined): string {
+  const where = location === undefined ? '' : ` (${location.file} line ${location.line})`;
   return `${oneLine(text)}${where}`;
 }
 

@@ -10,8 +10,6 @@ export const RENDER_CONTAINER_PATHS = {
   workingDir: '/job',
   sceneFileName: 'scene.py',
   sceneFile: '/job/scene.py',
-  /** Manim names output folders after the scene file's stem (`videos/scene/...`). */
-  sceneFileStem: 'scene',
   configFileName: 'manim.cfg',
   /** Folder names relative to the job directory, for the worker that prepares it on the host. */
   mediaDirName: 'media',
@@ -28,13 +26,21 @@ const QUALITY_FLAGS: Record<Quality, string> = {
   '4k': 'k',
 };
 
-/** The full argv of the render container, checked against `manim render --help` of 0.19.0. */
-export function buildManimArgs(options: RenderOptions): string[] {
+/**
+ * The full argv of the render container, checked against `manim render --help` of 0.19.0 and
+ * 0.22.0. `sceneFile` is relative to the job folder (the working directory).
+ */
+export function buildManimArgs(
+  options: RenderOptions,
+  sceneFile: string = RENDER_CONTAINER_PATHS.sceneFileName,
+): string[] {
   const args = ['manim', 'render', '--quality', QUALITY_FLAGS[options.quality]];
 
-  // `--format png` would write every frame; a PNG result means the last frame only.
+  // `--format png` would write every frame; a PNG result means the last frame only. mp4 is
+  // Manim's own default and is left unnamed: from 0.20 on, a scene that plays nothing fails when
+  // a video format is named, and gives its last frame as PNG when none is.
   if (options.format === 'png') args.push('--save_last_frame');
-  else args.push('--format', options.format);
+  else if (options.format !== 'mp4') args.push('--format', options.format);
 
   // Every job starts in an empty folder, so the cache only costs hashing time.
   args.push('--media_dir', RENDER_CONTAINER_PATHS.mediaDir, '--disable_caching');
@@ -46,7 +52,7 @@ export function buildManimArgs(options: RenderOptions): string[] {
   }
   if (options.transparent) args.push('--transparent');
 
-  args.push(RENDER_CONTAINER_PATHS.sceneFileName, options.scene);
+  args.push(sceneFile, options.scene);
   return args;
 }
 

@@ -39,9 +39,11 @@ export function expectedOutput(options: RenderOptions): ExpectedOutput {
 export function findRenderOutput(
   files: string[],
   options: RenderOptions,
+  sceneFile: string = RENDER_CONTAINER_PATHS.sceneFileName,
 ): RenderOutput | undefined {
   const expected = expectedOutput(options);
-  const stem = escapeRegExp(RENDER_CONTAINER_PATHS.sceneFileStem);
+  // Manim names its folders after the scene file's name without folders and ".py".
+  const stem = escapeRegExp(sceneFile.replace(/^.*\//, '').replace(/\.py$/, ''));
   const scene = escapeRegExp(options.scene);
   // `_ManimCE_v0.19.0` is appended to gif and png names; `-o` would drop it.
   const baseName = `${scene}(?:_ManimCE_v[^/]+)?`;

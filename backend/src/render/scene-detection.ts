@@ -57,11 +57,23 @@ export function detectSceneClasses(code: string): SceneClass[] {
   return scenes;
 }
 
-export function resolveScene(code: string, requested: string | undefined): string {
+/**
+ * The scene to render: the requested one, or the only one. With `importsModules` (the request
+ * brings Python modules) a requested class also counts when it derives from a class the code
+ * imports, which the code alone cannot tell to be a scene.
+ */
+export function resolveScene(
+  code: string,
+  requested: string | undefined,
+  options: { importsModules?: boolean } = {},
+): string {
   const found = detectSceneClasses(code).map((scene) => scene.name);
 
   if (requested !== undefined) {
     if (found.includes(requested)) return requested;
+    if (options.importsModules === true && definesImportedSubclass(code, requested)) {
+      return requested;
+    }
     const available =
       found.length === 0 ? 'no Scene subclass is defined' : `found: ${found.join(', ')}`;
     throw new AppError(
@@ -74,9 +86,10 @@ export function resolveScene(code: string, requested: string | undefined): strin
   const [only] = found;
   if (found.length === 1 && only !== undefined) return only;
   if (found.length === 0) {
+    const imported = options.importsModules === true ? ' or name it in "scene"' : '';
     throw new AppError(
       'scene_not_found',
-      'No Scene subclass found in the code; define a class deriving from Scene (or MovingCameraScene, ThreeDScene, ...)',
+      `No Scene subclass found in the code; define a class deriving from Scene (or MovingCameraScene, ThreeDScene, ...)${imported}`,
       { details: { found: [] } },
     );
   }
@@ -85,6 +98,14 @@ export function resolveScene(code: string, requested: string | undefined): strin
     `The code defines ${found.length} scenes (${found.join(', ')}); name the one to render in "scene"`,
     { details: { found } },
   );
+}
+
+/** A module-level class named `name` whose bases are not all defined in the code itself. */
+function definesImportedSubclass(code: string, name: string): boolean {
+  const definitions = moduleLevelClasses(tokenizeLogicalLines(code));
+  const local = new Set(definitions.map((definition) => definition.name));
+  const definition = definitions.find((candidate) => candidate.name === name);
+  return definition !== undefined && definition.bases.some((base) => !local.has(base));
 }
 
 function isSceneClass(

@@ -59,6 +59,6 @@ export function warmBootstrapCommand(): string[] {
 }
 
 /** The one line a warm container reads: the argv of the cold command for these options. */
-export function warmJobInput(options: RenderOptions): string {
-  return `${JSON.stringify(buildManimArgs(options))}\n`;
+export function warmJobInput(options: RenderOptions, sceneFile?: string): string {
+  return `${JSON.stringify(buildManimArgs(options, sceneFile))}\n`;
 }

@@ -26,10 +26,13 @@ export interface JobWorkspace {
  * the render runs as whoever owns it. A worker that is not root keeps it: the render runs as the
  * worker, or, when RENDER_USER names someone else, fails to write and is retried as root.
  */
+/** Files to write into a job folder: relative path (folders with "/") to content. */
+export type WorkspaceFiles = Record<string, string | Buffer>;
+
 export async function createJobWorkspace(options: {
   tempDir: string;
   jobId: string;
-  files: Record<string, string>;
+  files: WorkspaceFiles;
   dirs: string[];
   renderUser: FileOwner;
 }): Promise<JobWorkspace> {
@@ -42,11 +45,7 @@ export async function createJobWorkspace(options: {
     await mkdir(subDir, { recursive: true });
     created.push(subDir);
   }
-  for (const [name, content] of Object.entries(options.files)) {
-    const file = path.join(dir, name);
-    await writeFile(file, content, { mode: 0o644 });
-    created.push(file);
-  }
+  created.push(...(await writeFiles(dir, options.files)));
   await handOver(created, options.renderUser);
   return workspaceAt(dir);
 }
@@ -57,17 +56,34 @@ export async function createJobWorkspace(options: {
  */
 export async function adoptJobWorkspace(options: {
   dir: string;
-  files: Record<string, string>;
+  files: WorkspaceFiles;
   renderUser: FileOwner;
 }): Promise<JobWorkspace> {
-  const written: string[] = [];
-  for (const [name, content] of Object.entries(options.files)) {
-    const file = path.join(options.dir, name);
-    await writeFile(file, content, { mode: 0o644 });
-    written.push(file);
-  }
-  await handOver(written, options.renderUser);
+  await handOver(await writeFiles(options.dir, options.files), options.renderUser);
   return workspaceAt(options.dir);
+}
+
+/**
+ * Writes the files with the folders their paths need; returns every file and folder it made.
+ * A path that would leave the job folder is a bug upstream (requests are checked), never written.
+ */
+async function writeFiles(dir: string, files: WorkspaceFiles): Promise<string[]> {
+  const created: string[] = [];
+  for (const [name, content] of Object.entries(files)) {
+    const file = path.resolve(dir, name);
+    if (!file.startsWith(`${dir}${path.sep}`)) throw new Error(`${name} is outside the job folder`);
+    const madeFolder = await mkdir(path.dirname(file), { recursive: true });
+    if (madeFolder !== undefined) {
+      // mkdir names the first folder it made; the ones below it are new too.
+      for (let folder = path.dirname(file); folder.startsWith(madeFolder);) {
+        created.push(folder);
+        folder = path.dirname(folder);
+      }
+    }
+    await writeFile(file, content, { mode: 0o644 });
+    created.push(file);
+  }
+  return created;
 }
 
 function workspaceAt(dir: string): JobWorkspace {

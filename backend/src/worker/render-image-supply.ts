@@ -1,12 +1,14 @@
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
-import type { WorkerStatus } from '../queue/worker-status';
+import type { RenderImageStatus } from '../queue/worker-status';
 
-/** What a worker knows about its render image; published in its status for `/ready`. */
-export type RenderImageState = WorkerStatus['image'];
+/** What a worker knows about a render image; published in its status for `/ready`. */
+export type RenderImageState = RenderImageStatus;
 
 export interface RenderImageSupplyOptions {
   image: string;
+  /** The Manim version the image renders with. */
+  manimVersion: string;
   /** Asks the engine whether the image is there. */
   exists(): Promise<boolean>;
   /** Makes the image exist (the shared pull); absent when the image is not pulled here. */
@@ -48,6 +50,7 @@ export class RenderImageSupply {
 
   state(): RenderImageState {
     return {
+      manimVersion: this.options.manimVersion,
       name: this.options.image,
       present: this.present === true,
       ...(this.pulling ? { pulling: true } : {}),

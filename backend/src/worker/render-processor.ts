@@ -27,6 +27,7 @@ import type {
   RootRetryRecord,
 } from '../queue/render-job';
 import type { JobFolderPlacement } from '../docker/daemon-paths';
+import type { RenderImage } from '../docker/render-image';
 import type { EngineSecurity } from '../docker/engine-security';
 import { jobCopyHooks } from '../docker/job-copy';
 import { classifyRenderFailure } from '../render/failure-classification';
@@ -47,6 +48,8 @@ import {
   type FileOwner,
   type JobWorkspace,
 } from './job-workspace';
+import { DEFAULT_SCENE_FILE, type JobFileStore } from '../job-files/job-files';
+import { imageOf, jobInputs } from './job-inputs';
 import { renderContainerSpec } from './render-container-spec';
 import { runWithImageRecovery } from './image-recovery';
 import { renderUserFor } from './render-user';
@@ -59,7 +62,8 @@ export interface RenderProcessorDeps {
   config: Config;
   logger: Logger;
   docker: DockerClient;
-  image: string;
+  /** The render image of each served Manim version, newest first; warm containers run the first. */
+  images: RenderImage[];
   /** Who renders by default: RENDER_USER, or the worker's own uid:gid (1000:1000 for root). */
   renderUser: FileOwner;
   /** Labels this worker's containers, so that a sweep can tell whose they are. */
@@ -77,10 +81,12 @@ export interface RenderProcessorDeps {
    * daemon must mount, or copy mode; throws an AppError (the job's failure) when neither works.
    */
   placeJobFolder: (workerPath: string) => Promise<JobFolderPlacement>;
+  /** Where the files sent with a job wait for it (assets, the rest of a project). */
+  jobFiles: Pick<JobFileStore, 'load'>;
   /** Render containers started ahead (WARM_POOL_SIZE); a job takes one when one is ready. */
   warmPool?: { take(): Promise<WarmLease<WarmRenderSlot> | undefined> };
-  /** Resolves once a render image found missing is back (pulled again); absent: the job fails. */
-  whenImageBack?: () => Promise<void>;
+  /** Resolves once a version's image found missing is back (pulled again); absent: the job fails. */
+  whenImageBack?: (manimVersion: string) => Promise<void>;
 }
 
 /**
@@ -93,7 +99,20 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
   return async ({ id, data, signal, reportProgress, saveLog }) => {
     const log = deps.logger.child({ jobId: id, requestId: data.requestId });
     const startedAt = Date.now();
+    const failed = async (error: unknown): Promise<AppError> => {
+      const failure = asAppError(error, deps.docker);
+      log.warn('render failed', { code: failure.code, message: failure.message });
+      await deps.statistics.recordFailed(failure.code).catch(() => undefined);
+      return failure;
+    };
     log.info('render started', { options: data.options });
+    const sceneFile = data.sceneFile ?? DEFAULT_SCENE_FILE;
+    const { image, inputs } = await (async () => ({
+      image: imageOf(data.options, deps.images),
+      inputs: await jobInputs(id, data, sceneFile, deps.jobFiles),
+    }))().catch(async (error: unknown) => {
+      throw await failed(error);
+    });
     const progress = new ProgressTracker();
     const publish = () => {
       const update = progress.takeUpdate(Date.now());
@@ -107,19 +126,20 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
     publish();
 
     // A warm container's folder already holds manim.cfg, media/ and home/; the scene goes in.
-    const warm = await takeWarmSlot(deps, log);
+    // Warm containers run the default (newest) version only.
+    const warm = image.name === deps.images[0]?.name ? await takeWarmSlot(deps, log) : undefined;
     const workspace = await (
       warm
         ? adoptJobWorkspace({
             dir: warm.slot.dir,
-            files: { [RENDER_CONTAINER_PATHS.sceneFileName]: data.code },
+            files: inputs,
             renderUser: deps.renderUser,
           })
         : createJobWorkspace({
             tempDir: config.TEMP_DIR,
             jobId: id,
             files: {
-              [RENDER_CONTAINER_PATHS.sceneFileName]: data.code,
+              ...inputs,
               [RENDER_CONTAINER_PATHS.configFileName]: manimConfigFile(),
             },
             dirs: [RENDER_CONTAINER_PATHS.mediaDirName, RENDER_CONTAINER_PATHS.homeDirName],
@@ -140,6 +160,8 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       }
       const job: JobRun = {
         deps,
+        image,
+        sceneFile,
         workspace,
         jobId: id,
         options: data.options,
@@ -184,10 +206,7 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       log.info('render completed', { result });
       return result;
     } catch (error) {
-      const failure = asAppError(error, deps.docker);
-      log.warn('render failed', { code: failure.code, message: failure.message });
-      await deps.statistics.recordFailed(failure.code).catch(() => undefined);
-      throw failure;
+      throw await failed(error);
     } finally {
       await workspace.remove().catch((error: unknown) =>
         log.warn('could not remove job folder', {
@@ -218,6 +237,9 @@ async function takeWarmSlot(
 /** One job's render, as the steps below share it. */
 interface JobRun {
   deps: RenderProcessorDeps;
+  image: RenderImage;
+  /** The scene file, relative to the job folder. */
+  sceneFile: string;
   workspace: JobWorkspace;
   jobId: string;
   options: RenderOptions;
@@ -302,13 +324,13 @@ async function renderWithRootRetry(
 
 /** One run of Manim in a fresh container, with its output read back and its failure named. */
 async function renderOnce(job: JobRun, identity: RunIdentity): Promise<RenderAttempt> {
-  const { deps, workspace, options } = job;
+  const { deps, workspace, options, sceneFile } = job;
   const run = await runManim(job, identity);
   if (run.cancelled) return { kind: 'cancelled', run };
   const files = await workspace.listFiles(RENDER_CONTAINER_PATHS.mediaDirName);
-  const output = findRenderOutput(files, options);
+  const output = findRenderOutput(files, options, sceneFile);
   if (run.exitCode !== 0 || run.timedOut || run.oomKilled || !output) {
-    return { kind: 'failed', run, failure: failureOf(run, options, deps.config) };
+    return { kind: 'failed', run, failure: failureOf(run, job, deps.config) };
   }
   return { kind: 'rendered', run, output };
 }
@@ -321,14 +343,14 @@ async function runManim(job: JobRun, identity: RunIdentity): Promise<ContainerRu
   const { restoreOwner, warm } = identity;
   // The warm container was made for this folder by the same rules; only its user could differ.
   if (warm && !restoreOwner && sameOwner(warm.user, identity.user)) {
-    return warm.run(warmJobInput(options), { ...runOptions, timeoutMs, log });
+    return warm.run(warmJobInput(options, job.sceneFile), { ...runOptions, timeoutMs, log });
   }
   if (warm) log.warn('the warm container runs as another user than this job; rendering cold');
-  const manimArgs = buildManimArgs(options);
+  const manimArgs = buildManimArgs(options, job.sceneFile);
   const jobFolder = await deps.placeJobFolder(jobDir);
   const spec = renderContainerSpec({
     config,
-    image: deps.image,
+    image: job.image.name,
     workerId: deps.workerId,
     user: identity.user,
     jobFolder,
@@ -362,8 +384,10 @@ async function runManim(job: JobRun, identity: RunIdentity): Promise<ContainerRu
       log,
       { ...runOptions, ...copyHooks },
     );
+  const { whenImageBack } = deps;
+  const { manimVersion } = job.image;
   return runWithImageRecovery(runCold, {
-    whenImageBack: deps.whenImageBack,
+    ...(whenImageBack ? { whenImageBack: () => whenImageBack(manimVersion) } : {}),
     signal: runOptions.signal,
     log,
   });
@@ -407,7 +431,7 @@ async function handBackToOwner(job: JobRun, owner: FileOwner): Promise<void> {
   const run = await runHelperContainer(
     deps.docker,
     {
-      image: deps.image,
+      image: job.image.name,
       command: restoreOwnerCommand(owner),
       user: '0:0',
       capAdd: ['CHOWN'],
@@ -454,7 +478,8 @@ function withRootRetryNote(
   });
 }
 
-function failureOf(run: ContainerRunResult, options: RenderOptions, config: Config): AppError {
+function failureOf(run: ContainerRunResult, job: JobRun, config: Config): AppError {
+  const { options, sceneFile } = job;
   return classifyRenderFailure(
     {
       exitCode: run.exitCode,
@@ -468,6 +493,7 @@ function failureOf(run: ContainerRunResult, options: RenderOptions, config: Conf
       },
     },
     options,
+    sceneFile,
   );
 }
 

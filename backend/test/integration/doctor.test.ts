@@ -41,7 +41,8 @@ describe('npm run doctor', () => {
     const environment = testEnvironment();
     env = {
       REDIS_URL: environment.redisUrl,
-      RENDER_IMAGE: environment.image,
+      RENDER_IMAGE: environment.renderImageSetting,
+      MANIM_VERSIONS: environment.manimVersions,
       OUTPUTS_DIR: path.join(root, 'outputs'),
       TEMP_DIR: path.join(root, 'temp'),
     };
@@ -61,7 +62,9 @@ describe('npm run doctor', () => {
         expect.stringMatching(/^ok {4}socket .*docker\.sock: .* may use it/),
         expect.stringMatching(/^ok {4}Docker Engine: .*\(API \d+\.\d+, .*\) answers at /),
         expect.stringMatching(/^ok {4}engine security: /),
-        `ok    render image: ${env.RENDER_IMAGE} is present`,
+        ...testEnvironment().images.map(
+          (image) => `ok    render image (Manim ${image.manimVersion}): ${image.name} is present`,
+        ),
         expect.stringMatching(/^ok {4}worker container: /),
         expect.stringMatching(
           new RegExp(
@@ -88,7 +91,7 @@ describe('npm run doctor', () => {
         'config',
         'socket',
         'engine',
-        'image',
+        ...testEnvironment().images.map((image) => `image-${image.manimVersion}`),
         'outputs-dir',
         'temp-dir',
         'redis',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readiness } from '../../src/api/readiness';
 import { DockerSocketProxy, engineSocketPath } from './support/docker-socket-proxy';
+import { testEnvironment } from './support/test-environment';
 import { startTestService, type TestService } from './support/test-service';
 import { waitUntil } from './support/wait-until';
 import { exitOf, spawnWorker } from './support/worker-child';
@@ -68,7 +69,7 @@ describe('a worker whose Docker Engine goes away and comes back', () => {
       expect.objectContaining({
         pid: worker?.pid,
         engine: expect.objectContaining({ ok: true }),
-        image: { name: service.config.RENDER_IMAGE, present: true },
+        images: testEnvironment().images.map((image) => ({ ...image, present: true })),
         paused: false,
       }),
     ]);

@@ -101,6 +101,12 @@ describe('the playground page', () => {
       'ShapesInMotion',
     );
     expect(await page.locator('.editor-gutter .line').count()).toBeGreaterThan(10);
+    // The Manim versions the server serves, newest (the default) first; the oldest is picked.
+    const versions = service.config.MANIM_VERSIONS;
+    expect(await page.locator('#version-select option').allTextContents()).toEqual(versions);
+    expect(await page.inputValue('#version-select')).toBe(versions[0]);
+    const picked = versions[versions.length - 1] ?? '';
+    await page.selectOption('#version-select', picked);
     await page.selectOption('#quality-select', 'low');
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'playground-start.png') });
 
@@ -141,6 +147,9 @@ describe('the playground page', () => {
     expect(file.headers()['content-disposition']).toMatch(/^attachment; filename="ShapesInMotion/);
 
     expect(await page.locator('#recent-list .status-pill').first().textContent()).toBe('completed');
+    expect(await page.locator('#recent-list .recent-meta').first().textContent()).toContain(
+      `Manim ${picked}`,
+    );
     await page.screenshot({
       path: path.join(SCREENSHOT_DIR, 'playground-completed.png'),
       fullPage: true,

@@ -50,7 +50,7 @@ describe('a worker whose render image is missing', () => {
 
   it('keeps jobs queued while its pull fails, and says why in /ready', async () => {
     const firstPull = registry.nextManifestRequest(repository);
-    service = await startTestService({ env: { RENDER_IMAGE: image } });
+    service = await startTestService({ env: { RENDER_IMAGE: image, MANIM_VERSIONS: '0.22.0' } });
     await firstPull;
 
     const submitted = await service.submit({ code: scene() });
@@ -58,18 +58,23 @@ describe('a worker whose render image is missing', () => {
     const failed = await waitUntil(
       'readiness names the failed pull',
       ready,
-      (readiness) => workerStatus(readiness)?.image.error !== undefined,
+      (readiness) => workerStatus(readiness)?.images[0]?.error !== undefined,
     );
 
     expect(failed.status).toBe(503);
     expect(workerStatus(failed)).toMatchObject({
       paused: true,
-      image: {
-        name: image,
-        present: false,
-        error: expect.stringContaining(`Pulling ${image} from ${registry.host} failed: `) as string,
-        retryAt: expect.any(String) as string,
-      },
+      images: [
+        {
+          manimVersion: '0.22.0',
+          name: image,
+          present: false,
+          error: expect.stringContaining(
+            `Pulling ${image} from ${registry.host} failed: `,
+          ) as string,
+          retryAt: expect.any(String) as string,
+        },
+      ],
     });
     expect(failed.body.problems.join('\n')).toContain('pulling it failed');
     expect((await service.getJob(submitted.body.id)).status).toBe('queued');
@@ -84,7 +89,7 @@ describe('a worker whose render image is missing', () => {
     const pulling = await ready();
     expect(workerStatus(pulling)).toMatchObject({
       paused: true,
-      image: { name: image, present: false, pulling: true },
+      images: [{ manimVersion: '0.22.0', name: image, present: false, pulling: true }],
     });
     expect((await service.getJob(id)).status).toBe('queued');
     release();
@@ -94,9 +99,9 @@ describe('a worker whose render image is missing', () => {
     const up = await waitUntil('the API is ready', ready, ({ status }) => status === 200);
     expect(workerStatus(up)).toMatchObject({
       paused: false,
-      image: { name: image, present: true },
+      images: [{ manimVersion: '0.22.0', name: image, present: true }],
     });
-    expect(workerStatus(up)?.image.error).toBeUndefined();
+    expect(workerStatus(up)?.images[0]?.error).toBeUndefined();
   });
 
   it('pulls the image again for a job that finds it removed, and renders that job', async () => {

@@ -7,7 +7,8 @@ import {
   type Resolution,
   type SubmitOutcome,
 } from '../../queue/render-job';
-import type { WorkerStatus } from '../../queue/worker-status';
+import { RESERVED_TOP_LEVEL_NAMES } from '../../job-files/asset-path';
+import type { RenderImageStatus, WorkerStatus } from '../../queue/worker-status';
 import { expectedOutput } from '../../render/output-discovery';
 import { RENDER_STAGES, type RenderProgress } from '../../render/render-progress';
 import type { SceneClass } from '../../render/scene-detection';
@@ -24,8 +25,10 @@ import {
   MIN_DIMENSION,
   MIN_FPS,
   SCENE_NAME_MAX_LENGTH,
+  type FORM_ONLY_FIELDS,
   type RENDER_FIELDS,
 } from '../render-request';
+import { jobFileLimits, type UPLOAD_FIELDS } from '../render-uploads';
 import type { describeLimits } from '../routes/limits-routes';
 import type { JsonValue, SchemaObject } from './openapi-types';
 
@@ -122,6 +125,15 @@ function jobViewFields(): FieldsOf<JobView> {
     startedAt: optional(dateTime('When a worker took the job.')),
     finishedAt: optional(dateTime('When the job completed, failed or was cancelled.')),
     options: required(ref('RenderOptions')),
+    sceneFile: optional(string('For a project: the path of its scene file.')),
+    assets: optional({
+      type: 'array',
+      description: 'The files sent beside the scene (assets, or the rest of a project).',
+      items: objectOf<{ path: string; sizeBytes: number }>({
+        path: required(string('Its path next to the scene.')),
+        sizeBytes: required(integer(undefined, 0)),
+      }),
+    }),
     result: optional(ref('RenderResult')),
     error: optional(ref('ErrorBody')),
     webhooks: optional({
@@ -148,6 +160,7 @@ const COMPLETED_JOB_EXAMPLE = {
   finishedAt: '2025-01-20T10:15:14.902Z',
   options: {
     scene: 'Intro',
+    manimVersion: '0.22.0',
     quality: 'medium',
     format: 'mp4',
     transparent: false,
@@ -166,6 +179,7 @@ function renderFieldDescriptions(config: Config): Record<(typeof RENDER_FIELDS)[
   return {
     code: `Python source of the scene, at most ${config.MAX_CODE_BYTES} UTF-8 bytes (MAX_CODE_BYTES); not empty or only whitespace.`,
     scene: `The Scene subclass to render: a Python class name of at most ${SCENE_NAME_MAX_LENGTH} characters. Without it the code must define exactly one scene.`,
+    manimVersion: `The Manim Community version to render with: one of ${config.MANIM_VERSIONS.join(', ')} (MANIM_VERSIONS); default ${config.MANIM_VERSIONS[0] ?? ''}, the newest.`,
     quality: `Render quality; default ${config.DEFAULT_QUALITY} (DEFAULT_QUALITY), at most ${config.MAX_QUALITY} (MAX_QUALITY). low 854x480 15 fps, medium 1280x720 30 fps, high 1920x1080 60 fps, production 2560x1440 60 fps, 4k 3840x2160 60 fps.`,
     format: `Output format; default ${config.DEFAULT_FORMAT} (DEFAULT_FORMAT). png delivers the last frame as an image.`,
     fps: `Frame rate, a whole number from ${MIN_FPS} to ${config.MAX_FPS} (MAX_FPS); overrides the quality's frame rate.`,
@@ -210,6 +224,12 @@ function renderRequestSchema(config: Config, qualities: readonly string[]): Sche
       maxLength: SCENE_NAME_MAX_LENGTH,
       description: text.scene,
     },
+    manimVersion: {
+      type: 'string',
+      nullable: true,
+      enum: config.MANIM_VERSIONS,
+      description: text.manimVersion,
+    },
     quality: { type: 'string', nullable: true, enum: qualities, description: text.quality },
     format: { type: 'string', nullable: true, enum: FORMATS, description: text.format },
     fps: wholeNumber(text.fps, config.MAX_FPS),
@@ -243,14 +263,36 @@ function renderRequestSchema(config: Config, qualities: readonly string[]): Sche
 
 function renderUploadSchema(config: Config, qualities: readonly string[]): SchemaObject {
   const text = renderFieldDescriptions(config);
-  const properties: Record<(typeof RENDER_FIELDS)[number] | 'file', SchemaObject> = {
+  const limits = jobFileLimits(config);
+  const properties: Record<
+    (typeof RENDER_FIELDS)[number] | (typeof FORM_ONLY_FIELDS)[number] | UploadField,
+    SchemaObject
+  > = {
     file: {
       type: 'string',
       format: 'binary',
-      description: `One .py file (UTF-8, at most ${config.MAX_CODE_BYTES} bytes) holding the scene code; send the code either here or in "code".`,
+      description: `One .py file (UTF-8, at most ${config.MAX_CODE_BYTES} bytes) holding the scene code; send the code either here or in "code". In the render container it is scene.py.`,
+    },
+    assets: {
+      type: 'array',
+      maxItems: limits.maxFiles,
+      items: { type: 'string', format: 'binary' },
+      description: `Files the scene reads or imports (images, SVGs, sounds, fonts, data, Python modules), repeat the field for each. Each lands at the relative path its file name gives (e.g. images/logo.png) next to the scene: at most ${limits.maxFiles} files (MAX_ASSET_FILES), ${limits.maxFileBytes} bytes each (MAX_ASSET_FILE_MB), ${limits.maxTotalBytes} bytes together (MAX_ASSETS_TOTAL_MB). Absolute paths, "..", links and the names ${RESERVED_TOP_LEVEL_NAMES.join(', ')} at the top are refused with 400. A font can be used by its family name.`,
+    },
+    project: {
+      type: 'string',
+      format: 'binary',
+      description: `Instead of "file" and "assets": one .zip or .tar.gz of a project folder (at most ${limits.maxTotalBytes} bytes, and as much unpacked, under the same limits as "assets"). Its scene file is "sceneFile", or the one Python file that defines scenes.`,
+    },
+    sceneFile: {
+      type: 'string',
+      maxLength: 512,
+      description:
+        'With "project": the path of the scene file inside the archive, e.g. scenes/intro.py.',
     },
     code: { type: 'string', description: `${text.code} Leave empty when a file is uploaded.` },
     scene: { type: 'string', maxLength: SCENE_NAME_MAX_LENGTH, description: text.scene },
+    manimVersion: { type: 'string', enum: config.MANIM_VERSIONS, description: text.manimVersion },
     quality: { type: 'string', enum: qualities, description: text.quality },
     format: { type: 'string', enum: FORMATS, description: text.format },
     fps: { type: 'string', pattern: WHOLE_NUMBER_TEXT, description: text.fps },
@@ -268,11 +310,13 @@ function renderUploadSchema(config: Config, qualities: readonly string[]): Schem
   return {
     type: 'object',
     description:
-      'The render request as a form: the same fields as text fields, the code in "code" or as an uploaded .py file in "file".',
+      'The render request as a form: the same fields as text fields, the code in "code" or as an uploaded .py file in "file" with its files in "assets", or a whole project archive in "project".',
     properties,
     additionalProperties: false,
   };
 }
+
+type UploadField = (typeof UPLOAD_FIELDS)[number];
 
 export type SchemaName =
   | 'ErrorCode'
@@ -401,6 +445,11 @@ export function componentSchemas(
     RenderOptions: objectOf<RenderOptions>(
       {
         scene: required(string('The resolved Scene class.')),
+        manimVersion: optional(
+          string(
+            'The Manim version that renders it (absent only in jobs queued before versions existed).',
+          ),
+        ),
         quality: required(ref('Quality')),
         format: required(ref('OutputFormat')),
         fps: optional(integer(undefined, MIN_FPS)),
@@ -552,8 +601,11 @@ export function componentSchemas(
           checkedAt: optional(dateTime('When the worker last asked the engine.')),
         }),
       ),
-      image: required(
-        objectOf<WorkerStatus['image']>({
+      images: required({
+        type: 'array',
+        description: 'The render image of each Manim version the worker serves, newest first.',
+        items: objectOf<RenderImageStatus>({
+          manimVersion: required(string('The Manim version it renders with.')),
           name: required(string('The render image.')),
           present: required({ type: 'boolean' }),
           pulling: optional({
@@ -565,7 +617,7 @@ export function componentSchemas(
           hint: optional(string('How to fix it.')),
           retryAt: optional(dateTime('When the worker tries the pull again.')),
         }),
-      ),
+      }),
       paused: required({
         type: 'boolean',
         description:
@@ -629,6 +681,7 @@ function limitsSchema(): SchemaObject {
     {
       defaults: required(
         objectOf<Limits['defaults']>({
+          manimVersion: required(string('The Manim version of a request that names none.')),
           quality: required(ref('Quality')),
           format: required(ref('OutputFormat')),
           timeoutSeconds: required(integer(undefined, 1)),
@@ -650,6 +703,33 @@ function limitsSchema(): SchemaObject {
         description: 'The qualities a request may ask for.',
       }),
       formats: required({ type: 'array', items: ref('OutputFormat') }),
+      manimVersions: required({
+        type: 'array',
+        items: { type: 'string' },
+        description: 'The Manim versions a request may name in manimVersion, newest first.',
+      }),
+      assets: required(
+        objectOf<Limits['assets']>(
+          {
+            maxFiles: required(integer('Most files beside the scene (MAX_ASSET_FILES).', 0)),
+            maxFileBytes: required(integer('Largest file (MAX_ASSET_FILE_MB).', 1)),
+            maxTotalBytes: required(
+              integer('Largest total, unpacked for an archive (MAX_ASSETS_TOTAL_MB).', 1),
+            ),
+            archiveFormats: required({
+              type: 'array',
+              items: { type: 'string', enum: ['zip', 'tar.gz'] },
+              description: 'What a "project" archive may be.',
+            }),
+            reservedNames: required({
+              type: 'array',
+              items: { type: 'string' },
+              description: 'Names a file may not have at the top of the project.',
+            }),
+          },
+          { description: 'What a request may send beside its scene (assets, or a project).' },
+        ),
+      ),
       container: required(
         objectOf<Limits['container']>(
           {

@@ -1,5 +1,7 @@
 import express, { type Router } from 'express';
 import { FORMATS, QUALITIES, type Config } from '../../config/config-schema';
+import { RESERVED_TOP_LEVEL_NAMES } from '../../job-files/asset-path';
+import { jobFileLimits } from '../render-uploads';
 
 export const LIMITS_PATH = '/api/limits';
 
@@ -7,6 +9,7 @@ export const LIMITS_PATH = '/api/limits';
 export function describeLimits(config: Config) {
   return {
     defaults: {
+      manimVersion: config.MANIM_VERSIONS[0] ?? '',
       quality: config.DEFAULT_QUALITY,
       format: config.DEFAULT_FORMAT,
       timeoutSeconds: config.RENDER_TIMEOUT_SECONDS,
@@ -19,8 +22,14 @@ export function describeLimits(config: Config) {
       timeoutSeconds: config.MAX_RENDER_TIMEOUT_SECONDS,
       codeBytes: config.MAX_CODE_BYTES,
     },
+    manimVersions: config.MANIM_VERSIONS,
     qualities: QUALITIES.slice(0, QUALITIES.indexOf(config.MAX_QUALITY) + 1),
     formats: FORMATS,
+    assets: {
+      ...jobFileLimits(config),
+      archiveFormats: ['zip', 'tar.gz'],
+      reservedNames: RESERVED_TOP_LEVEL_NAMES,
+    },
     container: {
       memoryMb: config.RENDER_MEMORY_MB,
       cpus: config.RENDER_CPUS,

@@ -2,15 +2,12 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import multer from 'multer';
 import type { Config } from '../../config/config-schema';
 import { AppError } from '../../errors/app-error';
+import { DEFAULT_SCENE_FILE, describeJobFile } from '../../job-files/job-files';
 import { jobLinks, type RenderJobStore } from '../../queue/render-job';
 import { mediaTypeOf } from '../http-headers';
 import { requestIdOf } from '../middleware/request-id';
-import {
-  decodeUploadedCode,
-  parseRenderRequest,
-  RENDER_FIELDS,
-  validationError,
-} from '../render-request';
+import { parseRenderRequest, RENDER_FIELDS, validationError } from '../render-request';
+import { jobFileLimits, readRenderUploads, type UploadedFile } from '../render-uploads';
 
 export const RENDER_PATH = '/api/animation/render';
 
@@ -39,24 +36,37 @@ export function renderRoutes(deps: {
   });
 
   const fieldLimit = RENDER_FIELDS.length + 8; // room to name a few unknown fields
+  const fileLimits = jobFileLimits(config);
+  // A project archive may be as large as all the files of a request together; each upload is
+  // checked against its own limit once read.
+  const largestUpload = Math.max(maxCodeBytes, fileLimits.maxFileBytes, fileLimits.maxTotalBytes);
+  const multipartBodyLimit = multipartLimitBytes(maxCodeBytes, fileLimits.maxTotalBytes);
   const parseMultipart = multer({
     storage: multer.memoryStorage(),
     defParamCharset: 'utf8',
+    // Keep the folders in an asset's file name ("images/logo.png"): that is where it goes.
+    preservePath: true,
     limits: {
-      files: 1,
-      fileSize: maxCodeBytes,
+      files: fileLimits.maxFiles + 2,
+      fileSize: largestUpload,
       fields: fieldLimit,
       fieldSize: maxCodeBytes,
       fieldNameSize: 100,
       fieldNestingDepth: 0,
-      parts: fieldLimit + 1,
+      parts: fieldLimit + fileLimits.maxFiles + 2,
       headerPairs: 20,
     },
-  }).single('file');
+  }).fields([
+    { name: 'file', maxCount: 1 },
+    { name: 'assets', maxCount: Math.max(fileLimits.maxFiles, 1) },
+    { name: 'project', maxCount: 1 },
+  ]);
 
   const readMultipart = (req: Request, res: Response, next: NextFunction): void => {
+    const tooLarge = bodyOverLimit(req, multipartBodyLimit);
+    if (tooLarge) return next(tooLarge);
     parseMultipart(req, res, (error?: unknown) => {
-      next(error === undefined ? undefined : explainMulterError(error, maxCodeBytes));
+      next(error === undefined ? undefined : explainMulterError(error, config));
     });
   };
 
@@ -82,21 +92,40 @@ export function renderRoutes(deps: {
       });
     }
     const fields = (body ?? {}) as Record<string, unknown>;
-    const file = req.file;
-    const upload =
-      file === undefined
-        ? {}
-        : {
-            uploadedFileName: file.originalname,
-            uploadedCode: decodeUploadedCode(file.originalname, file.buffer),
-          };
-
-    const { code, options, cache, callbackUrl } = parseRenderRequest({ fields, ...upload }, config);
+    const uploads = await readRenderUploads(uploadedFiles(req), fields, config);
+    const { assets, sceneFile } = uploads;
+    if (assets.length > 0 && config.MAX_ASSET_FILES === 0) {
+      throw validationError([{ field: 'assets', message: 'are not accepted by this server' }]);
+    }
+    const { code, options, cache, callbackUrl } = parseRenderRequest(
+      {
+        fields,
+        ...(uploads.uploadedCode === undefined
+          ? {}
+          : {
+              uploadedCode: uploads.uploadedCode,
+              uploadedFileName: uploads.uploadedFileName,
+              uploadedField: sceneFile === DEFAULT_SCENE_FILE ? 'file' : 'project',
+            }),
+        importsModules: assets.some((asset) => asset.path.endsWith('.py')),
+      },
+      config,
+    );
     await ensureDiskSpace(deps.freeDiskBytes, config.MIN_FREE_DISK_MB);
     const requestId = requestIdOf(res);
     const submitted = await jobs.submit(
-      { code, options, ...(requestId ? { requestId } : {}) },
-      { reuse: cache, ...(callbackUrl === undefined ? {} : { callbackUrl }) },
+      {
+        code,
+        options,
+        ...(sceneFile === DEFAULT_SCENE_FILE ? {} : { sceneFile }),
+        ...(assets.length > 0 ? { assets: assets.map(describeJobFile) } : {}),
+        ...(requestId ? { requestId } : {}),
+      },
+      {
+        reuse: cache,
+        ...(callbackUrl === undefined ? {} : { callbackUrl }),
+        ...(assets.length > 0 ? { files: assets } : {}),
+      },
     );
     const links = jobLinks(submitted.id);
     const webhook = submitted.webhook ? { webhook: submitted.webhook } : {};
@@ -139,20 +168,64 @@ async function ensureDiskSpace(
   }
 }
 
+/** The multipart files of a request, whichever fields they came in. */
+function uploadedFiles(req: Request): UploadedFile[] {
+  const files = req.files;
+  if (files === undefined) return [];
+  return Array.isArray(files) ? files : Object.values(files).flat();
+}
+
+/**
+ * The most a multipart request may carry: the scene, the files beside it and the form fields,
+ * with room for the multipart framing. Multer limits each file, not the whole body.
+ */
+function multipartLimitBytes(maxCodeBytes: number, maxFilesBytes: number): number {
+  return maxCodeBytes * 2 + maxFilesBytes + 1024 * 1024;
+}
+
+/** Refuses a body whose declared length is over the limit before reading any of it. */
+function bodyOverLimit(req: Request, limitBytes: number): AppError | undefined {
+  const declared = Number(req.get('Content-Length'));
+  if (!Number.isFinite(declared) || declared <= limitBytes) return undefined;
+  return new AppError(
+    'payload_too_large',
+    `The request body is ${declared} bytes, over the limit of ${limitBytes} bytes for a render request with its files`,
+    {
+      hint: 'Send fewer or smaller files, or ask the operator to raise MAX_ASSETS_TOTAL_MB.',
+      details: { limitBytes },
+    },
+  );
+}
+
 /**
  * Multer knows that a limit was hit but not which number, and not what this route expects; say
  * both. Other multer errors are mapped generically by the error handler.
  */
-function explainMulterError(error: unknown, maxCodeBytes: number): unknown {
+function explainMulterError(
+  error: unknown,
+  config: Pick<
+    Config,
+    'MAX_CODE_BYTES' | 'MAX_ASSET_FILES' | 'MAX_ASSET_FILE_MB' | 'MAX_ASSETS_TOTAL_MB'
+  >,
+): unknown {
   if (!(error instanceof multer.MulterError)) return error;
+  const maxCodeBytes = config.MAX_CODE_BYTES;
+  const limits = jobFileLimits(config);
   if (error.code === 'LIMIT_FILE_SIZE') {
     // multer 2 adds the client's file name to the error; its type definitions do not know it yet.
     const fileName: unknown = (error as { filename?: unknown }).filename;
     const name = typeof fileName === 'string' ? ` ${JSON.stringify(fileName)}` : '';
+    const field = error.field ?? 'file';
+    const limitBytes =
+      field === 'file'
+        ? maxCodeBytes
+        : field === 'assets'
+          ? limits.maxFileBytes
+          : limits.maxTotalBytes;
     return new AppError(
       'payload_too_large',
-      `Uploaded file${name} is larger than the limit of ${maxCodeBytes} bytes`,
-      { details: { field: 'file', limitBytes: maxCodeBytes } },
+      `Uploaded file${name} in "${field}" is larger than the limit of ${limitBytes} bytes`,
+      { details: { field, limitBytes } },
     );
   }
   if (error.code === 'LIMIT_FIELD_VALUE') {
@@ -163,17 +236,26 @@ function explainMulterError(error: unknown, maxCodeBytes: number): unknown {
       { details: { field, limitBytes: maxCodeBytes } },
     );
   }
-  if (error.code === 'LIMIT_UNEXPECTED_FILE') {
-    const field = error.field ?? '';
+  if (
+    error.code === 'LIMIT_FILE_COUNT' ||
+    (error.code === 'LIMIT_UNEXPECTED_FILE' && error.field === 'assets')
+  ) {
     return validationError([
       {
-        field: field === '' ? 'file' : field,
-        message:
-          field === 'file'
-            ? 'accepts one file only; upload a single .py file'
-            : 'is not accepted for files; upload the .py file in the field "file"',
+        field: 'assets',
+        message: `accepts at most ${limits.maxFiles} files (MAX_ASSET_FILES); send fewer, or pack them into a "project" archive within the same limit`,
       },
     ]);
+  }
+  if (error.code === 'LIMIT_UNEXPECTED_FILE') {
+    const field = error.field ?? '';
+    const message =
+      field === 'file'
+        ? 'accepts one file only; upload a single .py file'
+        : field === 'project'
+          ? 'accepts one archive only'
+          : `is not a field for files; send the scene in "file", the files beside it in "assets", or one archive of the project in "project"`;
+    return validationError([{ field: field === '' ? 'file' : field, message }]);
   }
   return error;
 }

@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { renderImageName } from '../../../src/docker/render-image';
+import { loadConfig } from '../../../src/config/load-config';
+import { renderImages } from '../../../src/docker/render-image';
 import { freePort, startRedisServer } from './redis-server';
 import { publishTestEnvironment } from './test-environment';
 
@@ -22,13 +23,25 @@ export default async function globalSetup(): Promise<void> {
       `Integration tests need a Docker Engine: ${(error as Error).message}. Run \`npm run setup\` (as root it installs and starts one).`,
     );
   }
-  const image = renderImageName({ RENDER_IMAGE: process.env.RENDER_IMAGE ?? '' });
-  try {
-    await docker.getImage(image).inspect();
-  } catch {
-    throw new Error(
-      `Integration tests need the render image ${image}. Run \`npm run setup\` or \`npm run prepare-image\`.`,
-    );
+  // The render images as the service computes them, from the same settings (RENDER_IMAGE,
+  // MANIM_VERSIONS and RENDER_IMAGE_CJK_LATEX may be set to test other images).
+  const imageSettings = {
+    RENDER_IMAGE: process.env.RENDER_IMAGE ?? '',
+    ...(process.env.MANIM_VERSIONS ? { MANIM_VERSIONS: process.env.MANIM_VERSIONS } : {}),
+    ...(process.env.RENDER_IMAGE_CJK_LATEX
+      ? { RENDER_IMAGE_CJK_LATEX: process.env.RENDER_IMAGE_CJK_LATEX }
+      : {}),
+  };
+  const config = loadConfig(imageSettings);
+  const images = renderImages(config);
+  for (const { name } of images) {
+    try {
+      await docker.getImage(name).inspect();
+    } catch {
+      throw new Error(
+        `Integration tests need the render image ${name}. Run \`npm run setup\` or \`npm run prepare-image\`.`,
+      );
+    }
   }
   if (spawnSync('redis-server', ['--version']).status !== 0) {
     throw new Error(
@@ -41,5 +54,12 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as { testRedisServer?: ChildProcess }).testRedisServer = redis;
   const queuePrefix = `test-${randomUUID().slice(0, 8)}-`;
   (globalThis as { testQueuePrefix?: string }).testQueuePrefix = queuePrefix;
-  publishTestEnvironment({ redisUrl: `redis://127.0.0.1:${port}`, image, queuePrefix });
+  publishTestEnvironment({
+    redisUrl: `redis://127.0.0.1:${port}`,
+    image: images[0]?.name ?? '',
+    images,
+    renderImageSetting: config.RENDER_IMAGE,
+    manimVersions: config.MANIM_VERSIONS.join(','),
+    queuePrefix,
+  });
 }

@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import type { RenderImage } from '../../../src/docker/render-image';
 
 /** What the global setup started, handed to the test workers through their environment. */
 export interface TestEnvironment {
   redisUrl: string;
+  /** The render image of the default (newest) Manim version. */
   image: string;
+  /** The render image of every served version, newest first. */
+  images: RenderImage[];
+  /** RENDER_IMAGE as the services get it ('' for the local images). */
+  renderImageSetting: string;
+  /** MANIM_VERSIONS as the services get it. */
+  manimVersions: string;
   /** Prefix of every queue this run creates, so that its teardown touches nothing else. */
   queuePrefix: string;
 }

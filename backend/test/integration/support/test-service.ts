@@ -19,6 +19,11 @@ export interface TestService {
   app: Express;
   /** POST /api/animation/render with a JSON body. */
   submit(body: Record<string, unknown>): Promise<{ status: number; body: SubmitBody }>;
+  /** POST /api/animation/render as multipart/form-data: text fields, then files. */
+  submitForm(
+    fields: Record<string, string>,
+    files: Array<{ field: string; name: string; content: Buffer | string }>,
+  ): Promise<{ status: number; body: SubmitBody }>;
   getJob(id: string): Promise<JobView>;
   /** Resolves with the job view once the job has completed or failed. */
   waitForEnd(id: string): Promise<JobView>;
@@ -54,7 +59,8 @@ export async function startTestService(
     TEMP_DIR: path.join(root, 'temp'),
     PORT: '0',
     HOST: '127.0.0.1',
-    RENDER_IMAGE: environment.image,
+    RENDER_IMAGE: environment.renderImageSetting,
+    MANIM_VERSIONS: environment.manimVersions,
     // Tests send many requests from one address; the limits have tests of their own.
     RATE_LIMIT_RENDERS_PER_MINUTE: '0',
     RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
@@ -94,6 +100,18 @@ export async function startTestService(
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as SubmitBody };
+    },
+    async submitForm(fields, files) {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
+      for (const file of files) {
+        form.append(file.field, new Blob([file.content]), file.name);
+      }
+      const response = await fetch(`${api.url}/api/animation/render`, {
+        method: 'POST',
+        body: form,
       });
       return { status: response.status, body: (await response.json()) as SubmitBody };
     },

@@ -30,6 +30,7 @@ export function spawnWorker(
       OUTPUTS_DIR: config.OUTPUTS_DIR,
       TEMP_DIR: config.TEMP_DIR,
       RENDER_IMAGE: config.RENDER_IMAGE,
+      MANIM_VERSIONS: config.MANIM_VERSIONS.join(','),
       JOB_LOCK_SECONDS: String(config.JOB_LOCK_SECONDS),
       LOG_LEVEL: 'error',
       ...env,

@@ -211,12 +211,13 @@ export async function mountsOf(
  * image, with job folders at /app/temp and videos at /app/outputs inside the container.
  */
 export function workerContainerEnv(
-  config: Pick<Config, 'REDIS_URL' | 'QUEUE_NAME' | 'RENDER_IMAGE'>,
+  config: Pick<Config, 'REDIS_URL' | 'QUEUE_NAME' | 'RENDER_IMAGE' | 'MANIM_VERSIONS'>,
 ): Record<string, string> {
   return {
     REDIS_URL: config.REDIS_URL,
     QUEUE_NAME: config.QUEUE_NAME,
     RENDER_IMAGE: config.RENDER_IMAGE,
+    MANIM_VERSIONS: config.MANIM_VERSIONS.join(','),
     TEMP_DIR: '/app/temp',
     OUTPUTS_DIR: '/app/outputs',
   };

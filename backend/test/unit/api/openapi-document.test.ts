@@ -10,7 +10,12 @@ import {
   type SchemaObject,
 } from '../../../src/api/openapi/openapi-types';
 import { readinessVerdict } from '../../../src/api/readiness';
-import { parseRenderRequest, RENDER_FIELDS } from '../../../src/api/render-request';
+import {
+  FORM_ONLY_FIELDS,
+  parseRenderRequest,
+  RENDER_FIELDS,
+} from '../../../src/api/render-request';
+import { UPLOAD_FIELDS } from '../../../src/api/render-uploads';
 import { describeLimits } from '../../../src/api/routes/limits-routes';
 import { FORMATS, QUALITIES } from '../../../src/config/config-schema';
 import { loadConfig } from '../../../src/config/load-config';
@@ -203,7 +208,7 @@ describe('the OpenAPI description', () => {
     const request = schema('RenderRequest');
     expect(Object.keys(request.properties ?? {}).sort()).toEqual([...RENDER_FIELDS].sort());
     expect(Object.keys(schema('RenderUpload').properties ?? {}).sort()).toEqual(
-      [...RENDER_FIELDS, 'file'].sort(),
+      [...RENDER_FIELDS, ...FORM_ONLY_FIELDS, ...UPLOAD_FIELDS].sort(),
     );
     expect(request.properties?.quality?.enum).toEqual(['low', 'medium', 'high']);
     expect(request.properties?.fps?.oneOf?.[0]?.maximum).toBe(48);
@@ -271,7 +276,7 @@ describe('the OpenAPI description', () => {
                 hint: 'start it',
                 checkedAt: '2025-01-20T10:15:03.000Z',
               },
-              image: { name: 'manim-render:x', present: true },
+              images: [{ manimVersion: '0.22.0', name: 'manim-render:x', present: true }],
               paused: true,
             },
           ],

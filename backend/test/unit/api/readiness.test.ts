@@ -10,7 +10,7 @@ function worker(id: string, change: Partial<WorkerStatus> = {}): WorkerStatus {
     pid: 42,
     startedAt: '2026-01-01T00:00:00.000Z',
     engine: { ok: true },
-    image: { name: 'manim-render:test', present: true },
+    images: [{ manimVersion: '0.22.0', name: 'manim-render:test', present: true }],
     paused: false,
     ...change,
   };
@@ -82,30 +82,40 @@ describe('the readiness verdict', () => {
     const verdict = readinessVerdict(
       probes({
         workers: {
-          statuses: [worker('vm-1', { image: { name: 'manim-render:test', present: false } })],
+          statuses: [
+            worker('vm-1', {
+              images: [{ manimVersion: '0.22.0', name: 'manim-render:test', present: false }],
+            }),
+          ],
         },
       }),
     );
     expect(verdict.status).toBe('not_ready');
     expect(verdict.problems).toEqual([
-      expect.stringContaining('worker vm-1: image manim-render:test is missing'),
+      expect.stringContaining('worker vm-1: image manim-render:test (Manim 0.22.0) is missing'),
     ]);
     expect(verdict.problems[0]).toContain('npm run prepare-image');
   });
 
   it('says a worker pulls its missing render image while jobs wait', () => {
-    const image = { name: 'registry.example/render:1', present: false, pulling: true };
+    const image = {
+      manimVersion: '0.22.0',
+      name: 'registry.example/render:1',
+      present: false,
+      pulling: true,
+    };
     const verdict = readinessVerdict(
-      probes({ workers: { statuses: [worker('vm-1', { image, paused: true })] } }),
+      probes({ workers: { statuses: [worker('vm-1', { images: [image], paused: true })] } }),
     );
     expect(verdict.status).toBe('not_ready');
     expect(verdict.problems).toEqual([
-      'no worker has the render image: worker vm-1: image registry.example/render:1 is missing and being pulled; jobs wait in the queue',
+      'no worker has every render image: worker vm-1: image registry.example/render:1 (Manim 0.22.0) is missing and being pulled; jobs wait in the queue',
     ]);
   });
 
   it('names why the pull of the render image failed, the fix and the next try', () => {
     const image = {
+      manimVersion: '0.22.0',
       name: 'registry.example/render:1',
       present: false,
       error: 'Pulling registry.example/render:1 from registry.example failed: manifest unknown',
@@ -113,10 +123,10 @@ describe('the readiness verdict', () => {
       retryAt: '2026-01-01T00:05:00.000Z',
     };
     const verdict = readinessVerdict(
-      probes({ workers: { statuses: [worker('vm-1', { image, paused: true })] } }),
+      probes({ workers: { statuses: [worker('vm-1', { images: [image], paused: true })] } }),
     );
     expect(verdict.problems).toEqual([
-      'no worker has the render image: worker vm-1: image registry.example/render:1 is missing and pulling it failed: Pulling registry.example/render:1 from registry.example failed: manifest unknown, trying again at 2026-01-01T00:05:00.000Z (fix: Check the image name and tag.)',
+      'no worker has every render image: worker vm-1: image registry.example/render:1 (Manim 0.22.0) is missing and pulling it failed: Pulling registry.example/render:1 from registry.example failed: manifest unknown, trying again at 2026-01-01T00:05:00.000Z (fix: Check the image name and tag.)',
     ]);
   });
 

@@ -50,6 +50,7 @@ describe('parseRenderRequest', () => {
         code,
         options: {
           scene: 'Intro',
+          manimVersion: '0.22.0',
           quality: 'medium',
           format: 'mp4',
           transparent: false,
@@ -92,6 +93,7 @@ describe('parseRenderRequest', () => {
       });
       expect(options).toEqual({
         scene: 'Outro',
+        manimVersion: '0.22.0',
         quality: '4k',
         format: 'gif',
         fps: 60,
@@ -124,6 +126,7 @@ describe('parseRenderRequest', () => {
       });
       expect(options).toEqual({
         scene: 'Intro',
+        manimVersion: '0.22.0',
         quality: 'medium',
         format: 'mp4',
         transparent: false,
@@ -342,12 +345,31 @@ describe('parseRenderRequest', () => {
     });
   });
 
+  describe('the Manim version', () => {
+    it('is the newest served unless the request names one it serves', () => {
+      expect(parse({ code }).options.manimVersion).toBe('0.22.0');
+      expect(parse({ code, manimVersion: '0.19.0' }).options.manimVersion).toBe('0.19.0');
+      expect(parse({ code, manimVersion: 'v0.19.0' }).options.manimVersion).toBe('0.19.0');
+    });
+
+    it('answers an unknown version with the versions served', () => {
+      expect(problemsOf(() => parse({ code, manimVersion: '0.18.1' }))).toEqual([
+        {
+          field: 'manimVersion',
+          message:
+            'must be one of the Manim versions this server renders with: 0.22.0, 0.19.0 (MANIM_VERSIONS), got "0.18.1"',
+        },
+      ]);
+      expect(fieldsWithProblems(() => parse({ code, manimVersion: 22 }))).toEqual(['manimVersion']);
+    });
+  });
+
   describe('unknown fields', () => {
     it('are rejected, each named, with the known fields listed', () => {
       const problems = problemsOf(() => parse({ code, colour: 'red', file: 'x.py' }));
       expect(problems.map((problem) => problem.field)).toEqual(['colour', 'file']);
       expect(problems[0]?.message).toContain(
-        'known fields: code, scene, quality, format, fps, resolution, transparent, timeout',
+        'known fields: code, scene, manimVersion, quality, format, fps, resolution, transparent, timeout, cache, callbackUrl, sceneFile',
       );
     });
   });

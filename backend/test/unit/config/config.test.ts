@@ -82,6 +82,32 @@ describe('configuration', () => {
     );
   });
 
+  it('serves Manim 0.22.0 and 0.19.0 by default, and any list newest first', () => {
+    expect(loadConfig({}).MANIM_VERSIONS).toEqual(['0.22.0', '0.19.0']);
+    expect(loadConfig({ MANIM_VERSIONS: 'v0.19.0, 0.9.1,0.22.0,0.19.0' }).MANIM_VERSIONS).toEqual([
+      '0.22.0',
+      '0.19.0',
+      '0.9.1',
+    ]);
+    expect(() => loadConfig({ MANIM_VERSIONS: '0.22, latest' })).toThrow(
+      /MANIM_VERSIONS="0.22, latest": "0.22", "latest" is not a version like 0.22.0/,
+    );
+    expect(() => loadConfig({ MANIM_VERSIONS: ' , ' })).toThrow(/MANIM_VERSIONS.*lists no version/);
+  });
+
+  it('refuses one RENDER_IMAGE for several versions, saying where {version} goes', () => {
+    expect(() => loadConfig({ RENDER_IMAGE: 'manimcommunity/manim:v0.19.0' })).toThrow(
+      /RENDER_IMAGE=manimcommunity\/manim:v0.19.0 names one image, but MANIM_VERSIONS lists 0.22.0, 0.19.0: put \{version\} where the version goes/,
+    );
+    expect(
+      loadConfig({ RENDER_IMAGE: 'manimcommunity/manim:v0.19.0', MANIM_VERSIONS: '0.19.0' })
+        .RENDER_IMAGE,
+    ).toBe('manimcommunity/manim:v0.19.0');
+    expect(loadConfig({ RENDER_IMAGE: 'manimcommunity/manim:v{version}' }).RENDER_IMAGE).toBe(
+      'manimcommunity/manim:v{version}',
+    );
+  });
+
   it('is documented in docs/configuration.md exactly as the schema says', () => {
     const documented = readFileSync(
       path.resolve(__dirname, '../../../../docs/configuration.md'),

@@ -65,7 +65,7 @@ function fakeDeps(
     env: { dockerHost: undefined, home: '/home/alice', xdgRuntimeDir: undefined },
     identity: { uid: 1000, gid: 1000, groups: [1000, 998] },
     socketFacts: (path) => (path === SOCKET ? dockerSocket : absent(path)),
-    config: { config, renderImage: IMAGE },
+    config: { config, renderImages: [{ manimVersion: '0.22.0', name: IMAGE }] },
     engine: fakeEngine(),
     realDirectory: async (dir) => dir,
     redisVersion: async () => '7.0.15',
@@ -87,7 +87,7 @@ describe('the doctor checks', () => {
       ['socket', 'ok'],
       ['engine', 'ok'],
       ['engine-security', 'ok'],
-      ['image', 'ok'],
+      ['image-0.22.0', 'ok'],
       ['own-container', 'ok'],
       ['outputs-dir', 'ok'],
       ['temp-dir', 'ok'],
@@ -209,7 +209,7 @@ describe('the doctor checks', () => {
       fakeDeps({ engine: fakeEngine({ imageExists: async () => false }) }),
     );
 
-    expect(byId(checks, 'image')).toMatchObject({
+    expect(byId(checks, 'image-0.22.0')).toMatchObject({
       status: 'fail',
       fix: expect.stringContaining('npm run prepare-image'),
     });

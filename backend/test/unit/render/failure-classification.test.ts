@@ -93,6 +93,29 @@ describe('classifyRenderFailure on real Manim output', () => {
     expect(error.details).toMatchObject({ line: 6 });
   });
 
+  it('reads the traceback of Manim 0.22 the same way', () => {
+    const error = recorded('name-error-0.22', 1);
+    expect(error.code).toBe('scene_error');
+    expect(error.message).toBe("NameError: name 'foo' is not defined (scene.py line 7)");
+    expect(error.details).toMatchObject({ line: 7 });
+  });
+
+  it('reads the boxed syntax error of Manim 0.22 with its line', () => {
+    const error = recorded('syntax-error-0.22', 1);
+    expect(error.code).toBe('syntax_error');
+    expect(error.message).toBe("SyntaxError: expected ':' (scene.py line 4)");
+    expect(error.details).toMatchObject({ line: 4 });
+  });
+
+  it('points into a module sent with the scene, keeping the line in the scene too', () => {
+    const error = recorded('module-exception', 1);
+    expect(error.code).toBe('scene_error');
+    expect(error.message).toBe(
+      'ValueError: a badge needs at least 3 sides, got 2 (shapes.py line 6)',
+    );
+    expect(error.details).toMatchObject({ line: 8, location: { file: 'shapes.py', line: 6 } });
+  });
+
   it('reports an exception in module-level code from the plain Python traceback', () => {
     const error = recorded('module-level-exception', 1);
     expect(error.code).toBe('scene_error');

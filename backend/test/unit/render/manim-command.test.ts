@@ -18,17 +18,23 @@ const base: RenderOptions = {
 
 describe('buildManimArgs', () => {
   it('renders the named scene of scene.py into the media folder without the cache', () => {
+    // mp4 is Manim's default: named, a scene without animations would fail from Manim 0.20 on.
     expect(buildManimArgs(base)).toEqual([
       'manim',
       'render',
       '--quality',
       'm',
-      '--format',
-      'mp4',
       '--media_dir',
       '/job/media',
       '--disable_caching',
       'scene.py',
+      'TestScene',
+    ]);
+  });
+
+  it('names the scene file of a project at its place in the job folder', () => {
+    expect(buildManimArgs(base, 'scenes/intro.py').slice(-2)).toEqual([
+      'scenes/intro.py',
       'TestScene',
     ]);
   });
@@ -44,9 +50,13 @@ describe('buildManimArgs', () => {
     expect(args.slice(2, 4)).toEqual(['--quality', flag]);
   });
 
-  it.each(['mp4', 'gif', 'webm', 'mov'] as const)('passes --format %s', (format) => {
+  it.each(['gif', 'webm', 'mov'] as const)('passes --format %s', (format) => {
     const args = buildManimArgs({ ...base, format });
     expect(args.join(' ')).toContain(`--format ${format}`);
+  });
+
+  it("leaves mp4, Manim's default, unnamed", () => {
+    expect(buildManimArgs(base)).not.toContain('--format');
   });
 
   it('renders only the last frame for png instead of a png sequence', () => {
@@ -87,7 +97,6 @@ describe('container layout', () => {
     expect(RENDER_CONTAINER_PATHS.homeDir).toBe(
       `${RENDER_CONTAINER_PATHS.jobDir}/${RENDER_CONTAINER_PATHS.homeDirName}`,
     );
-    expect(RENDER_CONTAINER_PATHS.sceneFileName).toBe(`${RENDER_CONTAINER_PATHS.sceneFileStem}.py`);
   });
 });
 

@@ -19,6 +19,7 @@ function harness(options: { pullable?: boolean; present?: boolean } = {}) {
   const gate = new IntakeGate();
   const supply: RenderImageSupply = new RenderImageSupply({
     image: IMAGE,
+    manimVersion: '0.22.0',
     exists: () => Promise.resolve(present),
     ...(options.pullable === false
       ? {}
@@ -78,14 +79,19 @@ describe('the render image supply', () => {
     await settle();
 
     expect(worker.pulls).toHaveLength(1);
-    expect(worker.lastState()).toEqual({ name: IMAGE, present: false, pulling: true });
+    expect(worker.lastState()).toEqual({
+      manimVersion: '0.22.0',
+      name: IMAGE,
+      present: false,
+      pulling: true,
+    });
     expect(worker.gate.isOpen()).toBe(false);
     expect(worker.consumerCalls).toEqual(['pause']);
 
     worker.pulls[0]?.succeed();
     await settle();
 
-    expect(worker.lastState()).toEqual({ name: IMAGE, present: true });
+    expect(worker.lastState()).toEqual({ manimVersion: '0.22.0', name: IMAGE, present: true });
     expect(worker.gate.isOpen()).toBe(true);
     expect(worker.consumerCalls).toEqual(['pause', 'resume']);
   });
@@ -126,14 +132,14 @@ describe('the render image supply', () => {
     await settle();
     worker.pulls[5]?.succeed();
     await settle();
-    expect(worker.lastState()).toEqual({ name: IMAGE, present: true });
+    expect(worker.lastState()).toEqual({ manimVersion: '0.22.0', name: IMAGE, present: true });
     expect(worker.gate.isOpen()).toBe(true);
   });
 
   it('lets a job that found the image gone share the pull and wait for it', async () => {
     const worker = harness({ present: true });
     await worker.supply.check({ force: true });
-    expect(worker.lastState()).toEqual({ name: IMAGE, present: true });
+    expect(worker.lastState()).toEqual({ manimVersion: '0.22.0', name: IMAGE, present: true });
 
     worker.remove();
     const first = worker.supply.whenBack();
@@ -171,7 +177,12 @@ describe('the render image supply', () => {
     worker.advance(30_000);
     await worker.supply.check();
     await settle();
-    expect(worker.lastState()).toEqual({ name: IMAGE, present: false, pulling: true });
+    expect(worker.lastState()).toEqual({
+      manimVersion: '0.22.0',
+      name: IMAGE,
+      present: false,
+      pulling: true,
+    });
   });
 
   it('never pulls an image it may not pull: jobs are not held back and fail with the hint', async () => {
@@ -180,7 +191,7 @@ describe('the render image supply', () => {
     await settle();
 
     expect(worker.pulls).toHaveLength(0);
-    expect(worker.lastState()).toEqual({ name: IMAGE, present: false });
+    expect(worker.lastState()).toEqual({ manimVersion: '0.22.0', name: IMAGE, present: false });
     expect(worker.gate.isOpen()).toBe(true);
     const failure = await worker.supply.whenBack().then(
       () => undefined,
