@@ -196,6 +196,16 @@ export const CONFIG_VARIABLES = {
     '1024',
     'Largest file a render may write, in MiB; a render that needs more fails with output_too_large.',
   ),
+  JOB_FOLDER_MAX_MB: variable(
+    positiveInt,
+    '4096',
+    "Most a render may write into its job folder altogether, in MiB (the video, Manim's partial movie files and caches, anything the scene writes). The worker measures the folder every half second and stops a render over it with job_folder_too_large; the folder is then removed.",
+  ),
+  JOB_FOLDER_MAX_FILES: variable(
+    positiveInt,
+    '20000',
+    'Most files and folders a render may create in its job folder. The worker measures the folder every half second and stops a render over it with job_folder_too_many_files; the folder is then removed.',
+  ),
   RENDER_TMPFS_MB: variable(
     positiveInt,
     '256',

@@ -13,7 +13,7 @@ import { dockerEndpoint, type DockerClient } from './docker-client';
 import { createOwnContainerDeps, findOwnContainer } from './own-container/find-own-container';
 import {
   runHelperContainer,
-  WORKER_LABEL,
+  type ContainerOwner,
   type ContainerRunResult,
 } from './render-container-runner';
 
@@ -47,7 +47,7 @@ export interface DaemonPathsDeps {
   /** Image for the sharing probe (the render image: already present, has `cat`). */
   image: string;
   /** Labels the probe container like the worker's render containers. */
-  workerId: string;
+  owner: ContainerOwner;
   /** uid:gid the probe runs as: the worker's own, so it can read the file the worker wrote. */
   probeUser: string;
   /** The engine's API version when already read (engine-facts.ts); asked for otherwise. */
@@ -234,7 +234,7 @@ export interface DirectoryProbe {
  * file back, which the worker then looks for. Used by `npm run doctor`.
  */
 export async function probeDirectoryThroughContainer(
-  deps: Pick<DaemonPathsDeps, 'docker' | 'logger' | 'image' | 'workerId'> & { user: string },
+  deps: Pick<DaemonPathsDeps, 'docker' | 'logger' | 'image' | 'owner'> & { user: string },
   workerDir: string,
   daemonDir: string,
 ): Promise<DirectoryProbe> {
@@ -271,7 +271,7 @@ export async function probeDirectoryThroughContainer(
 
 /** A throw-away, locked-down container of the render image with `daemonDir` bound at /probe. */
 function runProbeContainer(
-  deps: Pick<DaemonPathsDeps, 'docker' | 'logger' | 'image' | 'workerId'> & { user: string },
+  deps: Pick<DaemonPathsDeps, 'docker' | 'logger' | 'image' | 'owner'> & { user: string },
   probe: { command: string[]; daemonDir: string; readOnly: boolean },
   purpose: string,
 ): Promise<ContainerRunResult> {
@@ -282,7 +282,8 @@ function runProbeContainer(
       command: probe.command,
       user: deps.user,
       mount: { source: probe.daemonDir, target: '/probe', readOnly: probe.readOnly },
-      labels: { [WORKER_LABEL]: deps.workerId },
+      kind: 'probe',
+      owner: deps.owner,
       timeoutMs: 30_000,
     },
     deps.logger.child({ purpose }),

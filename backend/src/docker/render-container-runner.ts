@@ -13,6 +13,27 @@ export const SCOPE_LABEL = 'org.manim-render.scope';
 export const WORKER_LABEL = 'org.manim-render.worker';
 /** On a warm container (started ahead of its job): the worker's pool holds it until a job takes it. */
 export const WARM_LABEL = 'org.manim-render.warm';
+/** On a helper container: what it is for (`probe`, `owner-fix`). */
+export const HELPER_LABEL = 'org.manim-render.helper';
+
+/**
+ * Whose a container is: the deployment (queue and scope) and the worker (or other process) that
+ * made it. Every container the project creates carries these labels, so that a sweep finds the
+ * ones whose maker is gone, whatever kind they are.
+ */
+export interface ContainerOwner {
+  queueName: string;
+  scope: string;
+  workerId: string;
+}
+
+export function ownerLabels(owner: ContainerOwner): Record<string, string> {
+  return {
+    [QUEUE_LABEL]: owner.queueName,
+    [SCOPE_LABEL]: owner.scope,
+    [WORKER_LABEL]: owner.workerId,
+  };
+}
 
 export interface RenderContainerInfo {
   id: string;
@@ -101,17 +122,37 @@ export interface ContainerRunResult {
   timedOut: boolean;
   /** Killed because `signal` was aborted. */
   cancelled: boolean;
+  /** Killed because its guard found it over a limit, and why. */
+  stopped?: RunStop;
   oomKilled: boolean;
   durationMs: number;
 }
 
 export type OutputStream = 'stdout' | 'stderr';
 
+/** Why a guard stopped a run: the failure the job gets. */
+export interface RunStop {
+  code: 'job_folder_too_large' | 'job_folder_too_many_files';
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * Watches a run from its start (e.g. the size of its job folder) and resolves with a RunStop the
+ * moment it must be killed, or with undefined once `signal` (the run's end) is aborted.
+ */
+export type RunGuard = (
+  container: Docker.Container,
+  signal: AbortSignal,
+) => Promise<RunStop | undefined>;
+
 export interface RunOptions {
   /** Aborting it kills the container; the result says `cancelled`. */
   signal?: AbortSignal;
   /** Every chunk of output as it arrives, for live progress. */
   onOutput?: (stream: OutputStream, chunk: Buffer) => void;
+  /** Kills the container when it resolves with a reason. */
+  guard?: RunGuard;
   /** Runs between create and start: copy mode puts the job's files in here. */
   beforeStart?: (container: Docker.Container) => Promise<void>;
   /** Runs after the container exited, before it is removed: copy mode takes the output here. */
@@ -149,12 +190,13 @@ export async function runContainer(
         timeoutMs: spec.limits.timeoutMs,
         log,
         signal: options.signal,
+        ...(options.guard ? { guard: options.guard } : {}),
         begin: async () => {
           await container.start();
           log.info('render container started', { image: spec.image, user: spec.user });
         },
       });
-      if (!result.cancelled) await options.afterExit?.(container, result);
+      if (!result.cancelled && !result.stopped) await options.afterExit?.(container, result);
       return result;
     } finally {
       // Ends the attach connection in every case, including a container that never started.
@@ -186,7 +228,11 @@ export function runHelperContainer(
     user: string;
     capAdd?: string[];
     mount: BindMount;
-    labels: Record<string, string>;
+    /** What it is for, in its labels: a sharing probe, or handing files back to their owner. */
+    kind: 'probe' | 'owner-fix';
+    owner: ContainerOwner;
+    /** More labels, e.g. the job a helper works for. */
+    labels?: Record<string, string>;
     timeoutMs: number;
   },
   logger: Logger,
@@ -201,7 +247,7 @@ export function runHelperContainer(
       user: helper.user,
       ...(helper.capAdd ? { capAdd: helper.capAdd } : {}),
       mounts: [helper.mount],
-      labels: helper.labels,
+      labels: { ...helper.labels, ...ownerLabels(helper.owner), [HELPER_LABEL]: helper.kind },
       limits: { ...HELPER_LIMITS, timeoutMs: helper.timeoutMs },
     },
     logger,
@@ -310,6 +356,7 @@ export async function superviseRun(run: {
   timeoutMs: number;
   log: Logger;
   signal: AbortSignal | undefined;
+  guard?: RunGuard;
 }): Promise<ContainerRunResult> {
   const { container, exited, output, log, signal } = run;
   const startedAt = Date.now();
@@ -323,16 +370,29 @@ export async function superviseRun(run: {
   };
   signal?.addEventListener('abort', cancel, { once: true });
   let timedOut = false;
+  let stopped: RunStop | undefined;
+  const runEnded = new AbortController();
   try {
     await run.begin();
     // A cancel that came while the container was starting found nothing to kill yet.
     if (cancelled) await container.kill().catch(() => undefined);
-    if (!cancelled && (await withDeadline(exited, run.timeoutMs)) === DEADLINE) {
+    const guarded = run.guard
+      ? run.guard(container, runEnded.signal).then((stop) => stop ?? NEVER)
+      : NEVER;
+    const ended = cancelled
+      ? undefined
+      : await withDeadline(Promise.race([exited, guarded]), run.timeoutMs);
+    if (ended === DEADLINE) {
       timedOut = true;
       log.warn('render timed out; killing container', { timeoutMs: run.timeoutMs });
       await container.kill().catch(() => undefined);
+    } else if (ended !== undefined && 'code' in ended) {
+      stopped = ended;
+      log.warn('render over a limit; killing container', { code: ended.code, ...ended.details });
+      await container.kill().catch(() => undefined);
     }
   } finally {
+    runEnded.abort();
     signal?.removeEventListener('abort', cancel);
   }
   const status = await exited;
@@ -353,6 +413,7 @@ export async function superviseRun(run: {
     stderr: output.stderr.text(),
     timedOut,
     cancelled,
+    ...(stopped ? { stopped } : {}),
     oomKilled: state.OOMKilled === true,
     durationMs,
   };
@@ -406,6 +467,8 @@ export async function attachOutput(
 }
 
 const DEADLINE = Symbol('deadline');
+/** A promise that never settles: a guard that has nothing to report. */
+const NEVER = new Promise<never>(() => undefined);
 
 const EMPTY_OUTCOME = {
   exitCode: null,

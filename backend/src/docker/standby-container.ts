@@ -136,6 +136,7 @@ export async function startStandbyContainer(
           timeoutMs: run.timeoutMs,
           log: jobLog,
           signal: run.signal,
+          ...(run.guard ? { guard: run.guard } : {}),
           begin: async () => {
             await sendLine(output, input).catch((error: unknown) => {
               throw new AppError(

@@ -1,5 +1,6 @@
 import { stat, realpath } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { deploymentScope } from '../config/deployment-scope';
 import { loadConfig } from '../config/load-config';
 import { withDaemonEndpoint } from '../docker/daemon-path-translator';
 import { probeDirectoryThroughContainer } from '../docker/daemon-paths';
@@ -14,6 +15,7 @@ import {
   createOwnContainerDeps,
   findOwnContainer,
 } from '../docker/own-container/find-own-container';
+import type { ContainerOwner } from '../docker/render-container-runner';
 import { renderImages } from '../docker/render-image';
 import { currentProcessIdentity, readSocketFacts } from '../docker/socket-facts';
 import { AppError } from '../errors/app-error';
@@ -42,7 +44,18 @@ export function createDoctorDeps(env: NodeJS.ProcessEnv = process.env): DoctorDe
   try {
     engine = doctorEngine(
       createDockerClient(),
-      'error' in config ? undefined : config.renderImages[0]?.name,
+      'error' in config
+        ? undefined
+        : {
+            image: config.renderImages[0]?.name ?? '',
+            // Its probes belong to its deployment, so that a worker sweeps one the doctor
+            // left behind (killed while probing).
+            owner: {
+              queueName: config.config.QUEUE_NAME,
+              scope: deploymentScope(config.config),
+              workerId: `doctor-${hostname()}-${process.pid}`,
+            },
+          },
     );
   } catch (error) {
     engine = { error: `DOCKER_HOST=${env.DOCKER_HOST ?? ''}: ${(error as Error).message}` };
@@ -64,7 +77,10 @@ export function createDoctorDeps(env: NodeJS.ProcessEnv = process.env): DoctorDe
   };
 }
 
-function doctorEngine(docker: DockerClient, renderImage: string | undefined): DoctorEngine {
+function doctorEngine(
+  docker: DockerClient,
+  probe: { image: string; owner: ContainerOwner } | undefined,
+): DoctorEngine {
   const logger = createLogger({ level: 'error', service: 'doctor', silent: true });
   return {
     endpoint: dockerEndpoint(docker),
@@ -99,15 +115,9 @@ function doctorEngine(docker: DockerClient, renderImage: string | undefined): Do
         dockerEndpoint(docker),
       ),
     probeDirectory(workerDir, daemonDir, user) {
-      if (renderImage === undefined) throw new Error('no render image configured');
+      if (probe === undefined) throw new Error('no render image configured');
       return probeDirectoryThroughContainer(
-        {
-          docker,
-          logger,
-          image: renderImage,
-          workerId: `doctor-${hostname()}-${process.pid}`,
-          user,
-        },
+        { docker, logger, image: probe.image, owner: probe.owner, user },
         workerDir,
         daemonDir,
       );

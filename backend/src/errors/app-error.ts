@@ -78,6 +78,14 @@ export const ERROR_CATALOGUE = {
     hint: 'The render user cannot write the job folder; see docs/troubleshooting.md and RENDER_USER.',
   },
   cancelled: { status: 409, hint: 'The job was cancelled on request; submit it again if needed.' },
+  job_folder_too_large: {
+    status: 422,
+    hint: 'Write less: lower the quality, resolution or length, write no files of your own, or ask the operator to raise JOB_FOLDER_MAX_MB.',
+  },
+  job_folder_too_many_files: {
+    status: 422,
+    hint: 'Create fewer files (a scene writing files in a loop?), or ask the operator to raise JOB_FOLDER_MAX_FILES.',
+  },
   job_files_missing: {
     status: 500,
     hint: 'The files sent with the job were removed before it rendered (it waited longer than JOB_RETENTION_HOURS, or Redis lost them); send the request again.',

@@ -196,7 +196,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     config,
     logger,
     image: defaultImage,
-    workerId,
+    owner: { queueName: config.QUEUE_NAME, scope: deploymentScope(config), workerId },
     probeUser: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
     apiVersion: engineFacts.apiVersion,
   });

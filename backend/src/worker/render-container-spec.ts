@@ -1,12 +1,7 @@
 import type { Config } from '../config/config-schema';
 import type { JobFolderPlacement } from '../docker/daemon-paths';
 import { deploymentScope } from '../config/deployment-scope';
-import {
-  QUEUE_LABEL,
-  SCOPE_LABEL,
-  WORKER_LABEL,
-  type ContainerSpec,
-} from '../docker/render-container-runner';
+import { ownerLabels, type ContainerSpec } from '../docker/render-container-runner';
 import { RENDER_CONTAINER_PATHS, RENDER_ENVIRONMENT } from '../render/manim-command';
 import type { FileOwner } from './job-workspace';
 
@@ -53,9 +48,11 @@ export function renderContainerSpec(input: {
     ],
     labels: {
       ...input.labels,
-      [QUEUE_LABEL]: config.QUEUE_NAME,
-      [SCOPE_LABEL]: deploymentScope(config),
-      [WORKER_LABEL]: input.workerId,
+      ...ownerLabels({
+        queueName: config.QUEUE_NAME,
+        scope: deploymentScope(config),
+        workerId: input.workerId,
+      }),
     },
     limits: {
       memoryMb: config.RENDER_MEMORY_MB,

@@ -8,12 +8,9 @@ import {
 import {
   JOB_ID_LABEL,
   listRenderContainers,
-  QUEUE_LABEL,
   removeContainer,
-  SCOPE_LABEL,
   runContainer,
   runHelperContainer,
-  WORKER_LABEL,
   type ContainerRunResult,
   type RunOptions,
 } from '../docker/render-container-runner';
@@ -50,6 +47,7 @@ import {
 } from './job-workspace';
 import { DEFAULT_SCENE_FILE, type JobFileStore } from '../job-files/job-files';
 import { imageOf, jobInputs } from './job-inputs';
+import { jobFolderGuard, jobFolderLimits } from './folder-guard';
 import { renderContainerSpec } from './render-container-spec';
 import { runWithImageRecovery } from './image-recovery';
 import { renderUserFor } from './render-user';
@@ -327,6 +325,10 @@ async function renderOnce(job: JobRun, identity: RunIdentity): Promise<RenderAtt
   const { deps, workspace, options, sceneFile } = job;
   const run = await runManim(job, identity);
   if (run.cancelled) return { kind: 'cancelled', run };
+  if (run.stopped) {
+    const { code, message, details } = run.stopped;
+    return { kind: 'failed', run, failure: new AppError(code, message, { details }) };
+  }
   const files = await workspace.listFiles(RENDER_CONTAINER_PATHS.mediaDirName);
   const output = findRenderOutput(files, options, sceneFile);
   if (run.exitCode !== 0 || run.timedOut || run.oomKilled || !output) {
@@ -343,7 +345,12 @@ async function runManim(job: JobRun, identity: RunIdentity): Promise<ContainerRu
   const { restoreOwner, warm } = identity;
   // The warm container was made for this folder by the same rules; only its user could differ.
   if (warm && !restoreOwner && sameOwner(warm.user, identity.user)) {
-    return warm.run(warmJobInput(options, job.sceneFile), { ...runOptions, timeoutMs, log });
+    return warm.run(warmJobInput(options, job.sceneFile), {
+      ...runOptions,
+      guard: jobFolderGuard(config, { seenBy: 'worker', path: jobDir }),
+      timeoutMs,
+      log,
+    });
   }
   if (warm) log.warn('the warm container runs as another user than this job; rendering cold');
   const manimArgs = buildManimArgs(options, job.sceneFile);
@@ -367,12 +374,16 @@ async function runManim(job: JobRun, identity: RunIdentity): Promise<ContainerRu
           target: RENDER_CONTAINER_PATHS.jobDir,
           owner: identity.user,
           outputDir: RENDER_CONTAINER_PATHS.mediaDirName,
-          limits: {
-            maxBytes: COPIED_OUTPUT_FILE_LIMITS * config.RENDER_MAX_OUTPUT_MB * 1024 * 1024,
-            maxEntries: COPIED_OUTPUT_MAX_ENTRIES,
-          },
+          // What comes back is within what the folder could hold.
+          limits: jobFolderLimits(config),
         })
       : {};
+  const guard = jobFolderGuard(
+    config,
+    jobFolder.kind === 'copy'
+      ? { seenBy: 'container', path: RENDER_CONTAINER_PATHS.jobDir }
+      : { seenBy: 'worker', path: jobDir },
+  );
   const runCold = () =>
     runContainer(
       deps.docker,
@@ -382,7 +393,7 @@ async function runManim(job: JobRun, identity: RunIdentity): Promise<ContainerRu
         limits: { ...spec.limits, timeoutMs },
       },
       log,
-      { ...runOptions, ...copyHooks },
+      { ...runOptions, ...copyHooks, guard },
     );
   const { whenImageBack } = deps;
   const { manimVersion } = job.image;
@@ -392,13 +403,6 @@ async function runManim(job: JobRun, identity: RunIdentity): Promise<ContainerRu
     log,
   });
 }
-
-/**
- * What copy mode takes back from a render: every file stays under RENDER_MAX_OUTPUT_MB already
- * (the fsize limit); the video plus the partial movies Manim joins into it fit in a few of them.
- */
-const COPIED_OUTPUT_FILE_LIMITS = 4;
-const COPIED_OUTPUT_MAX_ENTRIES = 10_000;
 
 function sameOwner(a: FileOwner, b: FileOwner): boolean {
   return a.uid === b.uid && a.gid === b.gid;
@@ -440,12 +444,13 @@ async function handBackToOwner(job: JobRun, owner: FileOwner): Promise<void> {
         target: RENDER_CONTAINER_PATHS.jobDir,
         readOnly: false,
       },
-      labels: {
-        [JOB_ID_LABEL]: jobId,
-        [QUEUE_LABEL]: config.QUEUE_NAME,
-        [SCOPE_LABEL]: deploymentScope(config),
-        [WORKER_LABEL]: deps.workerId,
+      kind: 'owner-fix',
+      owner: {
+        queueName: config.QUEUE_NAME,
+        scope: deploymentScope(config),
+        workerId: deps.workerId,
       },
+      labels: { [JOB_ID_LABEL]: jobId },
       timeoutMs: RESTORE_OWNER_TIMEOUT_MS,
     },
     log,

@@ -6,6 +6,7 @@ import {
   SCOPE_LABEL,
   WORKER_LABEL,
 } from '../../src/docker/render-container-runner';
+import { containerExists } from './support/job-containers';
 import { startTestService, type TestService } from './support/test-service';
 import { testEnvironment, testQueueName } from './support/test-environment';
 import { waitUntil } from './support/wait-until';
@@ -25,16 +26,6 @@ async function leftover(queueName: string, scope: string): Promise<string> {
     },
   });
   return container.id;
-}
-
-async function exists(id: string): Promise<boolean> {
-  return docker
-    .getContainer(id)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
 }
 
 describe('the sweep of render containers left by dead workers', () => {
@@ -67,10 +58,10 @@ describe('the sweep of render containers left by dead workers', () => {
     service = await startTestService({ env: { QUEUE_NAME: queueName } });
     await waitUntil(
       'the sweep removed our leftover',
-      () => exists(ours),
+      () => containerExists(ours),
       (found) => !found,
     );
 
-    expect(await exists(theirs)).toBe(true);
+    expect(await containerExists(theirs)).toBe(true);
   });
 });

@@ -2,9 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { chown, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DockerSocketProxy } from './support/docker-socket-proxy';
-import { containersOfJob } from './support/job-containers';
+import { containerExists, containersOfJob, nextHelperCreated } from './support/job-containers';
 import { FOUR_STEP_SCENE } from './support/scenes';
 import { startTestService, type TestService } from './support/test-service';
+import { waitUntil } from './support/wait-until';
 import { exitOf, spawnWorker } from './support/worker-child';
 
 /** The worker runs as this user; the render is told to run as another one that may not write. */
@@ -100,5 +101,33 @@ describe('a render that may not write its job folder', () => {
     });
     expect(await readdir(service.config.TEMP_DIR)).not.toContain(submitted.body.id);
     expect(await containersOfJob(submitted.body.id)).toEqual([]);
+  });
+
+  it('leaves no ownership fixer behind when the worker is killed while it runs', async () => {
+    const fixer = await nextHelperCreated(service.config.QUEUE_NAME, 'owner-fix');
+    await service.submit({
+      code: sceneOutlivingItsLimit,
+      quality: 'low',
+      timeout: 8,
+      cache: false,
+    });
+    const left = await fixer.created.finally(() => fixer.stop());
+    worker.kill('SIGKILL');
+    await exitOf(worker);
+    expect(await containerExists(left.id)).toBe(true);
+
+    worker = spawnWorker(
+      service.config,
+      { DOCKER_HOST: proxy.dockerHost, RENDER_USER: STRANGER },
+      WORKER_USER,
+    );
+
+    // A dead worker's presence lasts 15 s, and workers sweep every 30 s.
+    await waitUntil(
+      `the fixer ${left.id.slice(0, 12)} of ${left.workerId} is removed`,
+      () => containerExists(left.id),
+      (exists) => !exists,
+      { timeoutMs: 90_000, everyMs: 1000 },
+    );
   });
 });

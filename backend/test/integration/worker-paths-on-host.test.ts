@@ -53,7 +53,11 @@ describe('a worker on the Docker host', () => {
       config: loadConfig({ TEMP_DIR: tempDir }),
       logger: recordingLogger(lines),
       image: testEnvironment().image,
-      workerId: 'host-paths-test',
+      owner: {
+        queueName: 'host-paths-test',
+        scope: 'host-paths-test',
+        workerId: 'host-paths-test',
+      },
       probeUser: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
     });
     const jobDir = path.join(tempDir, 'job-1');

@@ -737,6 +737,15 @@ function limitsSchema(): SchemaObject {
             cpus: required({ type: 'number', minimum: 0 }),
             pidsLimit: required(integer(undefined, 1)),
             maxFileMb: required(integer(undefined, 1)),
+            jobFolderMaxMb: required(
+              integer('Most the render may write into its job folder (JOB_FOLDER_MAX_MB).', 1),
+            ),
+            jobFolderMaxFiles: required(
+              integer(
+                'Most files and folders the render may create there (JOB_FOLDER_MAX_FILES).',
+                1,
+              ),
+            ),
             tmpfsMb: required(integer(undefined, 1)),
             network: required({ type: 'string', enum: ['none'] }),
           },

@@ -35,6 +35,8 @@ export function describeLimits(config: Config) {
       cpus: config.RENDER_CPUS,
       pidsLimit: config.RENDER_PIDS_LIMIT,
       maxFileMb: config.RENDER_MAX_OUTPUT_MB,
+      jobFolderMaxMb: config.JOB_FOLDER_MAX_MB,
+      jobFolderMaxFiles: config.JOB_FOLDER_MAX_FILES,
       tmpfsMb: config.RENDER_TMPFS_MB,
       network: 'none',
     },

@@ -17,13 +17,15 @@ export async function engineSocketPath(): Promise<string> {
 }
 
 /**
- * A unix socket that forwards every connection to the real Docker Engine's socket. Stopping it
- * looks, to a client pointed at it, like the engine going away; starting it again, like the engine
- * coming back. The real engine is never touched.
+ * A unix socket (or, for a `path` of `tcp://127.0.0.1:<port>`, a TCP port; 0 picks a free one)
+ * that forwards every connection to the real Docker Engine's socket. Stopping it looks, to a
+ * client pointed at it, like the engine going away; starting it again, like the engine coming
+ * back. The real engine is never touched. Over TCP, a worker takes the engine for a foreign one.
  */
 export class DockerSocketProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private tcpPort: number | undefined;
 
   constructor(
     readonly path: string,
@@ -32,12 +34,19 @@ export class DockerSocketProxy {
 
   /** DOCKER_HOST for a client that should reach the engine through the proxy. */
   get dockerHost(): string {
-    return `unix://${this.path}`;
+    const tcp = this.tcpAddress();
+    return tcp ? `tcp://${tcp.host}:${this.tcpPort ?? tcp.port}` : `unix://${this.path}`;
+  }
+
+  private tcpAddress(): { host: string; port: number } | undefined {
+    const match = /^tcp:\/\/([^:]+):(\d+)$/.exec(this.path);
+    return match?.[1] && match[2] ? { host: match[1], port: Number(match[2]) } : undefined;
   }
 
   async start(): Promise<void> {
     if (this.server) return;
-    await rm(this.path, { force: true });
+    const tcp = this.tcpAddress();
+    if (!tcp) await rm(this.path, { force: true });
     const server = createServer((client) => {
       const engine = createConnection(this.enginePath);
       this.track(client);
@@ -51,10 +60,14 @@ export class DockerSocketProxy {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.path, () => {
+      const listening = () => {
         server.off('error', reject);
+        const address = server.address();
+        if (tcp && typeof address === 'object' && address) this.tcpPort = address.port;
         resolve();
-      });
+      };
+      if (tcp) server.listen(this.tcpPort ?? tcp.port, tcp.host, listening);
+      else server.listen(this.path, listening);
     });
     this.server = server;
   }

@@ -1,5 +1,10 @@
 import Docker from 'dockerode';
-import { JOB_ID_LABEL } from '../../../src/docker/render-container-runner';
+import {
+  HELPER_LABEL,
+  JOB_ID_LABEL,
+  QUEUE_LABEL,
+  WORKER_LABEL,
+} from '../../../src/docker/render-container-runner';
 
 const docker = new Docker();
 
@@ -27,4 +32,43 @@ export async function waitForRunningContainer(jobId: string, engine = docker): P
   } finally {
     events.destroy();
   }
+}
+
+/**
+ * Listens for the next helper container of `kind` created for the queue; `created` resolves with
+ * it (and the worker it names) as soon as the engine reports its creation. Start listening before
+ * the worker can create it.
+ */
+export async function nextHelperCreated(
+  queueName: string,
+  kind: 'probe' | 'owner-fix',
+): Promise<{ created: Promise<{ id: string; workerId: string }>; stop(): void }> {
+  const events = (await docker.getEvents({
+    filters: {
+      type: ['container'],
+      event: ['create'],
+      label: [`${HELPER_LABEL}=${kind}`, `${QUEUE_LABEL}=${queueName}`],
+    },
+  })) as NodeJS.ReadableStream & { destroy(): void };
+  const created = new Promise<{ id: string; workerId: string }>((resolve) => {
+    events.on('data', (chunk: Buffer) => {
+      const event = JSON.parse(chunk.toString()) as {
+        id: string;
+        Actor: { Attributes: Record<string, string> };
+      };
+      resolve({ id: event.id, workerId: event.Actor.Attributes[WORKER_LABEL] ?? '' });
+    });
+  });
+  return { created, stop: () => events.destroy() };
+}
+
+/** Whether the engine still has the container. */
+export function containerExists(id: string): Promise<boolean> {
+  return docker
+    .getContainer(id)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
 }
