@@ -33,15 +33,18 @@ start_dockerd() {
     systemctl start docker >&2 || true
   fi
   if ! docker_ping 1000 2>/dev/null; then
-    say "starting the Docker Engine (dockerd, log in /var/log/dockerd.log)"
-    nohup dockerd >>/var/log/dockerd.log 2>&1 </dev/null &
+    local log=${DOCKERD_LOG:-/var/log/dockerd.log}
+    say "starting the Docker Engine (dockerd, log in $log)"
+    # In a session of its own, like a service: stopping the service's processes (their process
+    # group, as a service manager or Ctrl-C does) must not stop the engine and its containers.
+    setsid --fork dockerd >>"$log" 2>&1 </dev/null
   fi
   local waited=0
   until docker_ping 1000 2>/dev/null; do
     sleep 1
     waited=$((waited + 1))
     if [ "$waited" -ge 60 ]; then
-      fail "dockerd did not answer on $socket within 60 s" "read /var/log/dockerd.log"
+      fail "dockerd did not answer on $socket within 60 s" "read ${DOCKERD_LOG:-/var/log/dockerd.log}"
     fi
   done
   say "Docker Engine is up"
