@@ -9,4 +9,6 @@ bash "$PROJECT_ROOT/scripts/setup.sh" --no-redis-server --for-tests
 cd "$PROJECT_ROOT"
 npx eslint . 
 npx prettier --check . >/dev/null || fail "files are not formatted" "run npm run format"
+npx depcruise backend --config .dependency-cruiser.cjs >&2 ||
+  fail "an import breaks the rules of .dependency-cruiser.cjs (an import circle, or config/ importing the service)" "read the violations above"
 npx jest --ci "$@"

@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import { parseRenderRequest } from '../src/api/render-request';
 import type { Config } from '../src/config/config-schema';
 import type { DockerClient } from '../src/docker/docker-client';
-import type { RenderOptions } from '../src/queue/render-job';
+import type { RenderOptions } from '../src/job/render-job';
 import {
   buildManimArgs,
   manimConfigFile,

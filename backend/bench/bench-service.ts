@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config/load-config';
 import type { Logger } from '../src/logging/logger';
 import { startApiProcess, type ApiProcess } from '../src/processes/api-process';
 import { startWorkerProcess, type WorkerProcess } from '../src/processes/worker-process';
-import type { JobView } from '../src/queue/render-job';
+import type { JobView } from '../src/job/render-job';
 
 export interface EndToEndTiming {
   /** POST until the video is downloaded. */

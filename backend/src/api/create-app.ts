@@ -3,7 +3,7 @@ import type { Config } from '../config/config-schema';
 import type { ApiMetrics } from './metrics';
 import type { Logger } from '../logging/logger';
 import type { JobEventSource } from '../queue/job-events';
-import type { RenderJobStore } from '../queue/render-job';
+import type { RenderJobStore } from '../job/render-job';
 import type { WorkerStatusReader } from '../queue/worker-status';
 import { createErrorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireAdminKey, requireApiKey } from './middleware/api-keys';

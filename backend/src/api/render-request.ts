@@ -1,6 +1,6 @@
 import { FORMATS, QUALITIES, type Config, type Quality } from '../config/config-schema';
 import { AppError } from '../errors/app-error';
-import type { RenderOptions, Resolution } from '../queue/render-job';
+import type { RenderOptions, Resolution } from '../job/render-job';
 import { resolveScene } from '../render/scene-detection';
 import { checkCallbackUrl } from '../webhooks/callback-url';
 

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config/load-config';
+import { ConfigError, loadConfig } from '../config/load-config';
 import { createDockerClient, waitForEngine } from '../docker/docker-client';
 import { prepareRenderImages } from '../docker/prepare-render-image';
 import { localRenderImage, renderImages } from '../docker/render-image';
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof AppError) {
+  if (error instanceof AppError || error instanceof ConfigError) {
     process.stderr.write(`prepare-image: ${error.message}\n  fix: ${error.hint}\n`);
   } else {
     process.stderr.write(`prepare-image: ${(error as Error).stack ?? String(error)}\n`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseHostPathMap } from '../docker/path-translation/translate-path';
+import { parseHostPathMap } from './host-path-map';
 
 /**
  * Every environment variable the service reads, with its default and meaning. The table is the

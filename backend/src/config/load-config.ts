@@ -1,5 +1,22 @@
-import { AppError } from '../errors/app-error';
 import { CONFIG_VARIABLES, QUALITIES, type Config, type ConfigVariableName } from './config-schema';
+
+/**
+ * A configuration that cannot be used, every problem listed. It has the shape of the service's
+ * AppError (code, message, hint, details) without depending on it: the configuration depends on
+ * nothing of ours.
+ */
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+  readonly status = 500;
+  readonly hint = 'Fix the listed environment variables (see docs/configuration.md).';
+  readonly details: { problems: string[] };
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration: ${problems.join(', ')}`);
+    this.name = 'ConfigError';
+    this.details = { problems };
+  }
+}
 
 /**
  * Parses the environment once at start. Every bad variable is listed in one error, so a
@@ -20,9 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (problems.length === 0) problems.push(...crossFieldProblems(values as Config));
   if (problems.length > 0) {
-    throw new AppError('config_invalid', `Invalid configuration: ${problems.join(', ')}`, {
-      details: { problems },
-    });
+    throw new ConfigError(problems);
   }
   return values as Config;
 }

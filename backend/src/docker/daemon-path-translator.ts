@@ -1,3 +1,4 @@
+import type { HostPathMapEntry } from '../config/host-path-map';
 import { AppError } from '../errors/app-error';
 import type { OwnContainer } from './own-container/find-own-container';
 import { ownContainerError } from './own-container/find-own-container';
@@ -12,7 +13,6 @@ import {
 import {
   translateWorkerPath,
   translationFailureToAppError,
-  type HostPathMapEntry,
   type TranslationResult,
 } from './path-translation/translate-path';
 

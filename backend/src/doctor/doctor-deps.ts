@@ -1,7 +1,7 @@
 import { stat, realpath } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { deploymentScope } from '../config/deployment-scope';
-import { loadConfig } from '../config/load-config';
+import { ConfigError, loadConfig } from '../config/load-config';
 import { withDaemonEndpoint } from '../docker/daemon-path-translator';
 import { probeDirectoryThroughContainer } from '../docker/daemon-paths';
 import {
@@ -37,7 +37,9 @@ export function createDoctorDeps(env: NodeJS.ProcessEnv = process.env): DoctorDe
       error:
         error instanceof AppError
           ? error
-          : new AppError('config_invalid', `Invalid configuration: ${(error as Error).message}`),
+          : error instanceof ConfigError
+            ? new AppError('config_invalid', error.message, { details: error.details })
+            : new AppError('config_invalid', `Invalid configuration: ${(error as Error).message}`),
     };
   }
   let engine: DoctorDeps['engine'];

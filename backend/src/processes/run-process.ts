@@ -1,4 +1,5 @@
 import type { Config } from '../config/config-schema';
+import type { ConfigError } from '../config/load-config';
 import { loadConfig } from '../config/load-config';
 import { AppError } from '../errors/app-error';
 import { createLogger, type Logger } from '../logging/logger';
@@ -18,7 +19,8 @@ export function runProcess(
   try {
     config = loadConfig();
   } catch (error) {
-    const failure = error as AppError;
+    // A ConfigError, or an AppError of a part the configuration names (a missing lock file).
+    const failure = error as ConfigError | AppError;
     process.stderr.write(`${service}: ${failure.message}\n  fix: ${failure.hint}\n`);
     process.exit(1);
   }

@@ -1,6 +1,6 @@
 import { QueueEvents } from 'bullmq';
 import type { Logger } from '../logging/logger';
-import { RENDER_STAGES, type RenderProgress } from '../render/render-progress';
+import { RENDER_STAGES, type RenderProgress } from '../job/render-progress';
 import type { JobEvent, JobEventListener, JobEventSource } from './job-events';
 import type { RedisConnection } from './redis-connection';
 

@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import { CancellationSignals } from './cancellation-signals';
 import { cancelledError, decodeJobFailure, encodeJobFailure } from './job-failure';
-import type { RenderProgress } from '../render/render-progress';
+import type { RenderProgress } from '../job/render-progress';
 import type { BullmqWebhooks } from './bullmq-webhooks';
 import type { RedisConnection } from './redis-connection';
 import type { JobFile, JobFileStore } from '../job-files/job-files';
@@ -19,7 +19,7 @@ import {
   type RenderJobStore,
   type SubmitOutcome,
   type RenderResult,
-} from './render-job';
+} from '../job/render-job';
 
 const JOB_NAME = 'render';
 const CANCEL_POLL_MS = 100;

@@ -14,7 +14,7 @@ import { buildWebhookPayload, type WebhookEvent } from '../webhooks/webhook-payl
 import { webhookHeaders } from '../webhooks/webhook-signature';
 import type { WebhookRequest } from '../webhooks/webhook-sender';
 import type { RedisConnection } from './redis-connection';
-import type { JobView } from './render-job';
+import type { JobView } from '../job/render-job';
 import type { WebhookStatistics } from './webhook-statistics';
 
 /** The BullMQ queue that carries webhook deliveries, next to the render queue. */

@@ -1,4 +1,4 @@
-import type { RenderProgress } from '../render/render-progress';
+import type { RenderProgress } from '../job/render-progress';
 
 /**
  * Live notices about jobs, pushed as they happen, for streaming to clients. A notice says that

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_SCENE_FILE } from '../job-files/job-files';
-import type { RenderJobData } from './render-job';
+import type { RenderJobData } from '../job/render-job';
 
 /**
  * What makes two render requests the same render: the code, where it sits, the files beside it

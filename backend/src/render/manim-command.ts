@@ -1,5 +1,5 @@
 import type { Quality } from '../config/config-schema';
-import type { RenderOptions } from '../queue/render-job';
+import type { RenderOptions } from '../job/render-job';
 
 /**
  * How the render container is laid out and what it runs. The worker mounts the job directory at

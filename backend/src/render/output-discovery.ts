@@ -1,5 +1,5 @@
 import type { OutputFormat } from '../config/config-schema';
-import type { RenderOptions } from '../queue/render-job';
+import type { RenderOptions } from '../job/render-job';
 import { RENDER_CONTAINER_PATHS } from './manim-command';
 
 /**

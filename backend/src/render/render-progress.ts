@@ -1,4 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
+import { RENDER_STAGES, type RenderProgress, type RenderStage } from '../job/render-progress';
 import { stripTerminalNoise } from './failure-classification';
 
 /**
@@ -23,30 +24,6 @@ import { stripTerminalNoise } from './failure-classification';
  * shape: log events need rich's `INFO` level column, bars must come from stderr as a `\r` redraw
  * (a print ends with `\n`), and animation numbers must follow on from those already seen.
  */
-
-export type RenderStage = 'queued' | 'preparing' | 'rendering' | 'encoding' | 'finalizing' | 'done';
-
-/** The stages in the only order a render goes through them. */
-export const RENDER_STAGES: readonly RenderStage[] = [
-  'queued',
-  'preparing',
-  'rendering',
-  'encoding',
-  'finalizing',
-  'done',
-];
-
-export interface RenderProgress {
-  stage: RenderStage;
-  /** A whole number from 0 to 100 that never goes back; 100 only when the stage is `done`. */
-  percent: number;
-  /** The play()/wait() being rendered (0-based, as Manim numbers them); name from its bar. */
-  animation?: { index: number; name?: string };
-  /** Frames of that animation, from its bar; absent for a static wait. */
-  frames?: { done: number; total: number };
-  /** Seconds of rendering left; only when the number of animations is known (see below). */
-  etaSeconds?: number;
-}
 
 export type OutputStream = 'stdout' | 'stderr';
 

@@ -1,4 +1,4 @@
-import type { RenderOptions } from '../queue/render-job';
+import type { RenderOptions } from '../job/render-job';
 import { buildManimArgs } from './manim-command';
 
 /** The line a warm render container prints once Manim is imported and it waits for its job. */

@@ -1,4 +1,4 @@
-import { jobLinks, type JobStatus, type JobView } from '../queue/render-job';
+import { jobLinks, type JobStatus, type JobView } from '../job/render-job';
 
 export const WEBHOOK_EVENTS = ['job.completed', 'job.failed', 'job.cancelled'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

@@ -22,7 +22,7 @@ import type {
   RenderOptions,
   RenderResult,
   RootRetryRecord,
-} from '../queue/render-job';
+} from '../job/render-job';
 import type { JobFolderPlacement } from '../docker/daemon-paths';
 import type { RenderImage } from '../docker/render-image';
 import type { EngineSecurity } from '../docker/engine-security';

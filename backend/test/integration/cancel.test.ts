@@ -1,4 +1,4 @@
-import type { JobView } from '../../src/queue/render-job';
+import type { JobView } from '../../src/job/render-job';
 import { containersOfJob } from './support/job-containers';
 import { startTestService, type TestService } from './support/test-service';
 

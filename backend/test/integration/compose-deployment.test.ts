@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { JobView } from '../../src/queue/render-job';
+import type { JobView } from '../../src/job/render-job';
 import { readEventStream } from '../support/event-stream-client';
 import {
   ComposeProject,

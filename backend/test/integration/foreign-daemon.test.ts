@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import type { JobView } from '../../src/queue/render-job';
+import type { JobView } from '../../src/job/render-job';
 import { startDockerInDocker, type DockerInDocker } from './support/docker-in-docker';
 import { containersOfJob, waitForRunningContainer } from './support/job-containers';
 import { inspectMp4 } from './support/mp4-inspection';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { JobView } from '../../src/queue/render-job';
+import type { JobView } from '../../src/job/render-job';
 import { containersOfJob } from './support/job-containers';
 import { startTestService, type TestService } from './support/test-service';
 import {

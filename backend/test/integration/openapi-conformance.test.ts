@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { OPENAPI_PATH } from '../../src/api/openapi/openapi-document';
 import type { OpenApiDocument } from '../../src/api/openapi/openapi-types';
-import type { JobView } from '../../src/queue/render-job';
+import type { JobView } from '../../src/job/render-job';
 import { EventStreamReader, type ReceivedEvent } from '../support/event-stream-client';
 import { listAppRoutes } from '../support/express-routes';
 import {

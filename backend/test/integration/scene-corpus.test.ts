@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { JobView } from '../../src/queue/render-job';
+import type { JobView } from '../../src/job/render-job';
 import { buildZip } from '../support/archives';
 import {
   ASSET_FONT_FAMILY,

@@ -6,11 +6,11 @@ import {
   type RenderOptions,
   type Resolution,
   type SubmitOutcome,
-} from '../../queue/render-job';
+} from '../../job/render-job';
 import { RESERVED_TOP_LEVEL_NAMES } from '../../job-files/asset-path';
 import type { RenderImageStatus, WorkerStatus } from '../../queue/worker-status';
 import { expectedOutput } from '../../render/output-discovery';
-import { RENDER_STAGES, type RenderProgress } from '../../render/render-progress';
+import { RENDER_STAGES, type RenderProgress } from '../../job/render-progress';
 import type { SceneClass } from '../../render/scene-detection';
 import { CALLBACK_URL_MAX_LENGTH } from '../../webhooks/callback-url';
 import {

@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { AppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import type { JobEvent, JobEventSource } from '../../queue/job-events';
-import type { JobStatus, JobView, RenderJobStore } from '../../queue/render-job';
+import type { JobStatus, JobView, RenderJobStore } from '../../job/render-job';
 import { isPlausibleJobId } from '../job-id';
 import { loggerOf } from '../middleware/request-id';
 import { EventStream } from '../server-sent-events';

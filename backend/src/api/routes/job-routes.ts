@@ -3,7 +3,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Config } from '../../config/config-schema';
 import { AppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
-import type { JobView, RenderJobStore } from '../../queue/render-job';
+import type { JobView, RenderJobStore } from '../../job/render-job';
 import { contentDisposition } from '../http-headers';
 import { isPlausibleJobId } from '../job-id';
 import { loggerOf } from '../middleware/request-id';

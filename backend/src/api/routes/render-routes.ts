@@ -3,7 +3,7 @@ import multer from 'multer';
 import type { Config } from '../../config/config-schema';
 import { AppError } from '../../errors/app-error';
 import { DEFAULT_SCENE_FILE, describeJobFile } from '../../job-files/job-files';
-import { jobLinks, type RenderJobStore } from '../../queue/render-job';
+import { jobLinks, type RenderJobStore } from '../../job/render-job';
 import { mediaTypeOf } from '../http-headers';
 import { requestIdOf } from '../middleware/request-id';
 import { parseRenderRequest, RENDER_FIELDS, validationError } from '../render-request';

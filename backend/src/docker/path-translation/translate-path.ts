@@ -1,3 +1,4 @@
+import type { HostPathMapEntry } from '../../config/host-path-map';
 import { AppError } from '../../errors/app-error';
 import {
   describeMountTable,
@@ -7,12 +8,6 @@ import {
   type MountEntry,
   type MountTable,
 } from './mount-table';
-
-/** One `HOST_PATH_MAP` entry: a directory as the worker sees it and as the daemon sees it. */
-export interface HostPathMapEntry {
-  container: string;
-  host: string;
-}
 
 /** What a render container gets so that it sees the worker's path at the same path. */
 export interface TranslatedMount {
@@ -183,49 +178,6 @@ export function apiVersionAtLeast(version: string, minimum: string): boolean {
   return have[0] > need[0] || (have[0] === need[0] && have[1] >= need[1]);
 }
 
-export type HostPathMapParseResult =
-  { ok: true; entries: HostPathMapEntry[] } | { ok: false; problems: string[] };
-
-/**
- * Parses `HOST_PATH_MAP`: `<worker dir>=<host dir>` entries separated by `;`, e.g.
- * `/app/outputs=/srv/manim/outputs;/app/temp=/srv/manim/temp`. Whitespace around entries and
- * empty entries are ignored; the worker side must be an absolute POSIX path (normalised), the host
- * side an absolute POSIX or Windows path (kept as written, minus a trailing separator). Returns
- * every problem at once rather than throwing, so it fits a zod transform.
- */
-export function parseHostPathMap(text: string): HostPathMapParseResult {
-  const entries: HostPathMapEntry[] = [];
-  const problems: string[] = [];
-  const parts = text.split(';');
-  parts.forEach((part, index) => {
-    const entry = part.trim();
-    if (entry === '') return;
-    const where = `entry ${index + 1} "${entry}"`;
-    const equals = entry.indexOf('=');
-    if (equals === -1) {
-      problems.push(`${where}: missing "=" (expected <worker dir>=<host dir>)`);
-      return;
-    }
-    const container = entry.slice(0, equals).trim();
-    const host = entry.slice(equals + 1).trim();
-    if (!container.startsWith('/')) {
-      problems.push(`${where}: the worker dir "${container}" must be an absolute path`);
-      return;
-    }
-    if (!/^(?:\/|[A-Za-z]:[\\/]|\\\\)/.test(host)) {
-      problems.push(`${where}: the host dir "${host}" must be an absolute path`);
-      return;
-    }
-    const normalised = normaliseContainerPath(container);
-    if (entries.some((existing) => existing.container === normalised)) {
-      problems.push(`${where}: ${normalised} is mapped more than once`);
-      return;
-    }
-    entries.push({ container: normalised, host: trimHostSeparator(host) });
-  });
-  return problems.length === 0 ? { ok: true, entries } : { ok: false, problems };
-}
-
 /** The AppError a failed translation becomes (the job fails; the deployment needs fixing). */
 export function translationFailureToAppError(
   result: TranslationFailure,
@@ -332,11 +284,6 @@ function parseApiVersion(version: string): [number, number] | undefined {
   const match = /^v?(\d+)\.(\d+)$/.exec(version.trim());
   if (match === null) return undefined;
   return [Number(match[1]), Number(match[2])];
-}
-
-function trimHostSeparator(host: string): string {
-  if (host === '/' || /^[A-Za-z]:[\\/]$/.test(host)) return host;
-  return host.replace(/[\\/]+$/, '');
 }
 
 function failure(code: TranslationFailureCode, message: string, hint: string): TranslationFailure {

@@ -8,8 +8,8 @@ import { loadConfig } from '../../../src/config/load-config';
 import { createLogger } from '../../../src/logging/logger';
 import { startApiProcess } from '../../../src/processes/api-process';
 import { startWorkerProcess } from '../../../src/processes/worker-process';
-import type { JobView } from '../../../src/queue/render-job';
-import type { RenderProgress } from '../../../src/render/render-progress';
+import type { JobView } from '../../../src/job/render-job';
+import type { RenderProgress } from '../../../src/job/render-progress';
 import { testEnvironment, testQueueName } from './test-environment';
 
 export interface TestService {

@@ -4,7 +4,7 @@ import { createErrorHandler } from '../../../src/api/middleware/error-handler';
 import { jobEventRoutes } from '../../../src/api/routes/job-event-routes';
 import { createLogger } from '../../../src/logging/logger';
 import type { JobEvent, JobEventListener, JobEventSource } from '../../../src/queue/job-events';
-import type { JobView, RenderJobStore } from '../../../src/queue/render-job';
+import type { JobView, RenderJobStore } from '../../../src/job/render-job';
 import { EventStreamReader } from '../../support/event-stream-client';
 
 /** Job views by id; `reads` lets a test change what the next reads return. */

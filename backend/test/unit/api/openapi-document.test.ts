@@ -20,8 +20,8 @@ import { describeLimits } from '../../../src/api/routes/limits-routes';
 import { FORMATS, QUALITIES } from '../../../src/config/config-schema';
 import { loadConfig } from '../../../src/config/load-config';
 import { ERROR_CATALOGUE, isErrorCode } from '../../../src/errors/app-error';
-import { JOB_STATUSES } from '../../../src/queue/render-job';
-import { RENDER_STAGES } from '../../../src/render/render-progress';
+import { JOB_STATUSES } from '../../../src/job/render-job';
+import { RENDER_STAGES } from '../../../src/job/render-progress';
 import { detectSceneClasses } from '../../../src/render/scene-detection';
 import { resolvePointer, schemaProblems } from '../../support/schema-checker';
 

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { renderConfigDocs } from '../../../src/config/config-docs';
-import { loadConfig } from '../../../src/config/load-config';
-import { AppError } from '../../../src/errors/app-error';
+import { ConfigError, loadConfig } from '../../../src/config/load-config';
 
 describe('configuration', () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -36,8 +35,8 @@ describe('configuration', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeInstanceOf(AppError);
-    const failure = thrown as AppError;
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const failure = thrown as ConfigError;
     expect(failure.code).toBe('config_invalid');
     for (const name of ['PORT', 'REDIS_URL', 'DEFAULT_QUALITY', 'RENDER_USER']) {
       expect(failure.message).toContain(name);
@@ -65,8 +64,8 @@ describe('configuration', () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toBeInstanceOf(AppError);
-    const failure = thrown as AppError;
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const failure = thrown as ConfigError;
     expect(failure.code).toBe('config_invalid');
     expect(failure.message).toContain('HOST_PATH_MAP');
     expect(failure.message).toContain('the worker dir "app/temp" must be an absolute path');

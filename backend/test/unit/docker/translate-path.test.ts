@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseHostPathMap } from '../../../src/config/host-path-map';
 import { AppError } from '../../../src/errors/app-error';
 import type { InspectLike } from '../../../src/docker/own-container/verify-own-container';
 import {
@@ -10,7 +11,6 @@ import {
 import {
   apiVersionAtLeast,
   joinHostPath,
-  parseHostPathMap,
   translateWorkerPath,
   translationFailureToAppError,
   type TranslateOptions,

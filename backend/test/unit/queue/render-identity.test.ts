@@ -1,4 +1,4 @@
-import type { RenderOptions } from '../../../src/queue/render-job';
+import type { RenderOptions } from '../../../src/job/render-job';
 import { renderIdentity } from '../../../src/queue/render-identity';
 
 const options: RenderOptions = {

@@ -6,7 +6,7 @@ import {
   stripTerminalNoise,
   type RenderRunOutcome,
 } from '../../../src/render/failure-classification';
-import type { RenderOptions } from '../../../src/queue/render-job';
+import type { RenderOptions } from '../../../src/job/render-job';
 
 const FIXTURES = join(__dirname, '../../fixtures/manim-logs');
 

@@ -6,7 +6,7 @@ import {
   RENDER_ENVIRONMENT,
   restoreOwnerCommand,
 } from '../../../src/render/manim-command';
-import type { RenderOptions } from '../../../src/queue/render-job';
+import type { RenderOptions } from '../../../src/job/render-job';
 
 const base: RenderOptions = {
   scene: 'TestScene',

@@ -1,5 +1,5 @@
 import { expectedOutput, findRenderOutput } from '../../../src/render/output-discovery';
-import type { RenderOptions } from '../../../src/queue/render-job';
+import type { RenderOptions } from '../../../src/job/render-job';
 
 const base: RenderOptions = {
   scene: 'TestScene',

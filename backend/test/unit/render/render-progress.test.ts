@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type RenderProgress } from '../../../src/job/render-progress';
 import {
   LineSplitter,
   MAX_LINE_LENGTH,
@@ -9,7 +10,6 @@ import {
   parseProgressBar,
   type OutputStream,
   type ProgressTrackerOptions,
-  type RenderProgress,
 } from '../../../src/render/render-progress';
 
 const FIXTURES = join(__dirname, '../../fixtures/manim-logs');

@@ -1,4 +1,4 @@
-import type { RenderOptions } from '../../../src/queue/render-job';
+import type { RenderOptions } from '../../../src/job/render-job';
 import { buildManimArgs } from '../../../src/render/manim-command';
 import {
   WARM_READY_LINE,

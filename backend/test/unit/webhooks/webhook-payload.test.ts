@@ -1,4 +1,4 @@
-import type { JobView } from '../../../src/queue/render-job';
+import type { JobView } from '../../../src/job/render-job';
 import { buildWebhookPayload, webhookEventOf } from '../../../src/webhooks/webhook-payload';
 
 const base: JobView = {

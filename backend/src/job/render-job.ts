@@ -1,7 +1,7 @@
 import type { OutputFormat, Quality } from '../config/config-schema';
 import type { ErrorBody } from '../errors/app-error';
 import type { JobFile, JobFileEntry } from '../job-files/job-files';
-import type { RenderProgress } from '../render/render-progress';
+import type { RenderProgress } from '../job/render-progress';
 import type { WebhookDeliveryView } from '../webhooks/webhook-delivery';
 
 /**
