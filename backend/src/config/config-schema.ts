@@ -107,7 +107,7 @@ export const CONFIG_VARIABLES = {
   RENDER_IMAGE_CJK_LATEX: variable(
     boolean,
     'false',
-    'Build the local render images with XeLaTeX and the ctex packages, so that `Tex` and `MathTex` can typeset Chinese, Japanese and Korean (with `tex_template=TexTemplateLibrary.ctex`). About 200 MB more per machine (the layer is shared by every version). `Text` draws CJK either way.',
+    "Build the local render images with XeLaTeX, ctex and the packages Manim's ctex template loads, so that `Tex` and `MathTex` typeset Chinese (`tex_template=TexTemplateLibrary.ctex`). About 2.6 GB more per machine (one layer, shared by every version). `Text` draws CJK either way.",
   ),
   RENDER_IMAGE_PULL_POLICY: variable(
     z.enum(['missing', 'never']),
