@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type Docker from 'dockerode';
 import { parseRenderRequest } from '../src/api/render-request';
 import type { Config } from '../src/config/config-schema';
-import type { DockerClient } from '../src/docker/docker-client';
+import type { DockerClient } from '../src/docker/engine/docker-client';
 import type { RenderOptions } from '../src/job/render-job';
 import {
   buildManimArgs,

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../config/load-config';
-import { createDockerClient, waitForEngine } from '../docker/docker-client';
-import { prepareRenderImages } from '../docker/prepare-render-image';
-import { localRenderImage, renderImages } from '../docker/render-image';
+import { createDockerClient, waitForEngine } from '../docker/engine/docker-client';
+import { prepareRenderImages } from '../render-image/prepare-render-image';
+import { localRenderImage, renderImages } from '../render-image/render-image';
 import { AppError } from '../errors/app-error';
 import { createLogger } from '../logging/logger';
 

@@ -1,11 +1,14 @@
 import type { Config } from '../config/config-schema';
-import { createDaemonPathTranslator } from '../docker/daemon-path-translator';
-import type { DirectoryProbe } from '../docker/daemon-paths';
-import { parseSecurityOptions } from '../docker/engine-security';
-import { renderImagePullable, type RenderImage } from '../docker/render-image';
-import type { OwnContainer } from '../docker/own-container/find-own-container';
-import { ownContainerError } from '../docker/own-container/find-own-container';
-import { buildMountTable, describeMountTable } from '../docker/path-translation/mount-table';
+import { createDaemonPathTranslator } from '../docker/job-folders/daemon-path-translator';
+import type { DirectoryProbe } from '../docker/job-folders/daemon-paths';
+import { parseSecurityOptions } from '../docker/engine/security-options';
+import { renderImagePullable, type RenderImage } from '../render-image/render-image';
+import type { OwnContainer } from '../docker/job-folders/own-container/find-own-container';
+import { ownContainerError } from '../docker/job-folders/own-container/find-own-container';
+import {
+  buildMountTable,
+  describeMountTable,
+} from '../docker/job-folders/path-translation/mount-table';
 import {
   describeIdentity,
   describeSocket,
@@ -15,7 +18,7 @@ import {
   type DockerEndpoint,
   type ProcessIdentity,
   type SocketFacts,
-} from '../docker/socket-diagnosis';
+} from '../docker/engine/socket-diagnosis';
 import { AppError } from '../errors/app-error';
 import type { DoctorCheck } from './doctor-report';
 

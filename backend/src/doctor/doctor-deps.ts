@@ -2,22 +2,22 @@ import { stat, realpath } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { deploymentScope } from '../config/deployment-scope';
 import { ConfigError, loadConfig } from '../config/load-config';
-import { withDaemonEndpoint } from '../docker/daemon-path-translator';
-import { probeDirectoryThroughContainer } from '../docker/daemon-paths';
+import { withDaemonEndpoint } from '../docker/job-folders/daemon-path-translator';
+import { probeDirectoryThroughContainer } from '../docker/job-folders/daemon-paths';
 import {
   createDockerClient,
   dockerEndpoint,
   pingEngine,
   type DockerClient,
-} from '../docker/docker-client';
-import { imageExists } from '../docker/image-streams';
+} from '../docker/engine/docker-client';
+import { imageExists } from '../docker/engine/image-streams';
 import {
   createOwnContainerDeps,
   findOwnContainer,
-} from '../docker/own-container/find-own-container';
-import type { ContainerOwner } from '../docker/render-container-runner';
-import { renderImages } from '../docker/render-image';
-import { currentProcessIdentity, readSocketFacts } from '../docker/socket-facts';
+} from '../docker/job-folders/own-container/find-own-container';
+import type { ContainerOwner } from '../engine/container-labels';
+import { renderImages } from '../render-image/render-image';
+import { currentProcessIdentity, readSocketFacts } from '../docker/engine/socket-facts';
 import { AppError } from '../errors/app-error';
 import { createLogger } from '../logging/logger';
 import { pingRedis } from '../queue/redis-connection';

@@ -2,7 +2,7 @@ import type { OutputFormat, Quality } from '../config/config-schema';
 import type { ErrorBody } from '../errors/app-error';
 import type { JobFile, JobFileEntry } from '../job-files/job-files';
 import type { RenderProgress } from '../job/render-progress';
-import type { WebhookDeliveryView } from '../webhooks/webhook-delivery';
+import type { WebhookDeliveryView } from './webhook-delivery-view';
 
 /**
  * The job contract between the API and the worker: what a queued render job carries, what a

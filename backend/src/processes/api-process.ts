@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import { ADMIN_QUEUES_PATH, createApp } from '../api/create-app';
 import { createApiMetrics } from '../api/metrics';
 import type { Config } from '../config/config-schema';
-import { defaultManimVersion, renderImages } from '../docker/render-image';
+import { defaultManimVersion, renderImages } from '../render-image/render-image';
 import { RedisJobFiles } from '../queue/redis-job-files';
 import { freeDiskBytes } from '../outputs/disk-space';
 import { outputFileExists } from '../outputs/output-store';

@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/config-schema';
 import { deploymentScope } from '../config/deployment-scope';
-import { startDaemonPaths } from '../docker/daemon-paths';
-import { createDockerClient, pingEngine } from '../docker/docker-client';
-import { readEngineFacts } from '../docker/engine-facts';
-import { createImagePuller, enginePullOperations } from '../docker/image-puller';
-import { imageExists } from '../docker/image-streams';
-import { listRenderContainers, removeContainer } from '../docker/render-container-runner';
-import { isLocalRenderImage, renderImagePullable, renderImages } from '../docker/render-image';
+import { startDaemonPaths } from '../docker/job-folders/daemon-paths';
+import { createDockerClient, pingEngine } from '../docker/engine/docker-client';
+import { readEngineFacts } from '../docker/engine/engine-facts';
+import { createImagePuller } from '../render-image/image-puller';
+import { createDockerRenderEngine } from '../docker/docker-render-engine';
+import {
+  isLocalRenderImage,
+  renderImagePullable,
+  renderImages,
+} from '../render-image/render-image';
 import type { Logger } from '../logging/logger';
 import { startRenderWorker, type RenderWorker } from '../queue/bullmq-render-queue';
 import { BullmqWebhooks, startWebhookWorker } from '../queue/bullmq-webhooks';
@@ -27,7 +30,7 @@ import {
 } from '../worker/engine-monitor';
 import { IntakeGate } from '../worker/intake-gate';
 import { sweepOrphans } from '../worker/orphan-sweep';
-import { RenderImageSupplies } from '../worker/render-image-supplies';
+import { RenderImageSupplies } from '../render-image/render-image-supplies';
 import { createRenderProcessor } from '../worker/render-processor';
 import { resolveRenderUser } from '../worker/render-user';
 import type { WarmPool, WarmPoolStatus } from '../worker/warm-pool';
@@ -59,6 +62,10 @@ const IMAGE_RECHECK_MS = 30_000;
 /** Composition root of the worker: Docker Engine, render image, queue consumer. */
 export async function startWorkerProcess(config: Config, logger: Logger): Promise<WorkerProcess> {
   const docker = createDockerClient();
+  const renderEngine = createDockerRenderEngine(docker, {
+    pullStallSeconds: config.RENDER_IMAGE_PULL_STALL_SECONDS,
+    logger,
+  });
   // Newest version first: the default one, which the warm pool and the sharing probe use.
   const images = renderImages(config);
   const defaultImage = images[0]?.name ?? '';
@@ -113,11 +120,12 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   const intake = new IntakeGate((reasons) => presence.update({ paused: reasons.length > 0 }));
   void intake.hold('starting');
   // A registry image that is missing is pulled in the background (one pull, shared with jobs).
-  const puller = createImagePuller(
-    enginePullOperations(docker, { stallSeconds: config.RENDER_IMAGE_PULL_STALL_SECONDS, logger }),
-  );
+  const puller = createImagePuller({
+    exists: (image) => renderEngine.hasImage(image),
+    pull: (image) => renderEngine.pullImage(image),
+  });
   const imageSupplies = new RenderImageSupplies(images, {
-    exists: (image) => imageExists(docker, image),
+    exists: (image) => renderEngine.hasImage(image),
     ...(renderImagePullable(config) ? { pull: (image) => puller.ensureImage(image) } : {}),
     missingHint: renderImageMissingHint(
       config.RENDER_IMAGE === '' || isLocalRenderImage(config.RENDER_IMAGE) ? 'local' : 'registry',
@@ -204,12 +212,9 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     sweepOrphans(
       {
         listContainers: () =>
-          listRenderContainers(docker, {
-            queueName: config.QUEUE_NAME,
-            scope: deploymentScope(config),
-          }),
+          renderEngine.list({ queueName: config.QUEUE_NAME, scope: deploymentScope(config) }),
         isWorkerAlive: (id) => presence.isAlive(id),
-        removeContainer: (id) => removeContainer(docker, id),
+        removeContainer: (id) => renderEngine.remove(id),
       },
       logger,
     ).catch((error: unknown) =>
@@ -233,7 +238,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     });
   }
   const pool = createWarmPool({
-    docker,
+    engine: renderEngine,
     config: copyMode ? { ...config, WARM_POOL_SIZE: 0 } : config,
     image: defaultImage,
     renderUser,
@@ -272,7 +277,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     handler: createRenderProcessor({
       config,
       logger,
-      docker,
+      engine: renderEngine,
       images,
       renderUser,
       workerId,

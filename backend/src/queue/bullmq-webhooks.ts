@@ -8,8 +8,8 @@ import {
   retryDelaySeconds,
   type AttemptOutcome,
   type WebhookDeliveryRecord,
-  type WebhookDeliveryView,
 } from '../webhooks/webhook-delivery';
+import type { WebhookDeliveryView } from '../job/webhook-delivery-view';
 import { buildWebhookPayload, type WebhookEvent } from '../webhooks/webhook-payload';
 import { webhookHeaders } from '../webhooks/webhook-signature';
 import type { WebhookRequest } from '../webhooks/webhook-sender';

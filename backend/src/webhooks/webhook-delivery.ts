@@ -1,28 +1,11 @@
+import type { WebhookDeliveryState, WebhookDeliveryView } from '../job/webhook-delivery-view';
 import { callbackTarget } from './callback-url';
-
-/**
- * `pending`: the job has not ended yet, or attempts are still being made; `delivered`: a 2xx
- * answer; `failed`: every attempt failed, or the target was refused.
- */
-export type WebhookDeliveryState = 'pending' | 'delivered' | 'failed';
 
 /** What the service keeps about one webhook delivery (one callback URL for one job). */
 export interface WebhookDeliveryRecord {
   deliveryId: string;
   url: string;
   createdAt: string;
-  state: WebhookDeliveryState;
-  attempts: number;
-  lastStatus?: number;
-  lastError?: string;
-  updatedAt?: string;
-}
-
-/** How a delivery is shown in the job view: the target without path and query. */
-export interface WebhookDeliveryView {
-  deliveryId: string;
-  /** Scheme, host and port of the callback URL; its path and query may hold secrets. */
-  target: string;
   state: WebhookDeliveryState;
   attempts: number;
   lastStatus?: number;

@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error';
 import { FONT_CONFIG_PATH, fontConfigFor, type JobFileStore } from '../job-files/job-files';
-import type { RenderImage } from '../docker/render-image';
+import type { RenderImage } from '../render-image/render-image';
 import type { RenderJobData, RenderOptions } from '../job/render-job';
 import { RENDER_CONTAINER_PATHS } from '../render/manim-command';
 import type { WorkspaceFiles } from './job-workspace';

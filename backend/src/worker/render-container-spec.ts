@@ -1,7 +1,8 @@
 import type { Config } from '../config/config-schema';
-import type { JobFolderPlacement } from '../docker/daemon-paths';
+import type { JobFolderPlacement } from '../engine/render-engine';
 import { deploymentScope } from '../config/deployment-scope';
-import { ownerLabels, type ContainerSpec } from '../docker/render-container-runner';
+import { ownerLabels } from '../engine/container-labels';
+import { type ContainerSpec } from '../engine/container-spec';
 import { RENDER_CONTAINER_PATHS, RENDER_ENVIRONMENT } from '../render/manim-command';
 import type { FileOwner } from './job-workspace';
 

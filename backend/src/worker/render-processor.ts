@@ -1,42 +1,27 @@
 import type { Config } from '../config/config-schema';
 import { deploymentScope } from '../config/deployment-scope';
-import {
-  engineUnavailableError,
-  isEngineUnreachable,
-  type DockerClient,
-} from '../docker/docker-client';
-import {
-  JOB_ID_LABEL,
-  listRenderContainers,
-  removeContainer,
-  runContainer,
-  runHelperContainer,
-  type ContainerRunResult,
-  type RunOptions,
-} from '../docker/render-container-runner';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import { cancelledError } from '../queue/job-failure';
+import type { RenderJobHandler, RenderOptions, RenderResult } from '../job/render-job';
+import type { RenderImage } from '../render-image/render-image';
+import type { EngineSecurity } from '../engine/engine-security';
+import { JOB_ID_LABEL } from '../engine/container-labels';
+import type { ContainerRunResult } from '../engine/container-spec';
 import type {
-  RenderJobHandler,
-  RenderOptions,
-  RenderResult,
-  RootRetryRecord,
-} from '../job/render-job';
-import type { JobFolderPlacement } from '../docker/daemon-paths';
-import type { RenderImage } from '../docker/render-image';
-import type { EngineSecurity } from '../docker/engine-security';
-import { jobCopyHooks } from '../docker/job-copy';
+  EngineRunOptions,
+  JobFolderPlacement,
+  JobFolderRun,
+  RenderEngine,
+} from '../engine/render-engine';
 import { classifyRenderFailure } from '../render/failure-classification';
 import {
   buildManimArgs,
   commandRestoringOwner,
   manimConfigFile,
-  restoreOwnerCommand,
   RENDER_CONTAINER_PATHS,
 } from '../render/manim-command';
-import { findRenderOutput, type RenderOutput } from '../render/output-discovery';
-import { decideRootRetry, ROOT_RETRY_REFUSED_HINT } from '../render/root-retry';
+import { findRenderOutput } from '../render/output-discovery';
 import { renderLogText } from '../render/render-log';
 import { ProgressTracker } from '../render/render-progress';
 import {
@@ -47,10 +32,17 @@ import {
 } from './job-workspace';
 import { DEFAULT_SCENE_FILE, type JobFileStore } from '../job-files/job-files';
 import { imageOf, jobInputs } from './job-inputs';
-import { jobFolderGuard, jobFolderLimits } from './folder-guard';
+import { jobFolderLimits } from './job-folder-limits';
 import { renderContainerSpec } from './render-container-spec';
-import { runWithImageRecovery } from './image-recovery';
+import { runWithImageRecovery } from '../render-image/image-recovery';
 import { renderUserFor } from './render-user';
+import { handBackToOwner } from './hand-back-to-owner';
+import {
+  renderWithRootRetry,
+  ROOT_RETRY_CAPABILITIES,
+  type RenderAttempt,
+  type RunIdentity,
+} from './root-retry-run';
 import { warmJobInput } from '../render/warm-bootstrap';
 import type { WarmLease } from './warm-pool';
 import type { WarmRenderSlot } from './warm-slots';
@@ -59,7 +51,8 @@ import { storeOutput } from '../outputs/output-store';
 export interface RenderProcessorDeps {
   config: Config;
   logger: Logger;
-  docker: DockerClient;
+  /** Runs the render containers. */
+  engine: RenderEngine;
   /** The render image of each served Manim version, newest first; warm containers run the first. */
   images: RenderImage[];
   /** Who renders by default: RENDER_USER, or the worker's own uid:gid (1000:1000 for root). */
@@ -98,7 +91,7 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
     const log = deps.logger.child({ jobId: id, requestId: data.requestId });
     const startedAt = Date.now();
     const failed = async (error: unknown): Promise<AppError> => {
-      const failure = asAppError(error, deps.docker);
+      const failure = asAppError(error, deps.engine);
       log.warn('render failed', { code: failure.code, message: failure.message });
       await deps.statistics.recordFailed(failure.code).catch(() => undefined);
       return failure;
@@ -149,12 +142,12 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
     });
     try {
       // A previous attempt of this job, on a worker that died, may have left its container.
-      for (const leftover of await listRenderContainers(deps.docker, {
+      for (const leftover of await deps.engine.list({
         queueName: config.QUEUE_NAME,
         scope: deploymentScope(config),
         jobId: id,
       })) {
-        await removeContainer(deps.docker, leftover.id);
+        await deps.engine.remove(leftover.id);
       }
       const job: JobRun = {
         deps,
@@ -172,7 +165,23 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
           },
         },
       };
-      const { attempt, ranAsRoot } = await renderWithRootRetry(job, warm?.slot);
+      const owner = await workspace.owner();
+      const { attempt, ranAsRoot } = await renderWithRootRetry(
+        {
+          renderOnce: (identity) => renderOnce(job, identity),
+          handBack: (to) =>
+            handBackToOwner({ ...deps, workspace, image: image.name, jobId: id, log }, to),
+        },
+        {
+          user: renderUserFor(config.RENDER_USER, owner, deps.renderUser),
+          owner,
+          ...(warm ? { warm: warm.slot } : {}),
+          enabled: config.RENDER_ROOT_RETRY,
+          engineSecurity: deps.engineSecurity,
+          recordRootRetry: (outcome) => deps.statistics.recordRootRetry(outcome),
+          log,
+        },
+      );
       if (attempt.kind === 'cancelled') throw cancelledError(id, 'active');
       await saveLog(renderLogText(attempt.run.stdout, attempt.run.stderr)).catch((error: unknown) =>
         log.warn('could not keep the render output', { error: (error as Error).message }),
@@ -242,82 +251,7 @@ interface JobRun {
   jobId: string;
   options: RenderOptions;
   log: Logger;
-  runOptions: RunOptions;
-}
-
-/** Who a run is and what it runs in: the render user, root handing files back, a warm container. */
-interface RunIdentity {
-  user: FileOwner;
-  restoreOwner?: FileOwner;
-  warm?: WarmRenderSlot;
-}
-
-type RenderAttempt =
-  | { kind: 'rendered'; run: ContainerRunResult; output: RenderOutput }
-  | { kind: 'failed'; run: ContainerRunResult; failure: AppError }
-  | { kind: 'cancelled'; run: ContainerRunResult };
-
-/**
- * Renders as the job folder's owner (or RENDER_USER); when that fails because the render may not
- * write the folder, renders once more as root and hands every file back, or says why root would
- * not help (see render/root-retry.ts).
- */
-async function renderWithRootRetry(
-  job: JobRun,
-  warm?: WarmRenderSlot,
-): Promise<{ attempt: RenderAttempt; ranAsRoot?: RootRetryRecord }> {
-  const { deps, workspace, log } = job;
-  const owner = await workspace.owner();
-  const user = renderUserFor(deps.config.RENDER_USER, owner, deps.renderUser);
-  const first = await renderOnce(job, {
-    user,
-    ...(warm ? { warm } : {}),
-  });
-  if (first.kind !== 'failed') return { attempt: first };
-  const decision = decideRootRetry(first.failure, {
-    enabled: deps.config.RENDER_ROOT_RETRY,
-    renderUid: user.uid,
-    engine: deps.engineSecurity,
-  });
-  if (decision === undefined) return { attempt: first };
-  if (!decision.retry) {
-    log.warn('render could not write its job folder; not retrying as root', {
-      reason: decision.reason,
-    });
-    await deps.statistics.recordRootRetry('refused').catch(() => undefined);
-    return {
-      attempt: {
-        ...first,
-        failure: withRootRetryNote(first.failure, { refused: decision.reason }),
-      },
-    };
-  }
-
-  const ranAsRoot: RootRetryRecord = {
-    reason: decision.reason,
-    firstFailure: { code: first.failure.code, message: first.failure.message },
-  };
-  log.warn('render could not write its job folder; running it once more as root', {
-    reason: decision.reason,
-    user: `${user.uid}:${user.gid}`,
-    owner: `${owner.uid}:${owner.gid}`,
-  });
-  let second: RenderAttempt;
-  try {
-    second = await renderOnce(job, {
-      user: { uid: 0, gid: 0 },
-      restoreOwner: owner,
-    });
-  } finally {
-    await handBackToOwner(job, owner);
-  }
-  await deps.statistics
-    .recordRootRetry(second.kind === 'rendered' ? 'completed' : 'failed')
-    .catch(() => undefined);
-  if (second.kind === 'failed') {
-    second = { ...second, failure: withRootRetryNote(second.failure, { ranAsRoot }) };
-  }
-  return { attempt: second, ranAsRoot };
+  runOptions: Pick<EngineRunOptions, 'signal' | 'onOutput'>;
 }
 
 /** One run of Manim in a fresh container, with its output read back and its failure named. */
@@ -347,7 +281,7 @@ async function runManim(job: JobRun, identity: RunIdentity): Promise<ContainerRu
   if (warm && !restoreOwner && sameOwner(warm.user, identity.user)) {
     return warm.run(warmJobInput(options, job.sceneFile), {
       ...runOptions,
-      guard: jobFolderGuard(config, { seenBy: 'worker', path: jobDir }),
+      folder: jobFolderRun(job, identity.user, { kind: 'mount', daemonPath: jobDir }),
       timeoutMs,
       log,
     });
@@ -367,33 +301,15 @@ async function runManim(job: JobRun, identity: RunIdentity): Promise<ContainerRu
   if (jobFolder.kind === 'copy') {
     log.info('job files are copied through the Docker API', { reason: jobFolder.reason });
   }
-  const copyHooks =
-    jobFolder.kind === 'copy'
-      ? jobCopyHooks({
-          workerDir: jobDir,
-          target: RENDER_CONTAINER_PATHS.jobDir,
-          owner: identity.user,
-          outputDir: RENDER_CONTAINER_PATHS.mediaDirName,
-          // What comes back is within what the folder could hold.
-          limits: jobFolderLimits(config),
-        })
-      : {};
-  const guard = jobFolderGuard(
-    config,
-    jobFolder.kind === 'copy'
-      ? { seenBy: 'container', path: RENDER_CONTAINER_PATHS.jobDir }
-      : { seenBy: 'worker', path: jobDir },
-  );
   const runCold = () =>
-    runContainer(
-      deps.docker,
+    deps.engine.run(
       {
         ...spec,
         ...(restoreOwner ? { capAdd: ROOT_RETRY_CAPABILITIES } : {}),
         limits: { ...spec.limits, timeoutMs },
       },
       log,
-      { ...runOptions, ...copyHooks, guard },
+      { ...runOptions, folder: jobFolderRun(job, identity.user, jobFolder) },
     );
   const { whenImageBack } = deps;
   const { manimVersion } = job.image;
@@ -404,83 +320,20 @@ async function runManim(job: JobRun, identity: RunIdentity): Promise<ContainerRu
   });
 }
 
+/** The job folder of one run: how it reaches the container, and what it may hold. */
+function jobFolderRun(job: JobRun, user: FileOwner, placement: JobFolderPlacement): JobFolderRun {
+  return {
+    workerDir: job.workspace.dir,
+    placement,
+    target: RENDER_CONTAINER_PATHS.jobDir,
+    owner: user,
+    outputDir: RENDER_CONTAINER_PATHS.mediaDirName,
+    limits: jobFolderLimits(job.deps.config),
+  };
+}
+
 function sameOwner(a: FileOwner, b: FileOwner): boolean {
   return a.uid === b.uid && a.gid === b.gid;
-}
-
-/**
- * Root may write where the render user may not (DAC_OVERRIDE), may give files away (CHOWN) and
- * may change modes of files it does not own (FOWNER); nothing else comes back.
- */
-const ROOT_RETRY_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER'];
-const RESTORE_OWNER_TIMEOUT_MS = 60_000;
-
-/**
- * After a run as root, every file in the job folder must belong to its owner again, or the worker
- * could not move or delete it. The run's own trap does this unless the container was killed
- * (timeout, cancel, memory); then a short root container with only CHOWN does it.
- */
-async function handBackToOwner(job: JobRun, owner: FileOwner): Promise<void> {
-  const { deps, workspace, jobId, log } = job;
-  const foreign = await workspace.entriesNotOwnedBy(owner, 5);
-  if (foreign.length === 0) return;
-  const jobFolder = await deps.placeJobFolder(workspace.dir);
-  // In copy mode the worker wrote every file itself; nothing of the container's is on its disk.
-  if (jobFolder.kind === 'copy') return;
-  log.warn('files of the run as root were not handed back; changing their owner', {
-    examples: foreign,
-    owner: `${owner.uid}:${owner.gid}`,
-  });
-  const { config } = deps;
-  const run = await runHelperContainer(
-    deps.docker,
-    {
-      image: job.image.name,
-      command: restoreOwnerCommand(owner),
-      user: '0:0',
-      capAdd: ['CHOWN'],
-      mount: {
-        source: jobFolder.daemonPath,
-        target: RENDER_CONTAINER_PATHS.jobDir,
-        readOnly: false,
-      },
-      kind: 'owner-fix',
-      owner: {
-        queueName: config.QUEUE_NAME,
-        scope: deploymentScope(config),
-        workerId: deps.workerId,
-      },
-      labels: { [JOB_ID_LABEL]: jobId },
-      timeoutMs: RESTORE_OWNER_TIMEOUT_MS,
-    },
-    log,
-  );
-  const left = await workspace.entriesNotOwnedBy(owner, 5);
-  if (run.exitCode !== 0 || left.length > 0) {
-    log.error('could not hand the files of the run as root back to the job folder owner', {
-      exitCode: run.exitCode,
-      stderr: run.stderr.slice(-500),
-      examples: left,
-      hint: `Remove them as root: rm -rf ${workspace.dir}`,
-    });
-  }
-}
-
-/** The failure, with what the retry as root did (or why it was not tried) in its details. */
-function withRootRetryNote(
-  failure: AppError,
-  note: { ranAsRoot: RootRetryRecord } | { refused: string },
-): AppError {
-  if ('refused' in note) {
-    return new AppError(failure.code, failure.message, {
-      hint: ROOT_RETRY_REFUSED_HINT,
-      details: { ...failure.details, rootRetryRefused: note.refused },
-    });
-  }
-  return new AppError(failure.code, `${failure.message} (after a retry as root)`, {
-    hint: failure.hint,
-    details: { ...failure.details, ranAsRoot: note.ranAsRoot },
-  });
 }
 
 function failureOf(run: ContainerRunResult, job: JobRun, config: Config): AppError {
@@ -507,9 +360,10 @@ function timeoutSecondsOf(options: RenderOptions, config: Config): number {
   return options.timeoutSeconds ?? config.RENDER_TIMEOUT_SECONDS;
 }
 
-function asAppError(error: unknown, docker: DockerClient): AppError {
+function asAppError(error: unknown, engine: Pick<RenderEngine, 'unreachable'>): AppError {
   if (error instanceof AppError) return error;
-  if (isEngineUnreachable(error)) return engineUnavailableError(docker, error);
+  const unreachable = engine.unreachable(error);
+  if (unreachable) return unreachable;
   return new AppError('internal', `Unexpected error while rendering: ${(error as Error).message}`, {
     cause: error,
   });

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config-schema';
-import type { DockerClient } from '../docker/docker-client';
-import {
-  removeContainer,
-  WARM_LABEL,
-  type ContainerRunResult,
-  type RunOptions,
-} from '../docker/render-container-runner';
-import { listStandbyContainers, startStandbyContainer } from '../docker/standby-container';
+import { WARM_LABEL } from '../engine/container-labels';
+import type { ContainerRunResult } from '../engine/container-spec';
+import type { EngineRunOptions, RenderEngine } from '../engine/render-engine';
 import type { Logger } from '../logging/logger';
 import { manimConfigFile, RENDER_CONTAINER_PATHS } from '../render/manim-command';
 import { WARM_READY_LINE, warmBootstrapCommand } from '../render/warm-bootstrap';
@@ -25,7 +20,7 @@ export interface WarmRenderSlot extends WarmSlot {
   /** Hands the container its job line and follows the render to its end; then removes it. */
   run(
     input: string,
-    options: RunOptions & { timeoutMs: number; log: Logger },
+    options: EngineRunOptions & { timeoutMs: number; log: Logger },
   ): Promise<ContainerRunResult>;
 }
 
@@ -41,7 +36,7 @@ const MAX_IDLE_MS = 3600_000;
 const RETRY_DELAYS_MS = [1_000, 5_000, 15_000, 60_000];
 
 export interface WarmPoolDeps {
-  docker: DockerClient;
+  engine: Pick<RenderEngine, 'startStandby' | 'listStandby' | 'remove'>;
   config: Config;
   image: string;
   /** Who renders by default (RENDER_USER, or the worker's uid:gid; 1000:1000 for root). */
@@ -55,13 +50,13 @@ export interface WarmPoolDeps {
 /** The worker's pool of WARM_POOL_SIZE warm render containers (off at 0). */
 export function createWarmPool(deps: WarmPoolDeps): WarmPool<WarmRenderSlot> {
   const logger = deps.logger.child({ component: 'warm-pool' });
-  const { docker, config } = deps;
+  const { engine, config } = deps;
   return new WarmPool<WarmRenderSlot>(
     {
       startSlot: () => startSlot({ ...deps, logger }),
       listContainers: () =>
-        listStandbyContainers(docker, { queueName: config.QUEUE_NAME, workerId: deps.workerId }),
-      removeContainer: (id) => removeContainer(docker, id),
+        engine.listStandby({ queueName: config.QUEUE_NAME, workerId: deps.workerId }),
+      removeContainer: (id) => engine.remove(id),
     },
     {
       size: config.WARM_POOL_SIZE,
@@ -97,7 +92,7 @@ async function startSlot(deps: WarmPoolDeps): Promise<WarmRenderSlot> {
       command: warmBootstrapCommand(),
       labels: { [WARM_LABEL]: 'true' },
     });
-    const standby = await startStandbyContainer(deps.docker, spec, {
+    const standby = await deps.engine.startStandby(spec, {
       readyLine: WARM_READY_LINE,
       readyTimeoutMs: READY_TIMEOUT_MS,
       log: deps.logger,

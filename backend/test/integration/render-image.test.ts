@@ -5,7 +5,7 @@ import {
   isLocalRenderImage,
   lockFileOf,
   renderImageContextDir,
-} from '../../src/docker/render-image';
+} from '../../src/render-image/render-image';
 import { testEnvironment } from './support/test-environment';
 
 const docker = new Docker();

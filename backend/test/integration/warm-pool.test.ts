@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import type { Readiness } from '../../src/api/readiness';
-import { JOB_ID_LABEL, QUEUE_LABEL, WARM_LABEL } from '../../src/docker/render-container-runner';
+import { JOB_ID_LABEL, QUEUE_LABEL, WARM_LABEL } from '../../src/engine/container-labels';
 import type { JobView } from '../../src/job/render-job';
 import { WARM_READY_LINE } from '../../src/render/warm-bootstrap';
 import { DockerSocketProxy, engineSocketPath } from './support/docker-socket-proxy';

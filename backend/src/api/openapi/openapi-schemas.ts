@@ -13,11 +13,8 @@ import { expectedOutput } from '../../render/output-discovery';
 import { RENDER_STAGES, type RenderProgress } from '../../job/render-progress';
 import type { SceneClass } from '../../render/scene-detection';
 import { CALLBACK_URL_MAX_LENGTH } from '../../webhooks/callback-url';
-import {
-  MAX_LISTED_DELIVERIES,
-  type WebhookDeliveryState,
-  type WebhookDeliveryView,
-} from '../../webhooks/webhook-delivery';
+import type { WebhookDeliveryState, WebhookDeliveryView } from '../../job/webhook-delivery-view';
+import { MAX_LISTED_DELIVERIES } from '../../webhooks/webhook-delivery';
 import { WEBHOOK_EVENTS, type WebhookPayload } from '../../webhooks/webhook-payload';
 import { JOB_ID_PATTERN } from '../job-id';
 import type { Readiness } from '../readiness';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { loadConfig } from '../../../src/config/load-config';
-import { renderImages } from '../../../src/docker/render-image';
+import { renderImages } from '../../../src/render-image/render-image';
 import { freePort, startRedisServer } from './redis-server';
 import { publishTestEnvironment } from './test-environment';
 

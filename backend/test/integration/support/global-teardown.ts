@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import Docker from 'dockerode';
-import { MANAGED_LABEL, QUEUE_LABEL } from '../../../src/docker/render-container-runner';
+import { MANAGED_LABEL, QUEUE_LABEL } from '../../../src/engine/container-labels';
 import { stopRedisServer } from './redis-server';
 
 export default async function globalTeardown(): Promise<void> {

@@ -4,7 +4,7 @@ import {
   JOB_ID_LABEL,
   QUEUE_LABEL,
   WORKER_LABEL,
-} from '../../../src/docker/render-container-runner';
+} from '../../../src/engine/container-labels';
 
 const docker = new Docker();
 

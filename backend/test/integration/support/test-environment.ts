@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RenderImage } from '../../../src/docker/render-image';
+import type { RenderImage } from '../../../src/render-image/render-image';
 
 /** What the global setup started, handed to the test workers through their environment. */
 export interface TestEnvironment {

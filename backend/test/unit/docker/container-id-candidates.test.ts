@@ -11,7 +11,7 @@ import {
   parseMountinfo,
   unescapeMountinfoField,
   type ContainerIdCandidate,
-} from '../../../src/docker/own-container/container-id-candidates';
+} from '../../../src/docker/job-folders/own-container/container-id-candidates';
 
 const FIXTURES = join(__dirname, '../../fixtures/proc');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');

@@ -1,9 +1,9 @@
 import {
   createDaemonPathTranslator,
   withDaemonEndpoint,
-} from '../../../src/docker/daemon-path-translator';
-import type { OwnContainer } from '../../../src/docker/own-container/find-own-container';
-import type { InspectMount } from '../../../src/docker/path-translation/mount-table';
+} from '../../../src/docker/job-folders/daemon-path-translator';
+import type { OwnContainer } from '../../../src/docker/job-folders/own-container/find-own-container';
+import type { InspectMount } from '../../../src/docker/job-folders/path-translation/mount-table';
 import { AppError } from '../../../src/errors/app-error';
 
 const WORKER_ID = 'a'.repeat(64);

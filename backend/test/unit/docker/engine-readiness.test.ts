@@ -1,6 +1,6 @@
-import type { DockerClient } from '../../../src/docker/docker-client';
-import { waitForEngine } from '../../../src/docker/docker-client';
-import { readEngineFacts } from '../../../src/docker/engine-facts';
+import type { DockerClient } from '../../../src/docker/engine/docker-client';
+import { waitForEngine } from '../../../src/docker/engine/docker-client';
+import { readEngineFacts } from '../../../src/docker/engine/engine-facts';
 import { AppError } from '../../../src/errors/app-error';
 
 /** A client whose `/_ping` answers as `answer` says, on a socket that does not exist. */

@@ -4,8 +4,8 @@ import {
   findOwnContainer,
   ownContainerError,
   type OwnContainerDeps,
-} from '../../../src/docker/own-container/find-own-container';
-import type { InspectLike } from '../../../src/docker/own-container/verify-own-container';
+} from '../../../src/docker/job-folders/own-container/find-own-container';
+import type { InspectLike } from '../../../src/docker/job-folders/own-container/verify-own-container';
 
 const FIXTURES = join(__dirname, '../../fixtures/proc');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tar from 'tar-stream';
-import { extractJobArchive, packJobFolder } from '../../../src/docker/job-archive';
+import { extractJobArchive, packJobFolder } from '../../../src/docker/job-folders/job-archive';
 
 const roomy = { maxBytes: 1024 * 1024, maxEntries: 100 };
 

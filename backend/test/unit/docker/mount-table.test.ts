@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InspectLike } from '../../../src/docker/own-container/verify-own-container';
+import type { InspectLike } from '../../../src/docker/job-folders/own-container/verify-own-container';
 import {
   buildMountTable,
   describeMountTable,
   isSameOrUnder,
   normaliseContainerPath,
   pathDepth,
-} from '../../../src/docker/path-translation/mount-table';
+} from '../../../src/docker/job-folders/path-translation/mount-table';
 
 const FIXTURES = join(__dirname, '../../fixtures/proc');
 const inspectFixture = (name: string): InspectLike =>

@@ -9,7 +9,7 @@ import {
   type DiagnosisInput,
   type ProcessIdentity,
   type SocketFacts,
-} from '../../../src/docker/socket-diagnosis';
+} from '../../../src/docker/engine/socket-diagnosis';
 
 const SOCKET_PATH = '/var/run/docker.sock';
 const unix = { kind: 'unix', path: SOCKET_PATH } as const;

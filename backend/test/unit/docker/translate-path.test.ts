@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseHostPathMap } from '../../../src/config/host-path-map';
 import { AppError } from '../../../src/errors/app-error';
-import type { InspectLike } from '../../../src/docker/own-container/verify-own-container';
+import type { InspectLike } from '../../../src/docker/job-folders/own-container/verify-own-container';
 import {
   buildMountTable,
   type InspectMount,
   type MountTable,
-} from '../../../src/docker/path-translation/mount-table';
+} from '../../../src/docker/job-folders/path-translation/mount-table';
 import {
   apiVersionAtLeast,
   joinHostPath,
@@ -16,7 +16,7 @@ import {
   type TranslateOptions,
   type TranslationFailure,
   type TranslationResult,
-} from '../../../src/docker/path-translation/translate-path';
+} from '../../../src/docker/job-folders/path-translation/translate-path';
 
 const FIXTURES = join(__dirname, '../../fixtures/proc');
 const inspectFixture = (name: string): InspectLike =>

@@ -5,11 +5,11 @@ import {
   idsFromMountinfo,
   mountPointsFromMountinfo,
   type ContainerIdCandidate,
-} from '../../../src/docker/own-container/container-id-candidates';
+} from '../../../src/docker/job-folders/own-container/container-id-candidates';
 import {
   verifyOwnContainer,
   type InspectLike,
-} from '../../../src/docker/own-container/verify-own-container';
+} from '../../../src/docker/job-folders/own-container/verify-own-container';
 
 const FIXTURES = join(__dirname, '../../fixtures/proc');
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
