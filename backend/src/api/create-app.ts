@@ -8,7 +8,9 @@ import type { WorkerStatusReader } from '../queue/worker-status';
 import { createErrorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireAdminKey, requireApiKey } from './middleware/api-keys';
 import { perMinuteLimit, type RedisCommand } from './middleware/rate-limits';
+import { methodNotAllowed } from './middleware/method-not-allowed';
 import { requestIdMiddleware } from './middleware/request-id';
+import { buildOpenApiDocument } from './openapi/openapi-document';
 import { healthRoutes } from './routes/health-routes';
 import { jobEventRoutes } from './routes/job-event-routes';
 import { jobRoutes } from './routes/job-routes';
@@ -83,6 +85,9 @@ export function createApp(deps: {
   app.use(jobRoutes({ config, logger, jobs }));
   app.use(jobEventRoutes({ logger, jobs, events }));
   app.use(sceneRoutes({ config }));
+  app.use(
+    methodNotAllowed(buildOpenApiDocument(config, { adminQueuesPath: ADMIN_QUEUES_PATH }).paths),
+  );
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
   return app;

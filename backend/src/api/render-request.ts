@@ -64,7 +64,7 @@ type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
 // Python's identifier rule (PEP 3131), the same one scene detection tokenizes with.
 const PYTHON_IDENTIFIER = /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u;
-const RESOLUTION_PATTERN = /^(\d{1,5})[xX](\d{1,5})$/;
+const RESOLUTION_PATTERN = /^(\d+)[xX](\d+)$/;
 const KNOWN_FIELDS: ReadonlySet<string> = new Set([...RENDER_FIELDS, ...FORM_ONLY_FIELDS]);
 
 export function parseRenderRequest(
@@ -317,7 +317,7 @@ function parseResolution(
 ): (raw: unknown) => FieldResult<Resolution> {
   return (raw) => {
     const expected = `must be WIDTHxHEIGHT, each an even whole number, width ${MIN_DIMENSION} to ${maxWidth} and height ${MIN_DIMENSION} to ${maxHeight} (MAX_WIDTH, MAX_HEIGHT; e.g. "1280x720")`;
-    const match = typeof raw === 'string' ? RESOLUTION_PATTERN.exec(raw.trim()) : null;
+    const match = typeof raw === 'string' ? RESOLUTION_PATTERN.exec(raw) : null;
     if (match === null) return { ok: false, message: `${expected}, got ${describe(raw)}` };
 
     const width = Number(match[1]);
@@ -349,8 +349,9 @@ function parseBoolean(raw: unknown): FieldResult<boolean> {
 /** A JSON integer, or a string of decimal digits as a form sends it. */
 function parseWholeNumber(raw: unknown): number | undefined {
   if (typeof raw === 'number') return Number.isSafeInteger(raw) ? raw : undefined;
-  if (typeof raw === 'string' && /^\d{1,9}$/.test(raw.trim())) return Number(raw.trim());
-  return undefined;
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw)) return undefined;
+  const value = Number(raw);
+  return Number.isSafeInteger(value) ? value : undefined;
 }
 
 /** A short, safe rendering of a client's value for an error message. */

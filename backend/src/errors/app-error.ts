@@ -33,6 +33,10 @@ export const ERROR_CATALOGUE = {
     hint: 'Only queued or active jobs can be cancelled.',
   },
   route_not_found: { status: 404, hint: 'See docs/api.md for the available routes.' },
+  method_not_allowed: {
+    status: 405,
+    hint: 'Use one of the methods in the Allow header; see docs/api.md.',
+  },
   queue_unavailable: {
     status: 503,
     hint: 'Check that Redis is running and reachable at REDIS_URL.',

@@ -69,6 +69,40 @@ describe('the render API against a real queue', () => {
     }
   });
 
+  it('answers 405 with Allow for a method a path does not serve, and 404 for a path that does not exist', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['PUT', '/api/animation/render', 'POST, OPTIONS'],
+      ['PATCH', '/api/animation/jobs/some-id', 'GET, HEAD, DELETE, OPTIONS'],
+      ['POST', '/health', 'GET, HEAD, OPTIONS'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const response = await fetch(`${service.url}${path}`, { method });
+      expect({
+        method,
+        path,
+        status: response.status,
+        allow: response.headers.get('allow'),
+      }).toEqual({ method, path, status: 405, allow });
+      expect(((await response.json()) as ErrorResponse).error.code).toBe('method_not_allowed');
+    }
+    const unknown = await fetch(`${service.url}/api/animation/nothing-here`, { method: 'PUT' });
+    expect(unknown.status).toBe(404);
+  });
+
+  it('answers 400 for a multipart body the form parser cannot read', async () => {
+    for (const [contentType, body] of [
+      ['multipart/form-data', 'x'],
+      ['multipart/form-data; boundary=XX', '--XX\r\nTrue--XX--\r\n'],
+    ] as const) {
+      const response = await post(body, contentType);
+      expect({ contentType, status: response.status, code: response.body.error.code }).toEqual({
+        contentType,
+        status: 400,
+        code: 'validation_failed',
+      });
+    }
+  });
+
   it('lists every validation problem at once with 400', async () => {
     const response = await post(
       JSON.stringify({ code: ONE_SCENE, quality: 'ultra', format: 'avi', fps: -1, colour: 'red' }),

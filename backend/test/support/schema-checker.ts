@@ -3,7 +3,7 @@ import type { SchemaObject } from '../../src/api/openapi/openapi-types';
 /**
  * Checks a value against a schema of the OpenAPI 3.0 description: the subset of JSON Schema the
  * description uses (type, format date-time, enum, nullable, properties, required,
- * additionalProperties, items, oneOf/anyOf/allOf, bounds, pattern). A keyword outside that
+ * additionalProperties, items, oneOf/anyOf/allOf/not, bounds, pattern). A keyword outside that
  * subset is reported rather than ignored, so the description cannot use one that goes unchecked.
  */
 
@@ -24,6 +24,7 @@ const KNOWN_KEYWORDS = new Set([
   'oneOf',
   'anyOf',
   'allOf',
+  'not',
   'minimum',
   'maximum',
   'minLength',
@@ -74,6 +75,9 @@ export function schemaProblems(
     if (results.every((result) => result.length > 0)) {
       problems.push(`${path}: matches none of anyOf (${results.map(summary).join(' | ')})`);
     }
+  }
+  if (schema.not && schemaProblems(root, schema.not, value, path).length === 0) {
+    problems.push(`${path}: matches the schema it must not match`);
   }
   if (schema.oneOf) {
     const results = schema.oneOf.map((part) => schemaProblems(root, part, value, path));

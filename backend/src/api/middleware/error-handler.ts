@@ -116,6 +116,10 @@ export function createErrorHandler(logger: Logger): ErrorRequestHandler {
     res.removeHeader('Content-Disposition');
     // 503s here are passing states (Redis reconnecting, a queue at its cap): tell clients when to retry.
     if (appError.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    const allow = appError.details?.allow;
+    if (appError.code === 'method_not_allowed' && Array.isArray(allow)) {
+      res.setHeader('Allow', allow.join(', '));
+    }
     res.status(appError.status).type('application/json').json({ error: appError.toBody() });
   };
 }

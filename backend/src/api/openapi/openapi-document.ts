@@ -12,6 +12,7 @@ import { SCENES_PATH } from '../routes/scene-routes';
 import { componentSchemas, ref, resultContentTypes } from './openapi-schemas';
 import type {
   HeaderObject,
+  LinkObject,
   MediaTypeObject,
   OpenApiDocument,
   OperationObject,
@@ -50,12 +51,33 @@ function withRequestId(
 function jsonResponse(
   description: string,
   schema: SchemaObject,
-  extra: { headers?: Record<string, HeaderObject | ReferenceObject> } = {},
+  extra: {
+    headers?: Record<string, HeaderObject | ReferenceObject>;
+    links?: Record<string, LinkObject>;
+  } = {},
 ): ResponseObject {
   return {
     description,
     headers: withRequestId(extra.headers),
     content: { [JSON_TYPE]: { schema } },
+    ...(extra.links ? { links: extra.links } : {}),
+  };
+}
+
+/** The routes of the job a render response names, by its `id`. */
+function jobLinks(): Record<string, LinkObject> {
+  const link = (operationId: string, description: string): LinkObject => ({
+    operationId,
+    parameters: { id: '$response.body#/id' },
+    description,
+  });
+  return {
+    job: link('getJob', 'The job: its status, progress, and result or error.'),
+    video: link('getJobVideo', 'The rendered file, once the job has completed.'),
+    videoHead: link('headJobVideo', 'The headers of the rendered file.'),
+    events: link('streamJobEvents', "The job's progress and end as server-sent events."),
+    logs: link('getJobLogs', "Manim's output for the job."),
+    cancel: link('cancelJob', 'Cancels the job.'),
   };
 }
 
@@ -405,14 +427,12 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
           '200': jsonResponse(
             'An identical render has completed; that job is returned.',
             ref('ReusedJob'),
-            {
-              headers: { Location: headerRef('Location') },
-            },
+            { headers: { Location: headerRef('Location') }, links: jobLinks() },
           ),
           '202': jsonResponse(
             'Queued; or attached to an identical render still under way (`reused: true`).',
             { oneOf: [ref('SubmittedJob'), ref('ReusedJob')] },
-            { headers: { Location: headerRef('Location') } },
+            { headers: { Location: headerRef('Location') }, links: jobLinks() },
           ),
           ...errorResponses(
             [
@@ -492,7 +512,28 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
             }),
             content: {
               'text/event-stream': {
-                schema: { type: 'string' },
+                // One server-sent event; the bodies of each named event are listed below.
+                schema: {
+                  type: 'object',
+                  properties: {
+                    event: {
+                      type: 'string',
+                      enum: [
+                        'state',
+                        'active',
+                        'progress',
+                        'completed',
+                        'failed',
+                        'cancelled',
+                        'gone',
+                      ],
+                    },
+                    data: { type: 'string', description: 'The JSON body of the event.' },
+                    id: { type: 'string' },
+                    retry: { type: 'integer', minimum: 0 },
+                  },
+                  required: ['event', 'data'],
+                },
                 'x-server-sent-events': {
                   state: sseEvent('First, for a job that has not ended.', ref('JobView')),
                   active: sseEvent('A worker has taken the job.', ref('JobView')),
@@ -717,7 +758,7 @@ export function buildOpenApiDocument(
           config.API_KEYS.length === 0
             ? 'This server runs without API keys: /api routes are open.'
             : 'This server needs an API key on every /api route except this description and its page.'
-        } /health, /ready, /metrics and the pages are open. Unknown routes answer 404 \`route_not_found\`.`,
+        } /health, /ready, /metrics and the pages are open. Unknown routes answer 404 \`route_not_found\`; a method a path does not serve answers 405 \`method_not_allowed\` with the served ones in \`Allow\`.`,
       ].join('\n'),
       license: { name: 'MIT' },
     },

@@ -27,6 +27,7 @@ import {
 } from '../render-request';
 import { jobFileLimits, type UPLOAD_FIELDS } from '../render-uploads';
 import type { describeLimits } from '../routes/limits-routes';
+import { wholeNumberPattern } from './number-pattern';
 import type { JsonValue, SchemaObject } from './openapi-types';
 
 /**
@@ -189,23 +190,40 @@ function renderFieldDescriptions(config: Config): Record<(typeof RENDER_FIELDS)[
   };
 }
 
-const WHOLE_NUMBER_TEXT = '^\\s*\\d{1,9}\\s*$';
-const RESOLUTION_TEXT = '^\\s*\\d{1,5}[xX]\\d{1,5}\\s*$';
+/** The string form of a whole number from `min` to `max`, as a form field sends it. */
+function wholeNumberText(min: number, max: number): string {
+  return `^0*${wholeNumberPattern(min, max)}$`;
+}
+
+function resolutionText(config: Config): string {
+  const side = (max: number) => `0*${wholeNumberPattern(MIN_DIMENSION, max, { even: true })}`;
+  return `^${side(config.MAX_WIDTH)}[xX]${side(config.MAX_HEIGHT)}$`;
+}
+
+/** An optional field sent as an empty string takes its default, as a form left blank does. */
+function orEmpty(schema: SchemaObject): SchemaObject {
+  const { description, ...rest } = schema;
+  return {
+    ...(description === undefined ? {} : { description }),
+    anyOf: [rest, { type: 'string', enum: [''] }],
+  };
+}
 
 function renderRequestSchema(config: Config, qualities: readonly string[]): SchemaObject {
   const text = renderFieldDescriptions(config);
-  const wholeNumber = (description: string, maximum: number): SchemaObject => ({
+  const wholeNumber = (description: string, minimum: number, maximum: number): SchemaObject => ({
     description: `${description} Its string form ("30") is accepted too.`,
-    oneOf: [
-      { type: 'integer', minimum: 1, maximum, nullable: true },
-      { type: 'string', pattern: WHOLE_NUMBER_TEXT },
+    anyOf: [
+      { type: 'integer', minimum, maximum, nullable: true },
+      { type: 'string', pattern: wholeNumberText(minimum, maximum) },
+      { type: 'string', enum: [''] },
     ],
   });
   const flag = (description: string): SchemaObject => ({
     description: `${description} "true" and "false" are accepted too.`,
     oneOf: [
       { type: 'boolean', nullable: true },
-      { type: 'string', enum: ['true', 'false'] },
+      { type: 'string', enum: ['true', 'false', ''] },
     ],
   });
   const properties: Record<(typeof RENDER_FIELDS)[number], SchemaObject> = {
@@ -229,24 +247,23 @@ function renderRequestSchema(config: Config, qualities: readonly string[]): Sche
     },
     quality: { type: 'string', nullable: true, enum: qualities, description: text.quality },
     format: { type: 'string', nullable: true, enum: FORMATS, description: text.format },
-    fps: wholeNumber(text.fps, config.MAX_FPS),
-    resolution: {
+    fps: wholeNumber(text.fps, MIN_FPS, config.MAX_FPS),
+    resolution: orEmpty({
       type: 'string',
       nullable: true,
-      pattern: RESOLUTION_TEXT,
+      pattern: resolutionText(config),
       description: text.resolution,
-      example: '1280x720',
-    },
+    }),
     transparent: flag(text.transparent),
-    timeout: wholeNumber(text.timeout, config.MAX_RENDER_TIMEOUT_SECONDS),
+    timeout: wholeNumber(text.timeout, 1, config.MAX_RENDER_TIMEOUT_SECONDS),
     cache: flag(text.cache),
-    callbackUrl: {
+    callbackUrl: orEmpty({
       type: 'string',
       format: 'uri',
       nullable: true,
       maxLength: CALLBACK_URL_MAX_LENGTH,
       description: text.callbackUrl,
-    },
+    }),
   };
   return {
     type: 'object',
@@ -292,17 +309,29 @@ function renderUploadSchema(config: Config, qualities: readonly string[]): Schem
     manimVersion: { type: 'string', enum: config.MANIM_VERSIONS, description: text.manimVersion },
     quality: { type: 'string', enum: qualities, description: text.quality },
     format: { type: 'string', enum: FORMATS, description: text.format },
-    fps: { type: 'string', pattern: WHOLE_NUMBER_TEXT, description: text.fps },
-    resolution: { type: 'string', pattern: RESOLUTION_TEXT, description: text.resolution },
+    fps: orEmpty({
+      type: 'string',
+      pattern: wholeNumberText(MIN_FPS, config.MAX_FPS),
+      description: text.fps,
+    }),
+    resolution: orEmpty({
+      type: 'string',
+      pattern: resolutionText(config),
+      description: text.resolution,
+    }),
     transparent: { type: 'string', enum: ['true', 'false'], description: text.transparent },
-    timeout: { type: 'string', pattern: WHOLE_NUMBER_TEXT, description: text.timeout },
+    timeout: orEmpty({
+      type: 'string',
+      pattern: wholeNumberText(1, config.MAX_RENDER_TIMEOUT_SECONDS),
+      description: text.timeout,
+    }),
     cache: { type: 'string', enum: ['true', 'false'], description: text.cache },
-    callbackUrl: {
+    callbackUrl: orEmpty({
       type: 'string',
       format: 'uri',
       maxLength: CALLBACK_URL_MAX_LENGTH,
       description: text.callbackUrl,
-    },
+    }),
   };
   return {
     type: 'object',
@@ -310,6 +339,8 @@ function renderUploadSchema(config: Config, qualities: readonly string[]): Schem
       'The render request as a form: the same fields as text fields, the code in "code" or as an uploaded .py file in "file" with its files in "assets", or a whole project archive in "project".',
     properties,
     additionalProperties: false,
+    // "sceneFile" names a file inside "project" and means nothing without it.
+    anyOf: [{ not: { required: ['sceneFile'] } }, { required: ['project'] }],
   };
 }
 

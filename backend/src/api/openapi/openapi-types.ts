@@ -25,6 +25,7 @@ export interface SchemaObject {
   oneOf?: SchemaObject[];
   anyOf?: SchemaObject[];
   allOf?: SchemaObject[];
+  not?: SchemaObject;
   minimum?: number;
   maximum?: number;
   minLength?: number;
@@ -68,6 +69,14 @@ export interface ResponseObject {
   description: string;
   headers?: Record<string, HeaderObject | ReferenceObject>;
   content?: Record<string, MediaTypeObject>;
+  links?: Record<string, LinkObject>;
+}
+
+/** How a value of this response feeds another operation, e.g. a job id into its routes. */
+export interface LinkObject {
+  operationId: string;
+  parameters?: Record<string, string>;
+  description?: string;
 }
 
 export interface ParameterObject {

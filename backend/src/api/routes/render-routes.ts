@@ -199,7 +199,8 @@ function bodyOverLimit(req: Request, limitBytes: number): AppError | undefined {
 
 /**
  * Multer knows that a limit was hit but not which number, and not what this route expects; say
- * both. Other multer errors are mapped generically by the error handler.
+ * both. Other multer errors are mapped generically by the error handler. What the form parser
+ * itself throws (no boundary, a malformed part header, a body cut short) is the body's fault.
  */
 function explainMulterError(
   error: unknown,
@@ -208,7 +209,14 @@ function explainMulterError(
     'MAX_CODE_BYTES' | 'MAX_ASSET_FILES' | 'MAX_ASSET_FILE_MB' | 'MAX_ASSETS_TOTAL_MB'
   >,
 ): unknown {
-  if (!(error instanceof multer.MulterError)) return error;
+  if (error instanceof AppError) return error;
+  if (!(error instanceof multer.MulterError)) {
+    const message = error instanceof Error ? error.message : String(error);
+    return new AppError('validation_failed', `The multipart form cannot be read: ${message}`, {
+      hint: 'Send a multipart/form-data body with the boundary named in its Content-Type, as HTTP clients and browsers build it (curl -F, FormData).',
+      details: { problems: [{ field: 'body', message }] },
+    });
+  }
   const maxCodeBytes = config.MAX_CODE_BYTES;
   const limits = jobFileLimits(config);
   if (error.code === 'LIMIT_FILE_SIZE') {

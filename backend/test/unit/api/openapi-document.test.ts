@@ -211,7 +211,7 @@ describe('the OpenAPI description', () => {
       [...RENDER_FIELDS, ...FORM_ONLY_FIELDS, ...UPLOAD_FIELDS].sort(),
     );
     expect(request.properties?.quality?.enum).toEqual(['low', 'medium', 'high']);
-    expect(request.properties?.fps?.oneOf?.[0]?.maximum).toBe(48);
+    expect(request.properties?.fps?.anyOf?.[0]?.maximum).toBe(48);
     expect(request.properties?.code?.maxLength).toBe(5000);
   });
 
