@@ -200,6 +200,14 @@ function resolutionText(config: Config): string {
   return `^${side(config.MAX_WIDTH)}[xX]${side(config.MAX_HEIGHT)}$`;
 }
 
+/**
+ * The values of an optional JSON field with a fixed set: null and the empty string take the
+ * default (OpenAPI 3.0 wants null listed where an enum is nullable).
+ */
+function defaultable(values: readonly string[]): JsonValue[] {
+  return [...values, '', null];
+}
+
 /** An optional field sent as an empty string takes its default, as a form left blank does. */
 function orEmpty(schema: SchemaObject): SchemaObject {
   const { description, ...rest } = schema;
@@ -242,11 +250,21 @@ function renderRequestSchema(config: Config, qualities: readonly string[]): Sche
     manimVersion: {
       type: 'string',
       nullable: true,
-      enum: config.MANIM_VERSIONS,
+      enum: defaultable(config.MANIM_VERSIONS),
       description: text.manimVersion,
     },
-    quality: { type: 'string', nullable: true, enum: qualities, description: text.quality },
-    format: { type: 'string', nullable: true, enum: FORMATS, description: text.format },
+    quality: {
+      type: 'string',
+      nullable: true,
+      enum: defaultable(qualities),
+      description: text.quality,
+    },
+    format: {
+      type: 'string',
+      nullable: true,
+      enum: defaultable(FORMATS),
+      description: text.format,
+    },
     fps: wholeNumber(text.fps, MIN_FPS, config.MAX_FPS),
     resolution: orEmpty({
       type: 'string',

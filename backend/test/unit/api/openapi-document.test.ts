@@ -210,7 +210,7 @@ describe('the OpenAPI description', () => {
     expect(Object.keys(schema('RenderUpload').properties ?? {}).sort()).toEqual(
       [...RENDER_FIELDS, ...FORM_ONLY_FIELDS, ...UPLOAD_FIELDS].sort(),
     );
-    expect(request.properties?.quality?.enum).toEqual(['low', 'medium', 'high']);
+    expect(request.properties?.quality?.enum).toEqual(['low', 'medium', 'high', '', null]);
     expect(request.properties?.fps?.anyOf?.[0]?.maximum).toBe(48);
     expect(request.properties?.code?.maxLength).toBe(5000);
   });
