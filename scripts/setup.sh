@@ -2,7 +2,8 @@
 # Brings this machine to a state where the service runs and its tests pass: npm dependencies,
 # compiled sources, a running Docker Engine, Redis and the render image of every served Manim
 # version, and with --for-tests the headless browser the browser tests drive, Docker Compose for
-# the deployment test and ffmpeg for the tests that look into rendered videos. Safe to run again:
+# the deployment test, ffmpeg for the tests that look into rendered videos and Schemathesis for
+# the test that checks the API against its description. Safe to run again:
 # it only does what is missing.
 # Usage: scripts/setup.sh [--no-redis-server] [--for-tests]
 set -euo pipefail
@@ -13,6 +14,7 @@ source "$PROJECT_ROOT/scripts/lib/ensure-redis.sh"
 source "$PROJECT_ROOT/scripts/lib/ensure-chromium.sh"
 source "$PROJECT_ROOT/scripts/lib/ensure-compose.sh"
 source "$PROJECT_ROOT/scripts/lib/ensure-ffmpeg.sh"
+source "$PROJECT_ROOT/scripts/lib/ensure-schemathesis.sh"
 
 start_redis=1
 for_tests=0
@@ -33,6 +35,7 @@ if [ "$for_tests" -eq 1 ]; then
   ensure_chromium
   ensure_compose
   ensure_ffmpeg
+  ensure_schemathesis
 fi
 say "checking the render images"
 (cd "$PROJECT_ROOT" && node dist/backend/src/cli/prepare-render-image.js >/dev/null) ||

@@ -418,7 +418,18 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
             [JSON_TYPE]: { schema: ref('RenderRequest'), examples: renderRequestExamples },
             'multipart/form-data': {
               schema: ref('RenderUpload'),
-              encoding: { file: { contentType: 'text/x-python, application/octet-stream' } },
+              encoding: {
+                file: {
+                  contentType: 'text/x-python, application/octet-stream',
+                  headers: {
+                    'Content-Disposition': {
+                      description: 'The file name must end in .py.',
+                      schema: { type: 'string' },
+                      example: 'form-data; name="file"; filename="scene.py"',
+                    },
+                  },
+                },
+              },
             },
           },
         },

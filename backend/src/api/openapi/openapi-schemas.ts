@@ -190,6 +190,14 @@ function renderFieldDescriptions(config: Config): Record<(typeof RENDER_FIELDS)[
   };
 }
 
+/**
+ * A scene is a Python class name. Python allows letters of any script; the description names the
+ * ASCII ones (a name outside them is still taken, and looked for in the code).
+ */
+const SCENE_NAME_TEXT = `^[A-Za-z_][A-Za-z0-9_]{0,${SCENE_NAME_MAX_LENGTH - 1}}$`;
+/** Code must hold something besides white space. */
+const NOT_BLANK_TEXT = '[!-~]';
+
 /** The string form of a whole number from `min` to `max`, as a form field sends it. */
 function wholeNumberText(min: number, max: number): string {
   return `^0*${wholeNumberPattern(min, max)}$`;
@@ -237,16 +245,16 @@ function renderRequestSchema(config: Config, qualities: readonly string[]): Sche
   const properties: Record<(typeof RENDER_FIELDS)[number], SchemaObject> = {
     code: {
       type: 'string',
-      minLength: 1,
+      pattern: NOT_BLANK_TEXT,
       maxLength: config.MAX_CODE_BYTES,
       description: text.code,
     },
-    scene: {
+    scene: orEmpty({
       type: 'string',
       nullable: true,
-      maxLength: SCENE_NAME_MAX_LENGTH,
+      pattern: SCENE_NAME_TEXT,
       description: text.scene,
-    },
+    }),
     manimVersion: {
       type: 'string',
       nullable: true,
@@ -296,37 +304,16 @@ function renderRequestSchema(config: Config, qualities: readonly string[]): Sche
 function renderUploadSchema(config: Config, qualities: readonly string[]): SchemaObject {
   const text = renderFieldDescriptions(config);
   const limits = jobFileLimits(config);
-  const properties: Record<
-    (typeof RENDER_FIELDS)[number] | (typeof FORM_ONLY_FIELDS)[number] | UploadField,
-    SchemaObject
-  > = {
-    file: {
+  const blankOr = (values: readonly string[]) => [...values, ''];
+  const options: Record<Exclude<(typeof RENDER_FIELDS)[number], 'code'>, SchemaObject> = {
+    scene: orEmpty({ type: 'string', pattern: SCENE_NAME_TEXT, description: text.scene }),
+    manimVersion: {
       type: 'string',
-      format: 'binary',
-      description: `One .py file (UTF-8, at most ${config.MAX_CODE_BYTES} bytes) holding the scene code; send the code either here or in "code". In the render container it is scene.py.`,
+      enum: blankOr(config.MANIM_VERSIONS),
+      description: text.manimVersion,
     },
-    assets: {
-      type: 'array',
-      maxItems: limits.maxFiles,
-      items: { type: 'string', format: 'binary' },
-      description: `Files the scene reads or imports (images, SVGs, sounds, fonts, data, Python modules), repeat the field for each. Each lands at the relative path its file name gives (e.g. images/logo.png) next to the scene: at most ${limits.maxFiles} files (MAX_ASSET_FILES), ${limits.maxFileBytes} bytes each (MAX_ASSET_FILE_MB), ${limits.maxTotalBytes} bytes together (MAX_ASSETS_TOTAL_MB). Absolute paths, "..", links and the names ${RESERVED_TOP_LEVEL_NAMES.join(', ')} at the top are refused with 400. A font can be used by its family name.`,
-    },
-    project: {
-      type: 'string',
-      format: 'binary',
-      description: `Instead of "file" and "assets": one .zip or .tar.gz of a project folder (at most ${limits.maxTotalBytes} bytes, and as much unpacked, under the same limits as "assets"). Its scene file is "sceneFile", or the one Python file that defines scenes.`,
-    },
-    sceneFile: {
-      type: 'string',
-      maxLength: 512,
-      description:
-        'With "project": the path of the scene file inside the archive, e.g. scenes/intro.py.',
-    },
-    code: { type: 'string', description: `${text.code} Leave empty when a file is uploaded.` },
-    scene: { type: 'string', maxLength: SCENE_NAME_MAX_LENGTH, description: text.scene },
-    manimVersion: { type: 'string', enum: config.MANIM_VERSIONS, description: text.manimVersion },
-    quality: { type: 'string', enum: qualities, description: text.quality },
-    format: { type: 'string', enum: FORMATS, description: text.format },
+    quality: { type: 'string', enum: blankOr(qualities), description: text.quality },
+    format: { type: 'string', enum: blankOr(FORMATS), description: text.format },
     fps: orEmpty({
       type: 'string',
       pattern: wholeNumberText(MIN_FPS, config.MAX_FPS),
@@ -337,13 +324,17 @@ function renderUploadSchema(config: Config, qualities: readonly string[]): Schem
       pattern: resolutionText(config),
       description: text.resolution,
     }),
-    transparent: { type: 'string', enum: ['true', 'false'], description: text.transparent },
+    transparent: {
+      type: 'string',
+      enum: blankOr(['true', 'false']),
+      description: text.transparent,
+    },
     timeout: orEmpty({
       type: 'string',
       pattern: wholeNumberText(1, config.MAX_RENDER_TIMEOUT_SECONDS),
       description: text.timeout,
     }),
-    cache: { type: 'string', enum: ['true', 'false'], description: text.cache },
+    cache: { type: 'string', enum: blankOr(['true', 'false']), description: text.cache },
     callbackUrl: orEmpty({
       type: 'string',
       format: 'uri',
@@ -351,14 +342,65 @@ function renderUploadSchema(config: Config, qualities: readonly string[]): Schem
       description: text.callbackUrl,
     }),
   };
+  const assets: SchemaObject = {
+    type: 'array',
+    maxItems: limits.maxFiles,
+    items: { type: 'string', format: 'binary' },
+    description: `Files the scene reads or imports (images, SVGs, sounds, fonts, data, Python modules), repeat the field for each. Each lands at the relative path its file name gives (e.g. images/logo.png) next to the scene: at most ${limits.maxFiles} files (MAX_ASSET_FILES), ${limits.maxFileBytes} bytes each (MAX_ASSET_FILE_MB), ${limits.maxTotalBytes} bytes together (MAX_ASSETS_TOTAL_MB). Absolute paths, "..", links and the names ${RESERVED_TOP_LEVEL_NAMES.join(', ')} at the top are refused with 400. A font can be used by its family name.`,
+  };
+  const empty = (description: string): SchemaObject => ({
+    type: 'string',
+    enum: [''],
+    description,
+  });
+  const properties: Record<
+    (typeof RENDER_FIELDS)[number] | (typeof FORM_ONLY_FIELDS)[number] | UploadField,
+    SchemaObject
+  > = {
+    code: {
+      type: 'string',
+      maxLength: config.MAX_CODE_BYTES,
+      description: `${text.code} Leave it empty when a file or project is uploaded (a browser sends the code's textarea empty next to a file input).`,
+    },
+    file: {
+      type: 'string',
+      format: 'binary',
+      description: `One .py file (UTF-8, at most ${config.MAX_CODE_BYTES} bytes) holding the scene code. In the render container it is scene.py.`,
+    },
+    assets,
+    project: {
+      type: 'string',
+      format: 'binary',
+      description: `One .zip or .tar.gz of a project folder (at most ${limits.maxTotalBytes} bytes, and as much unpacked, under the same limits as "assets"). Its scene file is "sceneFile", or the one Python file that defines scenes.`,
+    },
+    sceneFile: {
+      type: 'string',
+      maxLength: 512,
+      description:
+        'With "project": the path of the scene file inside the archive, e.g. scenes/intro.py.',
+    },
+    ...options,
+  };
+  // Exactly one of the three shapes matches; a field of another shape is empty or left out.
+  const shape = (
+    title: string,
+    required: UploadField | 'code',
+    restricted: Record<string, SchemaObject>,
+  ): SchemaObject => ({ title, required: [required], properties: restricted });
   return {
     type: 'object',
     description:
-      'The render request as a form: the same fields as text fields, the code in "code" or as an uploaded .py file in "file" with its files in "assets", or a whole project archive in "project".',
+      'The render request as a form, in one of three shapes: the code in "code", or as an uploaded .py file in "file" (each with its files in "assets"), or a whole project archive in "project". The other fields are those of a JSON request, as text.',
     properties,
     additionalProperties: false,
-    // "sceneFile" names a file inside "project" and means nothing without it.
-    anyOf: [{ not: { required: ['sceneFile'] } }, { required: ['project'] }],
+    oneOf: [
+      shape('Code', 'code', {
+        code: { pattern: NOT_BLANK_TEXT },
+        sceneFile: empty('Only with "project".'),
+      }),
+      shape('Scene file', 'file', { sceneFile: empty('Only with "project".') }),
+      shape('Project', 'project', { assets: { maxItems: 0 } }),
+    ],
   };
 }
 

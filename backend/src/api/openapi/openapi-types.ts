@@ -51,7 +51,10 @@ export interface MediaTypeObject {
   schema?: SchemaObject;
   example?: JsonValue;
   examples?: Record<string, ExampleObject>;
-  encoding?: Record<string, { contentType?: string }>;
+  encoding?: Record<
+    string,
+    { contentType?: string; headers?: Record<string, HeaderObject | ReferenceObject> }
+  >;
   'x-server-sent-events'?: Record<string, ServerSentEventObject>;
 }
 
@@ -59,6 +62,7 @@ export interface HeaderObject {
   description?: string;
   required?: boolean;
   schema: SchemaObject;
+  example?: JsonValue;
 }
 
 export interface ReferenceObject {
