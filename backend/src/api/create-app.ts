@@ -3,7 +3,7 @@ import type { Config } from '../config/config-schema';
 import type { ApiMetrics } from './metrics';
 import type { Logger } from '../logging/logger';
 import type { JobEventSource } from '../queue/job-events';
-import type { RenderJobStore } from '../job/render-job';
+import type { RenderJobStore, RenderSubmitter } from '../job/render-job';
 import type { WorkerStatusReader } from '../queue/worker-status';
 import { createErrorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireAdminKey, requireApiKey } from './middleware/api-keys';
@@ -28,6 +28,8 @@ export function createApp(deps: {
   config: Config;
   logger: Logger;
   jobs: RenderJobStore;
+  /** Admits new renders (disk, queue cap, identical requests, callbacks). */
+  submitter: RenderSubmitter;
   events: JobEventSource;
   /** Free space where outputs are written; new jobs are refused when it runs low. */
   freeDiskBytes: () => Promise<number>;
@@ -81,7 +83,7 @@ export function createApp(deps: {
     }),
   );
   app.use(limitsRoutes(config));
-  app.use(renderRoutes({ config, jobs, freeDiskBytes }));
+  app.use(renderRoutes({ config, submitter: deps.submitter }));
   app.use(jobRoutes({ config, logger, jobs }));
   app.use(jobEventRoutes({ logger, jobs, events }));
   app.use(sceneRoutes({ config }));

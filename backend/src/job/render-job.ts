@@ -105,7 +105,6 @@ export type RenderJobHandler = (job: {
   saveLog: (text: string) => Promise<void>;
 }) => Promise<RenderResult>;
 
-/** The port the API uses to submit, look up and cancel jobs; the BullMQ adapter implements it. */
 /** A new job, or an identical one that already finished or is still running. */
 export interface SubmitOutcome {
   id: string;
@@ -115,22 +114,32 @@ export interface SubmitOutcome {
   webhook?: { deliveryId: string };
 }
 
-export interface RenderJobStore {
+/** The port the API submits renders through; the submit service implements it. */
+export interface RenderSubmitter {
   /**
-   * With `reuse`, an identical request is answered with the earlier job (see render-identity.ts).
-   * A `callbackUrl` is not part of a render's identity: it gets the webhook of whichever job
-   * answers the request, at once when that job has already ended.
+   * With `reuse`, an identical request is answered with the earlier job (see
+   * submit/render-identity.ts). A `callbackUrl` is not part of a render's identity: it gets the
+   * webhook of whichever job answers the request, at once when that job has already ended.
    */
   submit(
     data: RenderJobData,
     options: { reuse: boolean; callbackUrl?: string; files?: JobFile[] },
   ): Promise<SubmitOutcome>;
+}
+
+/** The port the API looks up and cancels jobs through; the BullMQ adapter implements it. */
+export interface RenderJobStore {
   find(id: string): Promise<JobView | undefined>;
   /** The render output a worker kept for the job (empty until the render has run). */
   logs(id: string): Promise<string[] | undefined>;
   /** Cancels a queued or running job; waits up to `waitMs` for a running one to end. */
   cancel(id: string, waitMs: number): Promise<CancelOutcome>;
   close(): Promise<void>;
+}
+
+/** Completed, failed and cancelled jobs have ended; queued and active ones have not. */
+export function hasEnded(status: JobStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
 export function jobLinks(id: string): { self: string; video: string } {

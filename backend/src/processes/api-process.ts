@@ -9,7 +9,9 @@ import { freeDiskBytes } from '../outputs/disk-space';
 import { outputFileExists } from '../outputs/output-store';
 import type { Logger } from '../logging/logger';
 import { BullmqJobEvents } from '../queue/bullmq-job-events';
-import { BullmqRenderJobStore } from '../queue/bullmq-render-queue';
+import { BullmqRenderJobStore } from '../queue/bullmq-job-store';
+import { RedisRenderIdentities } from '../queue/redis-render-identities';
+import { createSubmitService } from '../submit/submit-service';
 import { BullmqWebhooks } from '../queue/bullmq-webhooks';
 import { createQueueDashboard } from '../queue/queue-dashboard';
 import { RenderStatistics } from '../queue/render-statistics';
@@ -46,19 +48,35 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
   const imagesByVersion = new Map(
     renderImages(config).map((image) => [image.manimVersion, image.name]),
   );
+  const jobFiles = new RedisJobFiles(redis, config.QUEUE_NAME, config.JOB_RETENTION_HOURS * 3600);
   const jobs = new BullmqRenderJobStore(
     redis,
     config.QUEUE_NAME,
     config.JOB_RETENTION_HOURS,
     logger,
+    webhooks,
+    jobFiles,
+  );
+  const submitter = createSubmitService(
+    {
+      queue: jobs,
+      jobs,
+      identities: new RedisRenderIdentities(
+        redis,
+        config.QUEUE_NAME,
+        config.JOB_RETENTION_HOURS * 3600,
+      ),
+      callbacks: webhooks,
+      files: jobFiles,
+      freeDiskBytes: () => freeDiskBytes(config.OUTPUTS_DIR),
+    },
     {
       maxQueuedJobs: config.MAX_QUEUED_JOBS,
+      minFreeMb: config.MIN_FREE_DISK_MB,
       imageOf: (manimVersion) =>
         imagesByVersion.get(manimVersion ?? defaultManimVersion(config)) ?? '',
       resultAvailable: (job) => outputFileExists(config.OUTPUTS_DIR, job),
     },
-    webhooks,
-    new RedisJobFiles(redis, config.QUEUE_NAME, config.JOB_RETENTION_HOURS * 3600),
   );
   // The event reader blocks on Redis, so it gets a connection of its own that waits for Redis.
   const eventsRedis = createWorkerRedis(config.REDIS_URL);
@@ -73,6 +91,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     config,
     logger,
     jobs,
+    submitter,
     events,
     freeDiskBytes: () => freeDiskBytes(config.OUTPUTS_DIR),
     redisCommand: (command, ...args) => redis.call(command ?? '', ...args),

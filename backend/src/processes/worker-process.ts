@@ -13,7 +13,7 @@ import {
   renderImages,
 } from '../render-image/render-image';
 import type { Logger } from '../logging/logger';
-import { startRenderWorker, type RenderWorker } from '../queue/bullmq-render-queue';
+import { startRenderWorker, type RenderWorker } from '../queue/bullmq-render-worker';
 import { BullmqWebhooks, startWebhookWorker } from '../queue/bullmq-webhooks';
 import { removeExpiredJobFolders } from '../outputs/retention';
 import { createWorkerRedis } from '../queue/redis-connection';

@@ -13,6 +13,7 @@ import type { WebhookDeliveryView } from '../job/webhook-delivery-view';
 import { buildWebhookPayload, type WebhookEvent } from '../webhooks/webhook-payload';
 import { webhookHeaders } from '../webhooks/webhook-signature';
 import type { WebhookRequest } from '../webhooks/webhook-sender';
+import { withQueueErrors } from './queue-errors';
 import type { RedisConnection } from './redis-connection';
 import type { JobView } from '../job/render-job';
 import type { WebhookStatistics } from './webhook-statistics';
@@ -87,14 +88,16 @@ export class BullmqWebhooks {
    */
   async subscribe(jobId: string, url: string): Promise<{ deliveryId: string; attached: boolean }> {
     const record = newRecord(url);
-    const attached = await this.connection.eval(
-      SUBSCRIBE_SCRIPT,
-      1,
-      this.hashKey(jobId),
-      record.deliveryId,
-      JSON.stringify(record),
-      String(this.retentionSeconds()),
-      ENDED_FIELD,
+    const attached = await withQueueErrors(() =>
+      this.connection.eval(
+        SUBSCRIBE_SCRIPT,
+        1,
+        this.hashKey(jobId),
+        record.deliveryId,
+        JSON.stringify(record),
+        String(this.retentionSeconds()),
+        ENDED_FIELD,
+      ),
     );
     return { deliveryId: record.deliveryId, attached: attached === 1 };
   }
@@ -103,12 +106,14 @@ export class BullmqWebhooks {
   async deliverNow(job: JobView, url: string): Promise<string> {
     const record = newRecord(url);
     const key = this.hashKey(job.id);
-    await this.connection
-      .multi()
-      .hset(key, record.deliveryId, JSON.stringify(record))
-      .expire(key, this.retentionSeconds())
-      .exec();
-    await this.enqueue(job, [record]);
+    await withQueueErrors(async () => {
+      await this.connection
+        .multi()
+        .hset(key, record.deliveryId, JSON.stringify(record))
+        .expire(key, this.retentionSeconds())
+        .exec();
+      await this.enqueue(job, [record]);
+    });
     return record.deliveryId;
   }
 

@@ -1,4 +1,5 @@
 import type { JobFile, JobFileStore } from '../job-files/job-files';
+import { withQueueErrors } from './queue-errors';
 import type { RedisConnection } from './redis-connection';
 
 /**
@@ -17,12 +18,14 @@ export class RedisJobFiles implements JobFileStore {
     const key = this.key(jobId);
     const fields: Array<string | Buffer> = [];
     for (const file of files) fields.push(file.path, file.content);
-    await this.redis
-      .multi()
-      .del(key)
-      .hset(key, ...fields)
-      .expire(key, this.retentionSeconds)
-      .exec();
+    await withQueueErrors(() =>
+      this.redis
+        .multi()
+        .del(key)
+        .hset(key, ...fields)
+        .expire(key, this.retentionSeconds)
+        .exec(),
+    );
   }
 
   async load(jobId: string): Promise<JobFile[] | undefined> {

@@ -3,7 +3,7 @@ import multer from 'multer';
 import type { Config } from '../../config/config-schema';
 import { AppError } from '../../errors/app-error';
 import { DEFAULT_SCENE_FILE, describeJobFile } from '../../job-files/job-files';
-import { jobLinks, type RenderJobStore } from '../../job/render-job';
+import { jobLinks, type RenderSubmitter } from '../../job/render-job';
 import { mediaTypeOf } from '../http-headers';
 import { requestIdOf } from '../middleware/request-id';
 import { parseRenderRequest, RENDER_FIELDS, validationError } from '../render-request';
@@ -20,12 +20,8 @@ export function jsonBodyLimitBytes(maxCodeBytes: number): number {
   return maxCodeBytes * 2 + 16 * 1024;
 }
 
-export function renderRoutes(deps: {
-  config: Config;
-  jobs: RenderJobStore;
-  freeDiskBytes: () => Promise<number>;
-}): Router {
-  const { config, jobs } = deps;
+export function renderRoutes(deps: { config: Config; submitter: RenderSubmitter }): Router {
+  const { config, submitter } = deps;
   const maxCodeBytes = config.MAX_CODE_BYTES;
 
   const parseJson = express.json({
@@ -111,9 +107,8 @@ export function renderRoutes(deps: {
       },
       config,
     );
-    await ensureDiskSpace(deps.freeDiskBytes, config.MIN_FREE_DISK_MB);
     const requestId = requestIdOf(res);
-    const submitted = await jobs.submit(
+    const submitted = await submitter.submit(
       {
         code,
         options,
@@ -148,24 +143,6 @@ export function renderRoutes(deps: {
   const router = express.Router();
   router.post(RENDER_PATH, readBody, submit);
   return router;
-}
-
-const MIB = 1024 * 1024;
-
-/** Refuses new work before a render could fill the disk that outputs are written to. */
-async function ensureDiskSpace(
-  freeDiskBytes: () => Promise<number>,
-  minFreeMb: number,
-): Promise<void> {
-  if (minFreeMb === 0) return;
-  const freeMb = Math.floor((await freeDiskBytes()) / MIB);
-  if (freeMb < minFreeMb) {
-    throw new AppError(
-      'insufficient_storage',
-      `Only ${freeMb} MiB are free on the disk that holds the outputs; new renders need at least ${minFreeMb} MiB (MIN_FREE_DISK_MB)`,
-      { details: { freeMb, minFreeMb } },
-    );
-  }
 }
 
 /** The multipart files of a request, whichever fields they came in. */

@@ -1,5 +1,5 @@
 import type { RenderOptions } from '../../../src/job/render-job';
-import { renderIdentity } from '../../../src/queue/render-identity';
+import { renderIdentity } from '../../../src/submit/render-identity';
 
 const options: RenderOptions = {
   scene: 'Intro',

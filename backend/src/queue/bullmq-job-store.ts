@@ -1,0 +1,181 @@
+import { Job, Queue } from 'bullmq';
+import type { Logger } from '../logging/logger';
+import {
+  hasEnded,
+  type CancelOutcome,
+  type JobView,
+  type RenderJobData,
+  type RenderJobStore,
+  type RenderResult,
+} from '../job/render-job';
+import type { JobFileStore } from '../job-files/job-files';
+import { toJobView } from './bullmq-job-view';
+import type { BullmqWebhooks } from './bullmq-webhooks';
+import { CancellationSignals } from './cancellation-signals';
+import { cancelledError } from './job-failure';
+import { withQueueErrors } from './queue-errors';
+import type { RedisConnection } from './redis-connection';
+
+const JOB_NAME = 'render';
+const CANCEL_POLL_MS = 100;
+
+/** The API's side of the queue: queues render jobs, reads them back as `JobView`s, cancels them. */
+export class BullmqRenderJobStore implements RenderJobStore {
+  private readonly queue: Queue<RenderJobData, RenderResult>;
+  private readonly cancellation: CancellationSignals;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly queueName: string,
+    private readonly retentionHours: number,
+    logger: Logger,
+    /** The webhooks of jobs; a cancelled queued job announces its end through them. */
+    private readonly webhooks?: BullmqWebhooks,
+    /** Where the files of a request wait for its worker; a cancelled queued job's go. */
+    private readonly files?: Pick<JobFileStore, 'remove'>,
+  ) {
+    this.logger = logger;
+    this.queue = new Queue<RenderJobData, RenderResult>(queueName, { connection });
+    // Connection errors surface as 503s on the requests they affect; here they are only logged.
+    this.queue.on('error', (error) => logger.warn('job queue error', { error: error.message }));
+    this.cancellation = new CancellationSignals(connection, queueName, retentionHours * 3600);
+  }
+
+  /** Queues the webhooks of a job that has just ended here (a queued job cancelled). */
+  private async announceEnd(job: JobView): Promise<void> {
+    try {
+      await this.webhooks?.jobEnded(job);
+    } catch (error) {
+      this.logger.error('could not queue the webhooks of a job that ended', {
+        jobId: job.id,
+        error: (error as Error).message,
+      });
+    }
+  }
+
+  private async withWebhooks(view: JobView): Promise<JobView> {
+    const webhooks = this.webhooks ? await this.webhooks.deliveries(view.id) : [];
+    return webhooks.length > 0 ? { ...view, webhooks } : view;
+  }
+
+  /** Queues a job under `id`; it is kept for the retention time once it has ended. */
+  async add(id: string, data: RenderJobData): Promise<void> {
+    const ageSeconds = this.retentionHours * 3600;
+    await withQueueErrors(() =>
+      this.queue.add(JOB_NAME, data, {
+        jobId: id,
+        attempts: 1,
+        removeOnComplete: { age: ageSeconds },
+        removeOnFail: { age: ageSeconds },
+      }),
+    );
+  }
+
+  /** Jobs waiting for a worker, the running ones not counted. */
+  async waitingCount(): Promise<number> {
+    return withQueueErrors(async () => {
+      const waiting = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed');
+      return Object.values(waiting).reduce((sum, count) => sum + count, 0);
+    });
+  }
+
+  async find(id: string): Promise<JobView | undefined> {
+    return withQueueErrors(async () => {
+      const job = await Job.fromId<RenderJobData, RenderResult>(this.queue, id);
+      if (!job) {
+        const cancelled = await this.cancelledBeforeStart(id);
+        return cancelled && this.withWebhooks(cancelled);
+      }
+      const view = toJobView(job, await job.getState());
+      if (view.status === 'queued') {
+        const position = await this.positionOf(id);
+        if (position !== undefined) view.position = position;
+      }
+      return this.withWebhooks(view);
+    });
+  }
+
+  /** The queue itself, for the admin dashboard. */
+  get bullmqQueue(): Queue<RenderJobData, RenderResult> {
+    return this.queue;
+  }
+
+  /** Jobs in the queue by BullMQ state, for metrics. */
+  async counts(): Promise<Record<string, number>> {
+    return withQueueErrors(() =>
+      this.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized'),
+    );
+  }
+
+  async logs(id: string): Promise<string[] | undefined> {
+    return withQueueErrors(async () => {
+      if (!(await this.find(id))) return undefined;
+      return (await this.queue.getJobLogs(id)).logs;
+    });
+  }
+
+  /** Workers take jobs from the right end of the wait list, so the place counts from there. */
+  private async positionOf(id: string): Promise<number | undefined> {
+    const waitKey = this.queue.toKey('wait');
+    const [length, index] = await Promise.all([
+      this.connection.llen(waitKey),
+      this.connection.lpos(waitKey, id),
+    ]);
+    return index === null ? undefined : length - index;
+  }
+
+  async cancel(id: string, waitMs: number): Promise<CancelOutcome> {
+    return withQueueErrors(async () => {
+      const before = await this.find(id);
+      if (!before) return { outcome: 'not_found' };
+      if (hasEnded(before.status)) return { outcome: 'finished', job: before };
+
+      await this.cancellation.request(id);
+      // remove() refuses a locked (active) job, so a job a worker has just taken stays in place
+      // and is stopped by the published request instead.
+      if (before.status === 'queued' && (await this.queue.remove(id)) === 1) {
+        const cancelled: JobView = {
+          ...before,
+          status: 'cancelled',
+          finishedAt: new Date().toISOString(),
+          error: cancelledError(id, 'queued').toBody(),
+          // Read afresh with every view.
+          webhooks: undefined,
+        };
+        await this.connection.set(
+          this.cancellation.recordKey(id),
+          JSON.stringify(cancelled),
+          'EX',
+          this.retentionHours * 3600,
+        );
+        await this.files?.remove(id);
+        await this.announceEnd(cancelled);
+        return { outcome: 'cancelled', job: await this.withWebhooks(cancelled) };
+      }
+
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const current = await this.find(id);
+        if (!current) return { outcome: 'not_found' };
+        if (hasEnded(current.status)) {
+          return {
+            outcome: current.status === 'cancelled' ? 'cancelled' : 'finished',
+            job: current,
+          };
+        }
+        if (Date.now() >= deadline) return { outcome: 'cancelling', job: current };
+        await new Promise((resolve) => setTimeout(resolve, CANCEL_POLL_MS));
+      }
+    });
+  }
+
+  private async cancelledBeforeStart(id: string): Promise<JobView | undefined> {
+    const record = await this.connection.get(this.cancellation.recordKey(id));
+    return record ? (JSON.parse(record) as JobView) : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../errors/app-error';
+import type { JobFile } from '../job-files/job-files';
+import {
+  hasEnded,
+  type JobView,
+  type RenderJobData,
+  type RenderSubmitter,
+  type SubmitOutcome,
+} from '../job/render-job';
+import { renderIdentity } from './render-identity';
+import type { SubmitPorts } from './submit-ports';
+
+/** What the service admits, and what answering with an earlier job needs. */
+export interface SubmitPolicy {
+  /** Most jobs that may wait; beyond it, submit fails with `queue_full` (MAX_QUEUED_JOBS). */
+  maxQueuedJobs: number;
+  /** Free space the outputs' disk must keep; below it, `insufficient_storage` (MIN_FREE_DISK_MB). */
+  minFreeMb: number;
+  /** The render image of a Manim version, part of a render's identity. */
+  imageOf(manimVersion: string | undefined): string;
+  /** Whether a completed job's file is still there to be downloaded. */
+  resultAvailable(job: JobView): Promise<boolean>;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * Admits render requests: refuses them when the disk or the queue is full, answers one with an
+ * identical earlier job when it may, registers its callback, keeps its files and queues it.
+ */
+export function createSubmitService(ports: SubmitPorts, policy: SubmitPolicy): RenderSubmitter {
+  /** An earlier identical job that is still running, or finished with its file still there. */
+  const reusable = async (id: string): Promise<JobView | undefined> => {
+    const earlier = await ports.jobs.find(id);
+    if (!earlier) return undefined;
+    if (!hasEnded(earlier.status)) return earlier;
+    if (earlier.status === 'completed' && (await policy.resultAvailable(earlier))) return earlier;
+    return undefined;
+  };
+
+  const callbacks = () => {
+    if (!ports.callbacks) throw new Error('This submit service was built without callbacks');
+    return ports.callbacks;
+  };
+
+  /**
+   * A request answered with an earlier job gets that job's webhook too: when it ends, or at once
+   * when it has ended (also when it ended while this request was being answered).
+   */
+  const attachCallback = async (earlier: JobView, url: string): Promise<string> => {
+    let ended: JobView | undefined = earlier;
+    if (!hasEnded(earlier.status)) {
+      const subscribed = await callbacks().subscribe(earlier.id, url);
+      if (subscribed.attached) return subscribed.deliveryId;
+      ended = await ports.jobs.find(earlier.id);
+    }
+    if (!ended || !hasEnded(ended.status)) {
+      throw new Error(`Job ${earlier.id} ended, but its final state cannot be read`);
+    }
+    return callbacks().deliverNow(ended, url);
+  };
+
+  const ensureDiskSpace = async (): Promise<void> => {
+    if (policy.minFreeMb === 0) return;
+    const freeMb = Math.floor((await ports.freeDiskBytes()) / MIB);
+    if (freeMb < policy.minFreeMb) {
+      throw new AppError(
+        'insufficient_storage',
+        `Only ${freeMb} MiB are free on the disk that holds the outputs; new renders need at least ${policy.minFreeMb} MiB (MIN_FREE_DISK_MB)`,
+        { details: { freeMb, minFreeMb: policy.minFreeMb } },
+      );
+    }
+  };
+
+  const ensureRoomInQueue = async (): Promise<void> => {
+    const queued = await ports.queue.waitingCount();
+    if (queued >= policy.maxQueuedJobs) {
+      throw new AppError(
+        'queue_full',
+        `The render queue is full: ${queued} jobs are waiting, the limit is ${policy.maxQueuedJobs}`,
+        { details: { queued, limit: policy.maxQueuedJobs } },
+      );
+    }
+  };
+
+  const enqueue = async (id: string, data: RenderJobData, files: JobFile[]): Promise<void> => {
+    if (files.length > 0) {
+      if (!ports.files) throw new Error('This submit service was built without a file store');
+      await ports.files.save(id, files);
+    }
+    try {
+      await ports.queue.add(id, data);
+    } catch (error) {
+      if (files.length > 0) await ports.files?.remove(id).catch(() => undefined);
+      throw error;
+    }
+  };
+
+  return {
+    async submit(data, options): Promise<SubmitOutcome> {
+      await ensureDiskSpace();
+      const id = randomUUID();
+      const identity = renderIdentity(data, policy.imageOf(data.options.manimVersion));
+      // Of two identical requests at the same moment, one renders and the other attaches.
+      const holder = options.reuse ? await ports.identities.claim(identity, id) : undefined;
+      if (holder !== undefined) {
+        const earlier = await reusable(holder);
+        if (earlier) {
+          if (options.callbackUrl === undefined) return { id: earlier.id, reused: earlier };
+          const deliveryId = await attachCallback(earlier, options.callbackUrl);
+          return { id: earlier.id, reused: earlier, webhook: { deliveryId } };
+        }
+      }
+      if (holder !== undefined || !options.reuse) await ports.identities.assign(identity, id);
+      try {
+        await ensureRoomInQueue();
+      } catch (error) {
+        await ports.identities.release(identity);
+        throw error;
+      }
+      // Registered before the job exists, so that no end can pass unnoticed.
+      const subscribed =
+        options.callbackUrl === undefined
+          ? undefined
+          : await callbacks().subscribe(id, options.callbackUrl);
+      await enqueue(id, data, options.files ?? []);
+      return subscribed ? { id, webhook: { deliveryId: subscribed.deliveryId } } : { id };
+    },
+  };
+}
