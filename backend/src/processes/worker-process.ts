@@ -15,19 +15,16 @@ import {
 import type { Logger } from '../logging/logger';
 import { startRenderWorker, type RenderWorker } from '../queue/bullmq-render-worker';
 import { BullmqWebhooks, startWebhookWorker } from '../queue/bullmq-webhooks';
-import { removeExpiredJobFolders } from '../outputs/retention';
+import { removeExpiredFiles } from '../outputs/retention';
 import { createWorkerRedis } from '../queue/redis-connection';
 import { RedisJobFiles } from '../queue/redis-job-files';
 import { RenderStatistics } from '../queue/render-statistics';
 import { WebhookStatistics } from '../queue/webhook-statistics';
 import { WorkerPresence } from '../queue/worker-presence';
 import { sendWebhook } from '../webhooks/webhook-sender';
-import {
-  engineProblemLine,
-  startEngineMonitor,
-  type EngineHealth,
-  type EngineTransition,
-} from '../worker/engine-monitor';
+import { startChores } from '../worker/chores';
+import { startEngineMonitor } from '../worker/engine-monitor';
+import { engineReactions } from '../worker/engine-reactions';
 import { IntakeGate } from '../worker/intake-gate';
 import { sweepOrphans } from '../worker/orphan-sweep';
 import { RenderImageSupplies } from '../render-image/render-image-supplies';
@@ -50,8 +47,6 @@ const MISSED_WEBHOOK_INTERVAL_MS = 60_000;
 /** A callback younger than this may still be announced the normal way. */
 const MISSED_WEBHOOK_MIN_AGE_MS = 30_000;
 const RETENTION_INTERVAL_MS = 15 * 60_000;
-/** A job folder in TEMP_DIR outlives its job only when a worker died; this is long past any render. */
-const STALE_JOB_FOLDER_MS = 24 * 3600_000;
 /** Webhook requests one worker sends at once; they wait on the network, not on the CPU. */
 const WEBHOOK_CONCURRENCY = 10;
 /** Waits between failed pulls of a missing render image: 5 s, doubling up to 5 min. */
@@ -138,53 +133,16 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     hold: (reason) => void intake.hold(reason),
     release: (reason) => void intake.release(reason),
   });
-  let engineReportedDown = false;
   // Jobs stay queued while the engine is away: the worker pauses, and resumes when it answers.
-  const onPing = async (health: EngineHealth, transition: EngineTransition | undefined) => {
-    const checkedAt = new Date().toISOString();
-    if (health.state === 'down') {
-      if (transition) {
-        logger.error('Docker Engine does not answer; not taking new jobs until it does', {
-          error: health.problem.message,
-          hint: health.problem.hint,
-          cause: health.problem.cause,
-        });
-        // The JSON logs go to stdout; `docker logs` readers get the cause and fix in plain words.
-        process.stderr.write(engineProblemLine('worker', health.problem));
-        engineReportedDown = true;
-      }
-      presence.update({
-        engine: { ok: false, error: health.problem.message, hint: health.problem.hint, checkedAt },
-      });
-      if (transition === 'went-down') {
-        warmPool?.suspend();
-        await intake.hold('engine');
-      }
-      return;
-    }
-    await imageSupplies.check({ force: transition === 'came-up' });
-    presence.update({ engine: { ok: true, checkedAt } });
-    if (transition === 'came-up') {
-      warmPool?.resume();
-      await intake.release('engine');
-    }
-    if (transition === 'came-up' && worker) {
-      logger.info(
-        intake.isOpen()
-          ? 'Docker Engine answers again; taking jobs'
-          : 'Docker Engine answers again; not taking jobs yet',
-        { waitingFor: intake.holding() },
-      );
-    }
-    if (transition === 'came-up' && engineReportedDown) {
-      process.stderr.write(
-        intake.isOpen()
-          ? 'worker: the Docker Engine answers again; taking jobs\n'
-          : `worker: the Docker Engine answers again; not taking jobs yet (${intake.holding().join(', ')})\n`,
-      );
-      engineReportedDown = false;
-    }
-  };
+  const onPing = engineReactions({
+    logger,
+    publish: (status) => presence.update(status),
+    intake,
+    checkImages: (options) => imageSupplies.check(options),
+    warmPool: () => warmPool,
+    consuming: () => worker !== undefined,
+    say: (line) => process.stderr.write(line),
+  });
   const engine = startEngineMonitor({
     ping: () => pingEngine(docker, ENGINE_PING_TIMEOUT_MS),
     intervalMs: ENGINE_CHECK_INTERVAL_MS,
@@ -208,27 +166,33 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     probeUser: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
     apiVersion: engineFacts.apiVersion,
   });
-  const sweep = () =>
-    sweepOrphans(
+  const housekeeping = await startChores(
+    [
       {
-        listContainers: () =>
-          renderEngine.list({ queueName: config.QUEUE_NAME, scope: deploymentScope(config) }),
-        isWorkerAlive: (id) => presence.isAlive(id),
-        removeContainer: (id) => renderEngine.remove(id),
+        name: 'sweep orphaned render containers',
+        everyMs: SWEEP_INTERVAL_MS,
+        // Containers of dead workers go before this one takes jobs.
+        waitForFirstRun: true,
+        run: async () => {
+          await sweepOrphans(
+            {
+              listContainers: () =>
+                renderEngine.list({ queueName: config.QUEUE_NAME, scope: deploymentScope(config) }),
+              isWorkerAlive: (id) => presence.isAlive(id),
+              removeContainer: (id) => renderEngine.remove(id),
+            },
+            logger,
+          );
+        },
       },
-      logger,
-    ).catch((error: unknown) =>
-      logger.warn('could not sweep orphaned render containers', {
-        error: (error as Error).message,
-      }),
-    );
-  await sweep();
-  const sweepTimer = setInterval(() => void sweep(), SWEEP_INTERVAL_MS);
-  sweepTimer.unref();
-  const expire = () => removeExpiredFiles(config, logger);
-  void expire();
-  const retentionTimer = setInterval(() => void expire(), RETENTION_INTERVAL_MS);
-  retentionTimer.unref();
+      {
+        name: 'remove expired files',
+        everyMs: RETENTION_INTERVAL_MS,
+        run: () => removeExpiredFiles(config, logger),
+      },
+    ],
+    logger,
+  );
 
   // Warm containers are made for a bind-mounted folder; copy mode renders every job cold.
   const copyMode = daemonPaths.copiesJobFiles;
@@ -296,25 +260,25 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   if (engine.current().state === 'down') pool.suspend();
   await intake.attach(renderWorker);
   await intake.release('starting');
-  const announceMissedEnds = () =>
-    webhooks
-      .announceMissedEnds((id) => renderWorker.findEnded(id), {
-        minAgeMs: MISSED_WEBHOOK_MIN_AGE_MS,
-      })
-      .then((announced) => {
-        if (announced > 0) {
-          logger.warn('queued webhooks of jobs whose end was not announced', { jobs: announced });
-        }
-      })
-      .catch((error: unknown) =>
-        logger.warn('could not look for unannounced webhooks', { error: (error as Error).message }),
-      );
-  void announceMissedEnds();
-  const missedWebhookTimer = setInterval(
-    () => void announceMissedEnds(),
-    MISSED_WEBHOOK_INTERVAL_MS,
+  const webhookChores = await startChores(
+    [
+      {
+        name: 'look for unannounced webhooks',
+        everyMs: MISSED_WEBHOOK_INTERVAL_MS,
+        run: async () => {
+          const announced = await webhooks.announceMissedEnds((id) => renderWorker.findEnded(id), {
+            minAgeMs: MISSED_WEBHOOK_MIN_AGE_MS,
+          });
+          if (announced > 0) {
+            logger.warn('queued webhooks of jobs whose end was not announced', {
+              jobs: announced,
+            });
+          }
+        },
+      },
+    ],
+    logger,
   );
-  missedWebhookTimer.unref();
   logger.info('worker ready', {
     queue: config.QUEUE_NAME,
     images: images.map((image) => image.name),
@@ -332,9 +296,8 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     warmPool: pool,
     async close() {
       engine.close();
-      clearInterval(sweepTimer);
-      clearInterval(retentionTimer);
-      clearInterval(missedWebhookTimer);
+      housekeeping.stop();
+      webhookChores.stop();
       // Running jobs keep the warm containers they took; the idle ones go now.
       await pool.close();
       await renderWorker.close(config.SHUTDOWN_GRACE_SECONDS * 1000);
@@ -352,20 +315,4 @@ function renderImageMissingHint(kind: 'local' | 'registry'): string {
     return "The local render images are built, never pulled. Run `npm run prepare-image` where the worker's engine runs (it builds the image of every version in MANIM_VERSIONS), or set RENDER_IMAGE to a registry image.";
   }
   return "RENDER_IMAGE_PULL_POLICY is never: pull or load the image on the worker's engine yourself (docker pull, or docker load), or set the policy to missing.";
-}
-
-/** Outputs older than the retention, and job folders left by workers that died. */
-async function removeExpiredFiles(config: Config, logger: Logger): Promise<void> {
-  try {
-    const outputs = await removeExpiredJobFolders(
-      config.OUTPUTS_DIR,
-      config.JOB_RETENTION_HOURS * 3600_000,
-    );
-    const folders = await removeExpiredJobFolders(config.TEMP_DIR, STALE_JOB_FOLDER_MS);
-    if (outputs.length + folders.length > 0) {
-      logger.info('removed expired files', { outputs: outputs.length, jobFolders: folders.length });
-    }
-  } catch (error) {
-    logger.warn('could not remove expired files', { error: (error as Error).message });
-  }
 }

@@ -5,7 +5,6 @@ import { loadConfig } from '../../../src/config/load-config';
 import { JOB_ID_LABEL, QUEUE_LABEL, SCOPE_LABEL } from '../../../src/engine/container-labels';
 import type { JobFolderPlacement } from '../../../src/engine/render-engine';
 import { deploymentScope } from '../../../src/config/deployment-scope';
-import { AppError } from '../../../src/errors/app-error';
 import type { RenderJobData, RenderResult } from '../../../src/job/render-job';
 import { createLogger } from '../../../src/logging/logger';
 import {
@@ -13,6 +12,7 @@ import {
   type RenderProcessorDeps,
 } from '../../../src/worker/render-processor';
 import { FakeEngineDown, FakeRenderEngine, type FakeRun } from '../../support/fake-render-engine';
+import { refusal } from '../../support/refusal';
 
 const FIXTURES = path.join(__dirname, '../../fixtures/manim-logs');
 const IMAGE = { manimVersion: '0.22.0', name: 'manim-render:test' };
@@ -89,16 +89,6 @@ function render(
   });
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('the render did not fail');
-}
-
 /** Writes the video where Manim would for scene.py, quality low. */
 async function writeVideo(run: FakeRun, bytes = 'video bytes'): Promise<void> {
   const folder = run.options.folder;
@@ -173,7 +163,7 @@ describe('the render processor', () => {
     const output = await fixture('name-error');
     engine.willRun(() => ({ exitCode: 1, ...output }));
 
-    const failure = await failureOf(render(processor()));
+    const failure = await refusal(render(processor()));
 
     expect(failure.code).toBe('scene_error');
     expect(failure.message).toContain("name 'foo' is not defined");
@@ -184,7 +174,7 @@ describe('the render processor', () => {
   it('fails a run that exited cleanly without writing a file', async () => {
     engine.willRun(() => ({ exitCode: 0 }));
 
-    const failure = await failureOf(render(processor()));
+    const failure = await refusal(render(processor()));
 
     expect(failure.code).toBe('output_missing');
   });
@@ -240,7 +230,7 @@ describe('the render processor', () => {
     const denied = await fixture('job-folder-not-writable');
     engine.willRun(() => ({ exitCode: 1, ...denied }));
 
-    const failure = await failureOf(
+    const failure = await refusal(
       render(processor({ engineSecurity: { userNamespaces: true, selinux: false } })),
     );
 
@@ -257,7 +247,7 @@ describe('the render processor', () => {
       return { exitCode: 137, cancelled: true };
     });
 
-    const failure = await failureOf(render(processor(), { signal: cancel.signal }));
+    const failure = await refusal(render(processor(), { signal: cancel.signal }));
 
     expect(failure.code).toBe('cancelled');
     expect(await leftInTemp()).toEqual([]);
@@ -273,7 +263,7 @@ describe('the render processor', () => {
       },
     }));
 
-    const failure = await failureOf(render(processor()));
+    const failure = await refusal(render(processor()));
 
     expect(failure.code).toBe('job_folder_too_many_files');
     expect(failure.details).toEqual({ entries: 20001 });
@@ -311,14 +301,14 @@ describe('the render processor', () => {
       throw new FakeEngineDown('connect ENOENT /var/run/docker.sock');
     });
 
-    const failure = await failureOf(render(processor()));
+    const failure = await refusal(render(processor()));
 
     expect(failure.code).toBe('docker_unavailable');
     expect(await leftInTemp()).toEqual([]);
   });
 
   it('fails a job for a Manim version this worker does not serve, before any container runs', async () => {
-    const failure = await failureOf(
+    const failure = await refusal(
       processor()({
         id: 'job-1',
         data: { ...data, options: { ...data.options, manimVersion: '0.18.1' } },
