@@ -1,4 +1,4 @@
-import { QUALITIES, type Config } from '../../config/config-schema';
+import type { Config } from '../../config/config-schema';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../errors/app-error';
 import { WEBHOOK_EVENTS } from '../../webhooks/webhook-payload';
 import { WEBHOOK_HEADERS } from '../../webhooks/webhook-signature';
@@ -669,7 +669,6 @@ function webhookCallback(config: Config): Record<string, PathItemObject> {
 }
 
 function components(config: Config): OpenApiDocument['components'] {
-  const qualities = QUALITIES.slice(0, QUALITIES.indexOf(config.MAX_QUALITY) + 1);
   const jobIdParameter: ParameterObject = {
     name: 'id',
     in: 'path',
@@ -680,7 +679,7 @@ function components(config: Config): OpenApiDocument['components'] {
     example: '5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d',
   };
   return {
-    schemas: componentSchemas(config, qualities),
+    schemas: componentSchemas(config),
     parameters: { JobId: jobIdParameter },
     headers: {
       [REQUEST_ID_HEADER]: {

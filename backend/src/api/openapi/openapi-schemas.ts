@@ -12,22 +12,23 @@ import type { RenderImageStatus, WorkerStatus } from '../../queue/worker-status'
 import { expectedOutput } from '../../render/output-discovery';
 import { RENDER_STAGES, type RenderProgress } from '../../job/render-progress';
 import type { SceneClass } from '../../render/scene-detection';
-import { CALLBACK_URL_MAX_LENGTH } from '../../webhooks/callback-url';
 import type { WebhookDeliveryState, WebhookDeliveryView } from '../../job/webhook-delivery-view';
 import { MAX_LISTED_DELIVERIES } from '../../webhooks/webhook-delivery';
 import { WEBHOOK_EVENTS, type WebhookPayload } from '../../webhooks/webhook-payload';
 import { JOB_ID_PATTERN } from '../job-id';
 import type { Readiness } from '../readiness';
 import {
+  describeField,
   MIN_DIMENSION,
   MIN_FPS,
-  SCENE_NAME_MAX_LENGTH,
+  renderFieldRules,
+  renderRequestJsonSchema,
+  SCENE_FILE_MAX_LENGTH,
   type FORM_ONLY_FIELDS,
   type RENDER_FIELDS,
-} from '../render-request';
+} from '../render-request-schema';
 import { jobFileLimits, type UPLOAD_FIELDS } from '../render-uploads';
 import type { describeLimits } from '../routes/limits-routes';
-import { wholeNumberPattern } from './number-pattern';
 import type { JsonValue, SchemaObject } from './openapi-types';
 
 /**
@@ -172,176 +173,16 @@ const COMPLETED_JOB_EXAMPLE = {
   },
 } satisfies JobView;
 
-/** Field descriptions shared by the JSON and the multipart forms of a render request. */
-function renderFieldDescriptions(config: Config): Record<(typeof RENDER_FIELDS)[number], string> {
-  return {
-    code: `Python source of the scene, at most ${config.MAX_CODE_BYTES} UTF-8 bytes (MAX_CODE_BYTES); not empty or only whitespace.`,
-    scene: `The Scene subclass to render: a Python class name of at most ${SCENE_NAME_MAX_LENGTH} characters. Without it the code must define exactly one scene.`,
-    manimVersion: `The Manim Community version to render with: one of ${config.MANIM_VERSIONS.join(', ')} (MANIM_VERSIONS); default ${config.MANIM_VERSIONS[0] ?? ''}, the newest.`,
-    quality: `Render quality; default ${config.DEFAULT_QUALITY} (DEFAULT_QUALITY), at most ${config.MAX_QUALITY} (MAX_QUALITY). low 854x480 15 fps, medium 1280x720 30 fps, high 1920x1080 60 fps, production 2560x1440 60 fps, 4k 3840x2160 60 fps.`,
-    format: `Output format; default ${config.DEFAULT_FORMAT} (DEFAULT_FORMAT). png delivers the last frame as an image.`,
-    fps: `Frame rate, a whole number from ${MIN_FPS} to ${config.MAX_FPS} (MAX_FPS); overrides the quality's frame rate.`,
-    resolution: `WIDTHxHEIGHT in pixels, both even, width ${MIN_DIMENSION} to ${config.MAX_WIDTH} (MAX_WIDTH) and height ${MIN_DIMENSION} to ${config.MAX_HEIGHT} (MAX_HEIGHT); overrides the quality's resolution.`,
-    transparent:
-      'Render with an alpha channel; default false. A transparent mp4 is delivered as mov.',
-    timeout: `Wall-clock limit of the render in seconds, 1 to ${config.MAX_RENDER_TIMEOUT_SECONDS} (MAX_RENDER_TIMEOUT_SECONDS); default ${config.RENDER_TIMEOUT_SECONDS} (RENDER_TIMEOUT_SECONDS).`,
-    cache: 'false renders again even when an identical render exists; default true.',
-    callbackUrl: `An absolute http(s) URL (at most ${CALLBACK_URL_MAX_LENGTH} characters, no user name or password) that gets a POST with the job once it has ended (see the callback of this operation). Internal addresses are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS is ${config.WEBHOOK_ALLOW_PRIVATE_TARGETS ? 'false; this server allows them' : 'true'}.`,
-  };
-}
-
 /**
- * A scene is a Python class name. Python allows letters of any script; the description names the
- * ASCII ones (a name outside them is still taken, and looked for in the code).
+ * The multipart form of a render request: the fields of a JSON request as text (their rules in
+ * render-request-schema.ts), the uploads, and which of them go together.
  */
-const SCENE_NAME_TEXT = `^[A-Za-z_][A-Za-z0-9_]{0,${SCENE_NAME_MAX_LENGTH - 1}}$`;
-/** Code must hold something besides white space. */
-const NOT_BLANK_TEXT = '[!-~]';
-
-/** The string form of a whole number from `min` to `max`, as a form field sends it. */
-function wholeNumberText(min: number, max: number): string {
-  return `^0*${wholeNumberPattern(min, max)}$`;
-}
-
-function resolutionText(config: Config): string {
-  const side = (max: number) => `0*${wholeNumberPattern(MIN_DIMENSION, max, { even: true })}`;
-  return `^${side(config.MAX_WIDTH)}[xX]${side(config.MAX_HEIGHT)}$`;
-}
-
-/**
- * The values of an optional JSON field with a fixed set: null and the empty string take the
- * default (OpenAPI 3.0 wants null listed where an enum is nullable).
- */
-function defaultable(values: readonly string[]): JsonValue[] {
-  return [...values, '', null];
-}
-
-/** An optional field sent as an empty string takes its default, as a form left blank does. */
-function orEmpty(schema: SchemaObject): SchemaObject {
-  const { description, ...rest } = schema;
-  return {
-    ...(description === undefined ? {} : { description }),
-    anyOf: [rest, { type: 'string', enum: [''] }],
-  };
-}
-
-function renderRequestSchema(config: Config, qualities: readonly string[]): SchemaObject {
-  const text = renderFieldDescriptions(config);
-  const wholeNumber = (description: string, minimum: number, maximum: number): SchemaObject => ({
-    description: `${description} Its string form ("30") is accepted too.`,
-    anyOf: [
-      { type: 'integer', minimum, maximum, nullable: true },
-      { type: 'string', pattern: wholeNumberText(minimum, maximum) },
-      { type: 'string', enum: [''] },
-    ],
-  });
-  const flag = (description: string): SchemaObject => ({
-    description: `${description} "true" and "false" are accepted too.`,
-    oneOf: [
-      { type: 'boolean', nullable: true },
-      { type: 'string', enum: ['true', 'false', ''] },
-    ],
-  });
-  const properties: Record<(typeof RENDER_FIELDS)[number], SchemaObject> = {
-    code: {
-      type: 'string',
-      pattern: NOT_BLANK_TEXT,
-      maxLength: config.MAX_CODE_BYTES,
-      description: text.code,
-    },
-    scene: orEmpty({
-      type: 'string',
-      nullable: true,
-      pattern: SCENE_NAME_TEXT,
-      description: text.scene,
-    }),
-    manimVersion: {
-      type: 'string',
-      nullable: true,
-      enum: defaultable(config.MANIM_VERSIONS),
-      description: text.manimVersion,
-    },
-    quality: {
-      type: 'string',
-      nullable: true,
-      enum: defaultable(qualities),
-      description: text.quality,
-    },
-    format: {
-      type: 'string',
-      nullable: true,
-      enum: defaultable(FORMATS),
-      description: text.format,
-    },
-    fps: wholeNumber(text.fps, MIN_FPS, config.MAX_FPS),
-    resolution: orEmpty({
-      type: 'string',
-      nullable: true,
-      pattern: resolutionText(config),
-      description: text.resolution,
-    }),
-    transparent: flag(text.transparent),
-    timeout: wholeNumber(text.timeout, 1, config.MAX_RENDER_TIMEOUT_SECONDS),
-    cache: flag(text.cache),
-    callbackUrl: orEmpty({
-      type: 'string',
-      format: 'uri',
-      nullable: true,
-      maxLength: CALLBACK_URL_MAX_LENGTH,
-      description: text.callbackUrl,
-    }),
-  };
-  return {
-    type: 'object',
-    description:
-      'A render request. An optional field that is missing, null or an empty string takes its default. Unknown fields are rejected, each one named.',
-    properties,
-    required: ['code'],
-    additionalProperties: false,
-  };
-}
-
-function renderUploadSchema(config: Config, qualities: readonly string[]): SchemaObject {
-  const text = renderFieldDescriptions(config);
+function renderUploadSchema(config: Config): SchemaObject {
+  const rules = renderFieldRules(config, 'form');
+  const field = (name: (typeof RENDER_FIELDS)[number]) =>
+    describeField(rules[name]) as SchemaObject;
   const limits = jobFileLimits(config);
-  const blankOr = (values: readonly string[]) => [...values, ''];
-  const options: Record<Exclude<(typeof RENDER_FIELDS)[number], 'code'>, SchemaObject> = {
-    scene: orEmpty({ type: 'string', pattern: SCENE_NAME_TEXT, description: text.scene }),
-    manimVersion: {
-      type: 'string',
-      enum: blankOr(config.MANIM_VERSIONS),
-      description: text.manimVersion,
-    },
-    quality: { type: 'string', enum: blankOr(qualities), description: text.quality },
-    format: { type: 'string', enum: blankOr(FORMATS), description: text.format },
-    fps: orEmpty({
-      type: 'string',
-      pattern: wholeNumberText(MIN_FPS, config.MAX_FPS),
-      description: text.fps,
-    }),
-    resolution: orEmpty({
-      type: 'string',
-      pattern: resolutionText(config),
-      description: text.resolution,
-    }),
-    transparent: {
-      type: 'string',
-      enum: blankOr(['true', 'false']),
-      description: text.transparent,
-    },
-    timeout: orEmpty({
-      type: 'string',
-      pattern: wholeNumberText(1, config.MAX_RENDER_TIMEOUT_SECONDS),
-      description: text.timeout,
-    }),
-    cache: { type: 'string', enum: blankOr(['true', 'false']), description: text.cache },
-    callbackUrl: orEmpty({
-      type: 'string',
-      format: 'uri',
-      maxLength: CALLBACK_URL_MAX_LENGTH,
-      description: text.callbackUrl,
-    }),
-  };
+  const { pattern: notBlank, ...code } = field('code');
   const assets: SchemaObject = {
     type: 'array',
     maxItems: limits.maxFiles,
@@ -358,9 +199,8 @@ function renderUploadSchema(config: Config, qualities: readonly string[]): Schem
     SchemaObject
   > = {
     code: {
-      type: 'string',
-      maxLength: config.MAX_CODE_BYTES,
-      description: `${text.code} Leave it empty when a file or project is uploaded (a browser sends the code's textarea empty next to a file input).`,
+      ...code,
+      description: `${code.description ?? ''} Leave it empty when a file or project is uploaded (a browser sends the code's textarea empty next to a file input).`,
     },
     file: {
       type: 'string',
@@ -375,11 +215,20 @@ function renderUploadSchema(config: Config, qualities: readonly string[]): Schem
     },
     sceneFile: {
       type: 'string',
-      maxLength: 512,
+      maxLength: SCENE_FILE_MAX_LENGTH,
       description:
         'With "project": the path of the scene file inside the archive, e.g. scenes/intro.py.',
     },
-    ...options,
+    scene: field('scene'),
+    manimVersion: field('manimVersion'),
+    quality: field('quality'),
+    format: field('format'),
+    fps: field('fps'),
+    resolution: field('resolution'),
+    transparent: field('transparent'),
+    timeout: field('timeout'),
+    cache: field('cache'),
+    callbackUrl: field('callbackUrl'),
   };
   // Exactly one of the three shapes matches; a field of another shape is empty or left out.
   const shape = (
@@ -395,7 +244,7 @@ function renderUploadSchema(config: Config, qualities: readonly string[]): Schem
     additionalProperties: false,
     oneOf: [
       shape('Code', 'code', {
-        code: { pattern: NOT_BLANK_TEXT },
+        code: { ...(notBlank === undefined ? {} : { pattern: notBlank }) },
         sceneFile: empty('Only with "project".'),
       }),
       shape('Scene file', 'file', { sceneFile: empty('Only with "project".') }),
@@ -436,10 +285,7 @@ export type SchemaName =
   | 'WebhookReceipt'
   | 'WebhookPayload';
 
-export function componentSchemas(
-  config: Config,
-  qualities: readonly string[],
-): Record<SchemaName, SchemaObject> {
+export function componentSchemas(config: Config): Record<SchemaName, SchemaObject> {
   const example = (value: JsonValue): { example: JsonValue } => ({ example: value });
   return {
     ErrorCode: {
@@ -638,14 +484,14 @@ export function componentSchemas(
       },
     ),
     RenderRequest: {
-      ...renderRequestSchema(config, qualities),
+      ...(renderRequestJsonSchema(config) as SchemaObject),
       ...example({
         code: 'from manim import *\n\nclass Intro(Scene):\n    def construct(self):\n        self.play(Write(Text("Hello")))\n',
         quality: 'low',
         format: 'mp4',
       }),
     },
-    RenderUpload: renderUploadSchema(config, qualities),
+    RenderUpload: renderUploadSchema(config),
     SceneRequest: {
       type: 'object',
       properties: {

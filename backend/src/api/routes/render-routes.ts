@@ -6,7 +6,8 @@ import { DEFAULT_SCENE_FILE, describeJobFile } from '../../job-files/job-files';
 import { jobLinks, type RenderSubmitter } from '../../job/render-job';
 import { mediaTypeOf } from '../http-headers';
 import { requestIdOf } from '../middleware/request-id';
-import { parseRenderRequest, RENDER_FIELDS, validationError } from '../render-request';
+import { parseRenderRequest, validationError } from '../render-request';
+import { RENDER_FIELDS } from '../render-request-schema';
 import { jobFileLimits, readRenderUploads, type UploadedFile } from '../render-uploads';
 
 export const RENDER_PATH = '/api/animation/render';

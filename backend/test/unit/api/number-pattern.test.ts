@@ -1,4 +1,4 @@
-import { wholeNumberPattern } from '../../../src/api/openapi/number-pattern';
+import { wholeNumberPattern } from '../../../src/api/number-pattern';
 
 describe('the pattern of a range of whole numbers', () => {
   const cases: Array<[number, number, boolean]> = [

@@ -10,11 +10,8 @@ import {
   type SchemaObject,
 } from '../../../src/api/openapi/openapi-types';
 import { readinessVerdict } from '../../../src/api/readiness';
-import {
-  FORM_ONLY_FIELDS,
-  parseRenderRequest,
-  RENDER_FIELDS,
-} from '../../../src/api/render-request';
+import { parseRenderRequest } from '../../../src/api/render-request';
+import { FORM_ONLY_FIELDS, RENDER_FIELDS } from '../../../src/api/render-request-schema';
 import { UPLOAD_FIELDS } from '../../../src/api/render-uploads';
 import { describeLimits } from '../../../src/api/routes/limits-routes';
 import { FORMATS, QUALITIES } from '../../../src/config/config-schema';
@@ -210,8 +207,8 @@ describe('the OpenAPI description', () => {
     expect(Object.keys(schema('RenderUpload').properties ?? {}).sort()).toEqual(
       [...RENDER_FIELDS, ...FORM_ONLY_FIELDS, ...UPLOAD_FIELDS].sort(),
     );
-    expect(request.properties?.quality?.enum).toEqual(['low', 'medium', 'high', '', null]);
-    expect(request.properties?.fps?.anyOf?.[0]?.maximum).toBe(48);
+    expect(request.properties?.quality?.anyOf?.[0]?.enum).toEqual(['low', 'medium', 'high']);
+    expect(request.properties?.fps?.anyOf?.[0]?.anyOf?.[0]?.maximum).toBe(48);
     expect(request.properties?.code?.maxLength).toBe(5000);
   });
 
