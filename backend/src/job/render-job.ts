@@ -1,31 +1,20 @@
-import type { OutputFormat, Quality } from '../config/config-schema';
-import type { ErrorBody } from '../errors/app-error';
-import type { JobFile, JobFileEntry } from '../job-files/job-files';
-import type { RenderProgress } from '../job/render-progress';
-import type { WebhookDeliveryView } from './webhook-delivery-view';
-
 /**
  * The job contract between the API and the worker: what a queued render job carries, what a
- * finished one returns, and how a job is shown to clients.
+ * finished one returns, and how a job is shown to clients (job-view-schema.ts).
  */
-export interface Resolution {
-  width: number;
-  height: number;
-}
 
-/** Render options after validation and defaulting; `scene` is always resolved to one class. */
-export interface RenderOptions {
-  scene: string;
-  /** The Manim version that renders it; absent only in jobs queued before versions existed. */
-  manimVersion?: string;
-  quality: Quality;
-  format: OutputFormat;
-  fps?: number;
-  resolution?: Resolution;
-  transparent: boolean;
-  /** Wall-clock limit of this render, within MAX_RENDER_TIMEOUT_SECONDS. */
-  timeoutSeconds: number;
-}
+import type { JobFile, JobFileEntry } from '../job-files/job-files';
+import type { JobStatus, JobView, RenderOptions, RootRetryRecord } from './job-view-schema';
+import type { RenderProgress } from './render-progress';
+
+export {
+  JOB_STATUSES,
+  type JobStatus,
+  type JobView,
+  type RenderOptions,
+  type Resolution,
+  type RootRetryRecord,
+} from './job-view-schema';
 
 export interface RenderJobData {
   /** The scene file's code. */
@@ -47,43 +36,6 @@ export interface RenderResult {
   durationMs: number;
   /** Present when the render could not write its job folder and succeeded on a retry as root. */
   ranAsRoot?: RootRetryRecord;
-}
-
-/** Why a render ran a second time as root, and how the first attempt failed. */
-export interface RootRetryRecord {
-  reason: string;
-  firstFailure: { code: string; message: string };
-}
-
-export const JOB_STATUSES = ['queued', 'active', 'completed', 'failed', 'cancelled'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
-
-/** The shape of `GET /api/animation/jobs/:id`. Timestamps are ISO 8601 strings. */
-export interface JobView {
-  id: string;
-  status: JobStatus;
-  /** For a queued job: its place in line, 1 being the next job a worker takes. */
-  position?: number;
-  progress: RenderProgress;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  options: RenderOptions;
-  /** The scene file's path in a project (absent: scene.py). */
-  sceneFile?: string;
-  /** The files sent beside the scene. */
-  assets?: Array<{ path: string; sizeBytes: number }>;
-  result?: {
-    fileName: string;
-    contentType: string;
-    sizeBytes: number;
-    url: string;
-    /** The render could not write its job folder as its user and was run again as root. */
-    ranAsRoot?: RootRetryRecord;
-  };
-  error?: ErrorBody;
-  /** Deliveries of the webhooks (`callbackUrl`) requested for this job, the latest 20. */
-  webhooks?: WebhookDeliveryView[];
 }
 
 /**

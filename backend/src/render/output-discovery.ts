@@ -1,5 +1,5 @@
-import type { OutputFormat } from '../config/config-schema';
 import type { RenderOptions } from '../job/render-job';
+import { OUTPUT_FILES, type ExpectedOutput } from '../job/output-files';
 import { RENDER_CONTAINER_PATHS } from './manim-command';
 
 /**
@@ -11,29 +11,15 @@ import { RENDER_CONTAINER_PATHS } from './manim-command';
  *                                                         plays no animation (no video is written)
  * The quality folder depends on quality, `--fps` and `--resolution`, so it is matched, not built.
  */
-export interface ExpectedOutput {
-  kind: 'video' | 'image';
-  extension: string;
-  contentType: string;
-}
-
 export interface RenderOutput extends ExpectedOutput {
   /** Relative to the media directory, as given. */
   path: string;
 }
 
-const OUTPUTS: Record<OutputFormat, ExpectedOutput> = {
-  mp4: { kind: 'video', extension: 'mp4', contentType: 'video/mp4' },
-  mov: { kind: 'video', extension: 'mov', contentType: 'video/quicktime' },
-  webm: { kind: 'video', extension: 'webm', contentType: 'video/webm' },
-  gif: { kind: 'video', extension: 'gif', contentType: 'image/gif' },
-  png: { kind: 'image', extension: 'png', contentType: 'image/png' },
-};
-
 export function expectedOutput(options: RenderOptions): ExpectedOutput {
   // mp4 cannot carry an alpha channel; Manim switches to mov by itself.
-  if (options.format === 'mp4' && options.transparent) return OUTPUTS.mov;
-  return OUTPUTS[options.format];
+  if (options.format === 'mp4' && options.transparent) return OUTPUT_FILES.mov;
+  return OUTPUT_FILES[options.format];
 }
 
 export function findRenderOutput(
@@ -58,7 +44,7 @@ export function findRenderOutput(
   }
 
   const path = paths.find((file) => stillImage.test(file));
-  return path === undefined ? undefined : { path, ...OUTPUTS.png };
+  return path === undefined ? undefined : { path, ...OUTPUT_FILES.png };
 }
 
 function normalize(file: string): string {

@@ -1,4 +1,8 @@
-import type { WebhookDeliveryState, WebhookDeliveryView } from '../job/webhook-delivery-view';
+import {
+  MAX_LISTED_DELIVERIES,
+  type WebhookDeliveryState,
+  type WebhookDeliveryView,
+} from '../job/webhook-delivery-view';
 import { callbackTarget } from './callback-url';
 
 /** What the service keeps about one webhook delivery (one callback URL for one job). */
@@ -12,9 +16,6 @@ export interface WebhookDeliveryRecord {
   lastError?: string;
   updatedAt?: string;
 }
-
-/** How many deliveries a job view lists at most (the latest). */
-export const MAX_LISTED_DELIVERIES = 20;
 
 export function toDeliveryView(record: WebhookDeliveryRecord): WebhookDeliveryView {
   const view: WebhookDeliveryView = {

@@ -1,26 +1,14 @@
-import { FORMATS, QUALITIES, type Config } from '../../config/config-schema';
-import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode } from '../../errors/app-error';
-import {
-  JOB_STATUSES,
-  type JobView,
-  type RenderOptions,
-  type Resolution,
-  type SubmitOutcome,
-} from '../../job/render-job';
+import { FORMATS, type Config } from '../../config/config-schema';
+import { ERROR_CATALOGUE } from '../../errors/app-error';
+import type { JobView } from '../../job/render-job';
 import { RESERVED_TOP_LEVEL_NAMES } from '../../job-files/asset-path';
 import type { RenderImageStatus, WorkerStatus } from '../../queue/worker-status';
 import { expectedOutput } from '../../render/output-discovery';
-import { RENDER_STAGES, type RenderProgress } from '../../job/render-progress';
 import type { SceneClass } from '../../render/scene-detection';
-import type { WebhookDeliveryState, WebhookDeliveryView } from '../../job/webhook-delivery-view';
-import { MAX_LISTED_DELIVERIES } from '../../webhooks/webhook-delivery';
 import { WEBHOOK_EVENTS, type WebhookPayload } from '../../webhooks/webhook-payload';
-import { JOB_ID_PATTERN } from '../job-id';
 import type { Readiness } from '../readiness';
 import {
   describeField,
-  MIN_DIMENSION,
-  MIN_FPS,
   renderFieldRules,
   renderRequestJsonSchema,
   SCENE_FILE_MAX_LENGTH,
@@ -29,12 +17,14 @@ import {
 } from '../render-request-schema';
 import { jobFileLimits, type UPLOAD_FIELDS } from '../render-uploads';
 import type { describeLimits } from '../routes/limits-routes';
+import { contractComponents } from './contract-components';
 import type { JsonValue, SchemaObject } from './openapi-types';
 
 /**
- * The component schemas of the OpenAPI description, built from the same constants and types the
- * code uses. Object schemas are written against their TypeScript interfaces (see `objectOf`), so
- * a field added to a response type without being described here does not compile.
+ * The component schemas of the OpenAPI description. The job contract's come from its zod schemas
+ * (contract-components.ts), the render request's from its field rules (render-request-schema.ts);
+ * the others are written here against their TypeScript types (see `objectOf`), so that a field
+ * added to one of those without being described does not compile.
  */
 
 type Field<Optional extends boolean> = { schema: SchemaObject; optional: Optional };
@@ -95,58 +85,6 @@ export function resultContentTypes(): string[] {
 
 export type ResponseLimits = ReturnType<typeof describeLimits>;
 export type JobLogs = { id: string; status: JobView['status']; lines: string[] };
-type WebhookReceipt = NonNullable<SubmitOutcome['webhook']>;
-type SubmittedJob = { id: string; status: 'queued'; links: JobLinks; webhook?: WebhookReceipt };
-type JobLinks = { self: string; video: string };
-type ReusedJob = JobView & { links: JobLinks; reused: true; webhook?: WebhookReceipt };
-type RenderResultView = NonNullable<JobView['result']>;
-
-function errorCodeDescription(): string {
-  const lines = (Object.keys(ERROR_CATALOGUE) as ErrorCode[]).map(
-    (code) => `- \`${code}\` (${ERROR_CATALOGUE[code].status}): ${ERROR_CATALOGUE[code].hint}`,
-  );
-  return [
-    'A stable, machine-readable error code; branch on it, not on the message. The HTTP status each code is answered with, and its default hint:',
-    '',
-    ...lines,
-  ].join('\n');
-}
-
-function jobViewFields(): FieldsOf<JobView> {
-  return {
-    id: required(string('The job id.')),
-    status: required(ref('JobStatus')),
-    position: optional(
-      integer('Queued jobs only: the place in line, 1 being the next job a worker takes.', 1),
-    ),
-    progress: required(ref('RenderProgress')),
-    createdAt: required(dateTime('When the job was submitted.')),
-    startedAt: optional(dateTime('When a worker took the job.')),
-    finishedAt: optional(dateTime('When the job completed, failed or was cancelled.')),
-    options: required(ref('RenderOptions')),
-    sceneFile: optional(string('For a project: the path of its scene file.')),
-    assets: optional({
-      type: 'array',
-      description: 'The files sent beside the scene (assets, or the rest of a project).',
-      items: objectOf<{ path: string; sizeBytes: number }>({
-        path: required(string('Its path next to the scene.')),
-        sizeBytes: required(integer(undefined, 0)),
-      }),
-    }),
-    result: optional(ref('RenderResult')),
-    error: optional(ref('ErrorBody')),
-    webhooks: optional({
-      type: 'array',
-      items: ref('WebhookDelivery'),
-      description: `Deliveries of the webhooks (callbackUrl) requested for this job, the latest ${MAX_LISTED_DELIVERIES}.`,
-    }),
-  };
-}
-
-/** The members of a string union, listed once each: a missing or unknown one does not compile. */
-function membersOf<T extends string>(members: Record<T, true>): T[] {
-  return Object.keys(members) as T[];
-}
 
 const JOB_ID_EXAMPLE = '5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d';
 const JOB_URL_EXAMPLE = `/api/animation/jobs/${JOB_ID_EXAMPLE}`;
@@ -287,26 +225,26 @@ export type SchemaName =
 
 export function componentSchemas(config: Config): Record<SchemaName, SchemaObject> {
   const example = (value: JsonValue): { example: JsonValue } => ({ example: value });
+  const contract = contractComponents();
   return {
-    ErrorCode: {
-      type: 'string',
-      enum: Object.keys(ERROR_CATALOGUE),
-      description: errorCodeDescription(),
+    ...contract,
+    JobView: { ...contract.JobView, ...example(COMPLETED_JOB_EXAMPLE) },
+    SubmittedJob: {
+      ...contract.SubmittedJob,
+      ...example({
+        id: JOB_ID_EXAMPLE,
+        status: 'queued',
+        links: { self: JOB_URL_EXAMPLE, video: `${JOB_URL_EXAMPLE}/video` },
+      }),
     },
-    ErrorBody: objectOf<ErrorBody>(
-      {
-        code: required(ref('ErrorCode')),
-        message: required(string('One line saying what is wrong and where.')),
-        hint: required(string('How to fix it.')),
-        details: optional({
-          type: 'object',
-          additionalProperties: true,
-          description:
-            'Code-specific facts: `problems: [{field, message}]` for validation_failed, `limitBytes` and `sizeBytes` for payload_too_large, `found` for scene_not_found, `id` and `status` for job errors, the exception, line and `logTail` for failed renders.',
-        }),
-      },
-      { description: 'What went wrong, the same shape for HTTP errors and failed jobs.' },
-    ),
+    ReusedJob: {
+      ...contract.ReusedJob,
+      ...example({
+        ...COMPLETED_JOB_EXAMPLE,
+        links: { self: JOB_URL_EXAMPLE, video: `${JOB_URL_EXAMPLE}/video` },
+        reused: true,
+      }),
+    },
     ErrorResponse: {
       type: 'object',
       description: 'The body of every error response.',
@@ -330,135 +268,6 @@ export function componentSchemas(config: Config): Record<SchemaName, SchemaObjec
         },
       }),
     },
-    Quality: { type: 'string', enum: QUALITIES, description: 'Render quality, lowest first.' },
-    OutputFormat: { type: 'string', enum: FORMATS, description: 'Output file format.' },
-    JobStatus: {
-      type: 'string',
-      enum: JOB_STATUSES,
-      description:
-        'queued and active jobs are under way; completed, failed and cancelled ones have ended.',
-    },
-    RenderStage: {
-      type: 'string',
-      enum: RENDER_STAGES,
-      description: 'The stages in the only order a render goes through them.',
-    },
-    RenderProgress: objectOf<RenderProgress>(
-      {
-        stage: required(ref('RenderStage')),
-        percent: required(
-          integer('0 to 100; never goes back; 100 only when the stage is done.', 0, 100),
-        ),
-        animation: optional(
-          objectOf<NonNullable<RenderProgress['animation']>>(
-            {
-              index: required(integer('0-based, as Manim numbers them.', 0)),
-              name: optional(string('From its progress bar, e.g. Create(Circle).')),
-            },
-            { description: 'The play() or wait() being rendered.' },
-          ),
-        ),
-        frames: optional(
-          objectOf<NonNullable<RenderProgress['frames']>>(
-            { done: required(integer(undefined, 0)), total: required(integer(undefined, 0)) },
-            { description: 'Frames of that animation; absent for a static wait().' },
-          ),
-        ),
-        etaSeconds: optional({
-          type: 'number',
-          minimum: 0,
-          description: 'Seconds of rendering left, when the number of animations is known.',
-        }),
-      },
-      { description: "Progress read live from Manim's own output." },
-    ),
-    Resolution: objectOf<Resolution>({
-      width: required(integer(undefined, MIN_DIMENSION)),
-      height: required(integer(undefined, MIN_DIMENSION)),
-    }),
-    RenderOptions: objectOf<RenderOptions>(
-      {
-        scene: required(string('The resolved Scene class.')),
-        manimVersion: optional(
-          string(
-            'The Manim version that renders it (absent only in jobs queued before versions existed).',
-          ),
-        ),
-        quality: required(ref('Quality')),
-        format: required(ref('OutputFormat')),
-        fps: optional(integer(undefined, MIN_FPS)),
-        resolution: optional(ref('Resolution')),
-        transparent: required({ type: 'boolean' }),
-        timeoutSeconds: required(integer('Wall-clock limit of the render.', 1)),
-      },
-      { description: 'The render options after defaults, with the scene resolved.' },
-    ),
-    RenderResult: objectOf<RenderResultView>(
-      {
-        fileName: required(string('e.g. Intro.mp4')),
-        contentType: required({ type: 'string', enum: resultContentTypes() }),
-        sizeBytes: required(integer(undefined, 0)),
-        url: required(string('The video route of the job.')),
-        ranAsRoot: optional(
-          objectOf<NonNullable<RenderResultView['ranAsRoot']>>(
-            {
-              reason: required(string('Why the render was run again.')),
-              firstFailure: required(
-                objectOf<NonNullable<RenderResultView['ranAsRoot']>['firstFailure']>({
-                  code: required(string()),
-                  message: required(string()),
-                }),
-              ),
-            },
-            {
-              description:
-                'Present when the render could not write its job folder as its user and was run again as root.',
-            },
-          ),
-        ),
-      },
-      { description: 'The file a completed job produced.' },
-    ),
-    JobView: objectOf<JobView>(jobViewFields(), {
-      description: 'A render job as it is now.',
-      ...example(COMPLETED_JOB_EXAMPLE),
-    }),
-    JobLinks: objectOf<JobLinks>({
-      self: required(string('The job view.')),
-      video: required(string('The rendered file, once the job has completed.')),
-    }),
-    SubmittedJob: objectOf<SubmittedJob>(
-      {
-        id: required({ type: 'string', pattern: JOB_ID_PATTERN.source }),
-        status: required({ type: 'string', enum: ['queued'] }),
-        links: required(ref('JobLinks')),
-        webhook: optional(ref('WebhookReceipt')),
-      },
-      {
-        description: 'A new job.',
-        ...example({
-          id: JOB_ID_EXAMPLE,
-          status: 'queued',
-          links: { self: JOB_URL_EXAMPLE, video: `${JOB_URL_EXAMPLE}/video` },
-        }),
-      },
-    ),
-    ReusedJob: objectOf<ReusedJob>(
-      {
-        ...jobViewFields(),
-        links: required(ref('JobLinks')),
-        reused: required({ type: 'boolean', enum: [true] }),
-        webhook: optional(ref('WebhookReceipt')),
-      },
-      {
-        description: 'An identical earlier job that answers this request instead of a new render.',
-        ...example({
-          ...COMPLETED_JOB_EXAMPLE,
-          links: { self: JOB_URL_EXAMPLE, video: `${JOB_URL_EXAMPLE}/video` },
-          reused: true,
-        }),
-      },
-    ),
     JobLogs: objectOf<JobLogs>(
       {
         id: required(string()),
@@ -565,31 +374,6 @@ export function componentSchemas(config: Config): Record<SchemaName, SchemaObjec
       ),
     }),
     Readiness: readinessSchema(),
-    WebhookDelivery: objectOf<WebhookDeliveryView>(
-      {
-        deliveryId: required(string()),
-        target: required(
-          string(
-            'Scheme, host and port of the callback URL (its path and query may hold secrets).',
-          ),
-        ),
-        state: required({
-          type: 'string',
-          enum: membersOf<WebhookDeliveryState>({ pending: true, delivered: true, failed: true }),
-        }),
-        attempts: required(integer(undefined, 0)),
-        lastStatus: optional(integer('HTTP status of the last attempt.')),
-        lastError: optional(string('Why the last attempt failed.')),
-        updatedAt: optional(dateTime('When the delivery last changed.')),
-      },
-      { description: 'One webhook delivery of a job.' },
-    ),
-    WebhookReceipt: objectOf<WebhookReceipt>(
-      { deliveryId: required(string('Also sent with every attempt, in X-Manim-Delivery.')) },
-      {
-        description: "The delivery that will tell this request's callbackUrl about the job's end.",
-      },
-    ),
     WebhookPayload: objectOf<WebhookPayload>(
       {
         event: required({ type: 'string', enum: WEBHOOK_EVENTS }),

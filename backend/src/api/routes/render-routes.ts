@@ -8,6 +8,7 @@ import { mediaTypeOf } from '../http-headers';
 import { requestIdOf } from '../middleware/request-id';
 import { parseRenderRequest, validationError } from '../render-request';
 import { RENDER_FIELDS } from '../render-request-schema';
+import type { ReusedJob, SubmittedJob } from '../render-response-schema';
 import { jobFileLimits, readRenderUploads, type UploadedFile } from '../render-uploads';
 
 export const RENDER_PATH = '/api/animation/render';
@@ -132,13 +133,13 @@ export function renderRoutes(deps: { config: Config; submitter: RenderSubmitter 
       res
         .status(status)
         .location(links.self)
-        .json({ ...job, links, reused: true, ...webhook });
+        .json({ ...job, links, reused: true, ...webhook } satisfies ReusedJob);
       return;
     }
     res
       .status(202)
       .location(links.self)
-      .json({ id: submitted.id, status: 'queued', links, ...webhook });
+      .json({ id: submitted.id, status: 'queued', links, ...webhook } satisfies SubmittedJob);
   };
 
   const router = express.Router();

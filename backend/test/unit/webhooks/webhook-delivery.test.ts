@@ -1,8 +1,8 @@
 import { formatWebhookCounts } from '../../../src/api/metrics';
 import { parseWebhookStatistics } from '../../../src/queue/webhook-statistics';
+import { MAX_LISTED_DELIVERIES } from '../../../src/job/webhook-delivery-view';
 import {
   listDeliveries,
-  MAX_LISTED_DELIVERIES,
   recordAttempt,
   retryDelaySeconds,
   type WebhookDeliveryRecord,

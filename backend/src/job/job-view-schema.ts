@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { FORMATS, QUALITIES } from '../config/config-schema';
+import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode } from '../errors/app-error';
+import { OUTPUT_FILES } from './output-files';
+import { renderProgressSchema } from './render-progress';
+import { MAX_LISTED_DELIVERIES, webhookDeliveryViewSchema } from './webhook-delivery-view';
+
+/**
+ * How a job is shown to clients (`GET /api/animation/jobs/:id`, events, webhooks), as zod schemas:
+ * each is the TypeScript type (z.infer) and, in the OpenAPI document, the description (its `id`
+ * names the component). Timestamps are ISO 8601 strings.
+ */
+
+/** A timestamp as JSON carries it. */
+function dateTime(description: string) {
+  return z.string().meta({ format: 'date-time', description });
+}
+
+/** The limits clients can rely on; the configured caps are narrower. */
+const MIN_FPS = 1;
+const MIN_DIMENSION = 16;
+
+export const qualitySchema = z
+  .enum(QUALITIES)
+  .meta({ id: 'Quality', description: 'Render quality, lowest first.' });
+export const outputFormatSchema = z
+  .enum(FORMATS)
+  .meta({ id: 'OutputFormat', description: 'Output file format.' });
+
+export const JOB_STATUSES = ['queued', 'active', 'completed', 'failed', 'cancelled'] as const;
+export const jobStatusSchema = z.enum(JOB_STATUSES).meta({
+  id: 'JobStatus',
+  description:
+    'queued and active jobs are under way; completed, failed and cancelled ones have ended.',
+});
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+export const resolutionSchema = z
+  .strictObject({ width: z.int().min(MIN_DIMENSION), height: z.int().min(MIN_DIMENSION) })
+  .meta({ id: 'Resolution' });
+export type Resolution = z.infer<typeof resolutionSchema>;
+
+/** Render options after validation and defaulting; `scene` is always resolved to one class. */
+export const renderOptionsSchema = z
+  .strictObject({
+    scene: z.string().meta({ description: 'The resolved Scene class.' }),
+    manimVersion: z.string().optional().meta({
+      description:
+        'The Manim version that renders it (absent only in jobs queued before versions existed).',
+    }),
+    quality: qualitySchema,
+    format: outputFormatSchema,
+    fps: z.int().min(MIN_FPS).optional(),
+    resolution: resolutionSchema.optional(),
+    transparent: z.boolean(),
+    timeoutSeconds: z
+      .int()
+      .min(1)
+      .meta({ description: 'Wall-clock limit of the render, within MAX_RENDER_TIMEOUT_SECONDS.' }),
+  })
+  .meta({
+    id: 'RenderOptions',
+    description: 'The render options after defaults, with the scene resolved.',
+  });
+export type RenderOptions = z.infer<typeof renderOptionsSchema>;
+
+/** Why a render ran a second time as root, and how the first attempt failed. */
+export const rootRetrySchema = z
+  .strictObject({
+    reason: z.string().meta({ description: 'Why the render was run again.' }),
+    firstFailure: z.strictObject({ code: z.string(), message: z.string() }),
+  })
+  .meta({
+    description:
+      'Present when the render could not write its job folder as its user and was run again as root.',
+  });
+export type RootRetryRecord = z.infer<typeof rootRetrySchema>;
+
+export const renderResultViewSchema = z
+  .strictObject({
+    fileName: z.string().meta({ description: 'e.g. Intro.mp4' }),
+    contentType: z.enum([
+      ...new Set(Object.values(OUTPUT_FILES).map((file) => file.contentType)),
+    ] as [string, ...string[]]),
+    sizeBytes: z.int().min(0),
+    url: z.string().meta({ description: 'The video route of the job.' }),
+    ranAsRoot: rootRetrySchema.optional(),
+  })
+  .meta({ id: 'RenderResult', description: 'The file a completed job produced.' });
+
+export const errorCodeSchema = z
+  .enum(Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]])
+  .meta({ id: 'ErrorCode', description: errorCodeDescription() });
+
+export const errorBodySchema = z
+  .strictObject({
+    code: errorCodeSchema,
+    message: z.string().meta({ description: 'One line saying what is wrong and where.' }),
+    hint: z.string().meta({ description: 'How to fix it.' }),
+    details: z.record(z.string(), z.unknown()).optional().meta({
+      description:
+        'Code-specific facts: `problems: [{field, message}]` for validation_failed, `limitBytes` and `sizeBytes` for payload_too_large, `found` for scene_not_found, `id` and `status` for job errors, the exception, line and `logTail` for failed renders.',
+    }),
+  })
+  .meta({
+    id: 'ErrorBody',
+    description: 'What went wrong, the same shape for HTTP errors and failed jobs.',
+  });
+
+export const jobViewSchema = z
+  .strictObject({
+    id: z.string().meta({ description: 'The job id.' }),
+    status: jobStatusSchema,
+    position: z.int().min(1).optional().meta({
+      description: 'Queued jobs only: the place in line, 1 being the next job a worker takes.',
+    }),
+    progress: renderProgressSchema,
+    createdAt: dateTime('When the job was submitted.'),
+    startedAt: dateTime('When a worker took the job.').optional(),
+    finishedAt: dateTime('When the job completed, failed or was cancelled.').optional(),
+    options: renderOptionsSchema,
+    sceneFile: z
+      .string()
+      .optional()
+      .meta({ description: 'For a project: the path of its scene file.' }),
+    assets: z
+      .array(
+        z.strictObject({
+          path: z.string().meta({ description: 'Its path next to the scene.' }),
+          sizeBytes: z.int().min(0),
+        }),
+      )
+      .optional()
+      .meta({ description: 'The files sent beside the scene (assets, or the rest of a project).' }),
+    result: renderResultViewSchema.optional(),
+    error: errorBodySchema.optional(),
+    webhooks: z
+      .array(webhookDeliveryViewSchema)
+      .optional()
+      .meta({
+        description: `Deliveries of the webhooks (callbackUrl) requested for this job, the latest ${MAX_LISTED_DELIVERIES}.`,
+      }),
+  })
+  .meta({ id: 'JobView', description: 'A render job as it is now.' });
+export type JobView = z.infer<typeof jobViewSchema>;
+
+// The error body is defined in errors/ for every part of the service; its schema must match it.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const errorBodyMatches: Same<z.infer<typeof errorBodySchema>, ErrorBody> = true;
+void errorBodyMatches;
+
+function errorCodeDescription(): string {
+  const lines = (Object.keys(ERROR_CATALOGUE) as ErrorCode[]).map(
+    (code) => `- \`${code}\` (${ERROR_CATALOGUE[code].status}): ${ERROR_CATALOGUE[code].hint}`,
+  );
+  return [
+    'A stable, machine-readable error code; branch on it, not on the message. The HTTP status each code is answered with, and its default hint:',
+    '',
+    ...lines,
+  ].join('\n');
+}
