@@ -1,4 +1,9 @@
-import type { RenderImageStatus, WorkerStatus } from '../queue/worker-status';
+import { z } from 'zod';
+import {
+  workerStatusSchema,
+  type RenderImageStatus,
+  type WorkerStatus,
+} from '../queue/worker-status';
 
 /** What the readiness probes found; a probe that failed carries its error instead. */
 export interface ReadinessProbes {
@@ -9,16 +14,33 @@ export interface ReadinessProbes {
   workers: { statuses: WorkerStatus[] } | { error: string };
 }
 
-export interface Readiness {
-  status: 'ready' | 'not_ready';
-  checks: {
-    redis: { ok: boolean; error?: string };
-    disk: { ok: boolean; freeMb?: number; minFreeMb: number; error?: string };
-    workers: { ok: boolean; count: number; workers: WorkerStatus[]; error?: string };
-  };
-  /** One line per failing part: what fails, where, and how to fix it. */
-  problems: string[];
-}
+export const readinessSchema = z
+  .strictObject({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.strictObject({
+      redis: z.strictObject({ ok: z.boolean(), error: z.string().optional() }),
+      disk: z.strictObject({
+        ok: z.boolean(),
+        freeMb: z.int().min(0).optional(),
+        minFreeMb: z.int().min(0).meta({ description: 'MIN_FREE_DISK_MB; 0 turns the check off.' }),
+        error: z.string().optional(),
+      }),
+      workers: z.strictObject({
+        ok: z.boolean(),
+        count: z.int().min(0),
+        workers: z.array(workerStatusSchema),
+        error: z.string().optional(),
+      }),
+    }),
+    problems: z.array(z.string()).meta({
+      description: 'One line per failing part: what fails, where, and how to fix it.',
+    }),
+  })
+  .meta({
+    id: 'Readiness',
+    description: 'Whether a render submitted now can finish, and what to fix when not.',
+  });
+export type Readiness = z.infer<typeof readinessSchema>;
 
 const MB = 1024 * 1024;
 

@@ -1,19 +1,11 @@
 import { z } from 'zod';
-import { jobViewSchema } from '../job/job-view-schema';
+import { jobLinksSchema, jobViewSchema } from '../job/job-view-schema';
 import { JOB_ID_PATTERN } from './job-id';
 
 /**
  * What `POST /api/animation/render` answers, as zod schemas: the type of each answer and, in the
  * OpenAPI document, its description.
  */
-
-export const jobLinksSchema = z
-  .strictObject({
-    self: z.string().meta({ description: 'The job view.' }),
-    video: z.string().meta({ description: 'The rendered file, once the job has completed.' }),
-  })
-  .meta({ id: 'JobLinks' });
-export type JobLinks = z.infer<typeof jobLinksSchema>;
 
 export const webhookReceiptSchema = z
   .strictObject({

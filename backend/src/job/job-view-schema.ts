@@ -144,6 +144,26 @@ export const jobViewSchema = z
   .meta({ id: 'JobView', description: 'A render job as it is now.' });
 export type JobView = z.infer<typeof jobViewSchema>;
 
+export const jobLinksSchema = z
+  .strictObject({
+    self: z.string().meta({ description: 'The job view.' }),
+    video: z.string().meta({ description: 'The rendered file, once the job has completed.' }),
+  })
+  .meta({ id: 'JobLinks' });
+export type JobLinks = z.infer<typeof jobLinksSchema>;
+
+export const jobLogsSchema = z
+  .strictObject({
+    id: z.string(),
+    status: jobStatusSchema,
+    lines: z.array(z.string()).meta({
+      description:
+        "Manim's output: its log, then its tracebacks and warnings, the last lines of each; empty until the render has run.",
+    }),
+  })
+  .meta({ id: 'JobLogs' });
+export type JobLogs = z.infer<typeof jobLogsSchema>;
+
 // The error body is defined in errors/ for every part of the service; its schema must match it.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const errorBodyMatches: Same<z.infer<typeof errorBodySchema>, ErrorBody> = true;

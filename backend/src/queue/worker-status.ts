@@ -1,43 +1,59 @@
+import { z } from 'zod';
+
 /**
  * What a worker tells the rest of the service about itself. Each worker keeps its status in Redis
  * next to its presence key, so that the API can say whether anything can render.
  */
-export interface WorkerStatus {
-  workerId: string;
-  hostname: string;
-  pid: number;
-  startedAt: string;
-  engine: {
-    ok: boolean;
-    /** Why the engine does not answer, and how to fix it; only while `ok` is false. */
-    error?: string;
-    hint?: string;
-    /** When the worker last asked the engine. */
-    checkedAt?: string;
-  };
-  /** The render image of each Manim version the worker serves, newest version first. */
-  images: RenderImageStatus[];
-  /**
-   * True while the worker takes no new jobs: it is starting, its engine does not answer, or it
-   * pulls a render image.
-   */
-  paused: boolean;
-  /** Warm render containers: how many the worker keeps (WARM_POOL_SIZE) and how many are ready. */
-  warmPool?: { size: number; ready: number };
-}
+const dateTime = (description: string) => z.string().meta({ format: 'date-time', description });
 
-export interface RenderImageStatus {
-  manimVersion: string;
-  name: string;
-  present: boolean;
-  /** The worker pulls the missing image now, and takes no jobs until it is there. */
-  pulling?: boolean;
-  /** Why its last pull failed (kept until one succeeds), and how to fix it. */
-  error?: string;
-  hint?: string;
-  /** When the next pull starts, after a failed one. */
-  retryAt?: string;
-}
+export const renderImageStatusSchema = z.object({
+  manimVersion: z.string().meta({ description: 'The Manim version it renders with.' }),
+  name: z.string().meta({ description: 'The render image.' }),
+  present: z.boolean(),
+  pulling: z.boolean().optional().meta({
+    description:
+      'The worker pulls the missing image now and takes no jobs until it is there (only for a RENDER_IMAGE it may pull).',
+  }),
+  error: z
+    .string()
+    .optional()
+    .meta({ description: 'Why the last pull failed; kept until a pull succeeds.' }),
+  hint: z.string().optional().meta({ description: 'How to fix it.' }),
+  retryAt: dateTime('When the worker tries the pull again.').optional(),
+});
+export type RenderImageStatus = z.infer<typeof renderImageStatusSchema>;
+
+export const workerStatusSchema = z
+  .object({
+    workerId: z.string(),
+    hostname: z.string(),
+    pid: z.int(),
+    startedAt: dateTime('When the worker started.'),
+    engine: z.object({
+      ok: z.boolean(),
+      error: z.string().optional().meta({ description: 'Why the engine does not answer.' }),
+      hint: z.string().optional().meta({ description: 'How to fix it.' }),
+      checkedAt: dateTime('When the worker last asked the engine.').optional(),
+    }),
+    images: z.array(renderImageStatusSchema).meta({
+      description: 'The render image of each Manim version the worker serves, newest first.',
+    }),
+    paused: z.boolean().meta({
+      description:
+        'True while the worker takes no new jobs (starting, engine away, or pulling its render image).',
+    }),
+    warmPool: z
+      .object({
+        size: z
+          .int()
+          .min(0)
+          .meta({ description: 'Warm render containers the worker keeps (WARM_POOL_SIZE).' }),
+        ready: z.int().min(0).meta({ description: 'How many of them are ready for a job now.' }),
+      })
+      .optional(),
+  })
+  .meta({ id: 'WorkerStatus' });
+export type WorkerStatus = z.infer<typeof workerStatusSchema>;
 
 /** The statuses of the workers of one queue that are alive now. */
 export interface WorkerStatusReader {
@@ -53,15 +69,6 @@ export function parseWorkerStatus(text: string | null): WorkerStatus | undefined
   } catch {
     return undefined;
   }
-  const status = value as Partial<WorkerStatus> | null;
-  if (
-    typeof status !== 'object' ||
-    status === null ||
-    typeof status.workerId !== 'string' ||
-    typeof status.engine?.ok !== 'boolean' ||
-    !Array.isArray(status.images)
-  ) {
-    return undefined;
-  }
-  return status as WorkerStatus;
+  const parsed = workerStatusSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }

@@ -1,20 +1,31 @@
+import { z } from 'zod';
+import { jobLinksSchema, jobViewSchema } from '../job/job-view-schema';
 import { jobLinks, type JobStatus, type JobView } from '../job/render-job';
 
 export const WEBHOOK_EVENTS = ['job.completed', 'job.failed', 'job.cancelled'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
+export const webhookPayloadSchema = z
+  .strictObject({
+    event: z.enum(WEBHOOK_EVENTS),
+    deliveryId: z
+      .string()
+      .meta({ description: 'The same for every attempt; receivers use it to drop repeats.' }),
+    jobId: z.string(),
+    timestamp: z.string().meta({
+      format: 'date-time',
+      description: 'When the event was created; the same for every attempt.',
+    }),
+    job: jobViewSchema,
+    links: jobLinksSchema,
+  })
+  .meta({
+    id: 'WebhookPayload',
+    description:
+      'The body of a webhook request: the job as it ended (without its own webhooks list or position).',
+  });
 /** The body of a webhook request. */
-export interface WebhookPayload {
-  event: WebhookEvent;
-  /** The same for every attempt of one delivery; receivers use it to drop repeats. */
-  deliveryId: string;
-  jobId: string;
-  /** When the event was created (ISO 8601); the same for every attempt. */
-  timestamp: string;
-  /** The job as `GET /api/animation/jobs/:id` shows it when it ended. */
-  job: JobView;
-  links: { self: string; video: string };
-}
+export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
 
 /** The event of a job that has ended; undefined while it is queued or active. */
 export function webhookEventOf(status: JobStatus): WebhookEvent | undefined {

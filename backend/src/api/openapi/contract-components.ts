@@ -2,6 +2,8 @@ import { z } from 'zod';
 import {
   errorBodySchema,
   jobStatusSchema,
+  jobLinksSchema,
+  jobLogsSchema,
   jobViewSchema,
   outputFormatSchema,
   qualitySchema,
@@ -12,11 +14,16 @@ import {
 import { renderProgressSchema, renderStageSchema } from '../../job/render-progress';
 import { webhookDeliveryViewSchema } from '../../job/webhook-delivery-view';
 import {
-  jobLinksSchema,
   reusedJobSchema,
   submittedJobSchema,
   webhookReceiptSchema,
 } from '../render-response-schema';
+import { workerStatusSchema } from '../../queue/worker-status';
+import { webhookPayloadSchema } from '../../webhooks/webhook-payload';
+import { readinessSchema } from '../readiness';
+import { healthSchema } from '../routes/health-routes';
+import { limitsSchema } from '../routes/limits-routes';
+import { sceneClassSchema, sceneListSchema } from '../routes/scene-routes';
 import type { SchemaObject } from './openapi-types';
 
 /** The parts of the contract the API answers with, each from its zod schema (job/, api/). */
@@ -37,6 +44,14 @@ const CONTRACT = {
   WebhookReceipt: webhookReceiptSchema,
   SubmittedJob: submittedJobSchema,
   ReusedJob: reusedJobSchema,
+  JobLogs: jobLogsSchema,
+  SceneClass: sceneClassSchema,
+  SceneList: sceneListSchema,
+  Limits: limitsSchema,
+  Health: healthSchema,
+  WorkerStatus: workerStatusSchema,
+  Readiness: readinessSchema,
+  WebhookPayload: webhookPayloadSchema,
 } as const;
 
 export type ContractSchemaName = keyof typeof CONTRACT;

@@ -1,12 +1,82 @@
 import express, { type Router } from 'express';
+import { z } from 'zod';
 import { FORMATS, QUALITIES, type Config } from '../../config/config-schema';
 import { RESERVED_TOP_LEVEL_NAMES } from '../../job-files/asset-path';
+import { outputFormatSchema, qualitySchema } from '../../job/job-view-schema';
 import { jobFileLimits } from '../render-uploads';
 
 export const LIMITS_PATH = '/api/limits';
 
+const positive = (description?: string) =>
+  z
+    .int()
+    .min(1)
+    .meta(description === undefined ? {} : { description });
+
+export const limitsSchema = z
+  .strictObject({
+    defaults: z.strictObject({
+      manimVersion: z
+        .string()
+        .meta({ description: 'The Manim version of a request that names none.' }),
+      quality: qualitySchema,
+      format: outputFormatSchema,
+      timeoutSeconds: positive(),
+    }),
+    caps: z.strictObject({
+      quality: qualitySchema,
+      fps: positive(),
+      width: positive(),
+      height: positive(),
+      timeoutSeconds: positive(),
+      codeBytes: positive(),
+    }),
+    manimVersions: z.array(z.string()).meta({
+      description: 'The Manim versions a request may name in manimVersion, newest first.',
+    }),
+    qualities: z.array(qualitySchema).meta({ description: 'The qualities a request may ask for.' }),
+    formats: z.array(outputFormatSchema),
+    assets: z
+      .strictObject({
+        maxFiles: z
+          .int()
+          .min(0)
+          .meta({ description: 'Most files beside the scene (MAX_ASSET_FILES).' }),
+        maxFileBytes: positive('Largest file (MAX_ASSET_FILE_MB).'),
+        maxTotalBytes: positive('Largest total, unpacked for an archive (MAX_ASSETS_TOTAL_MB).'),
+        archiveFormats: z
+          .array(z.enum(['zip', 'tar.gz']))
+          .meta({ description: 'What a "project" archive may be.' }),
+        reservedNames: z
+          .array(z.string())
+          .meta({ description: 'Names a file may not have at the top of the project.' }),
+      })
+      .meta({ description: 'What a request may send beside its scene (assets, or a project).' }),
+    container: z
+      .strictObject({
+        memoryMb: positive(),
+        cpus: z.number().min(0),
+        pidsLimit: positive(),
+        maxFileMb: positive(),
+        jobFolderMaxMb: positive(
+          'Most the render may write into its job folder (JOB_FOLDER_MAX_MB).',
+        ),
+        jobFolderMaxFiles: positive(
+          'Most files and folders the render may create there (JOB_FOLDER_MAX_FILES).',
+        ),
+        tmpfsMb: positive(),
+        network: z.literal('none'),
+      })
+      .meta({ description: 'What each render container is given.' }),
+  })
+  .meta({
+    id: 'Limits',
+    description: 'The defaults a request gets, the caps it is held to, the container limits.',
+  });
+export type Limits = z.infer<typeof limitsSchema>;
+
 /** What a request may ask for and what a render container gets, so clients can check first. */
-export function describeLimits(config: Config) {
+export function describeLimits(config: Config): Limits {
   return {
     defaults: {
       manimVersion: config.MANIM_VERSIONS[0] ?? '',
@@ -24,11 +94,11 @@ export function describeLimits(config: Config) {
     },
     manimVersions: config.MANIM_VERSIONS,
     qualities: QUALITIES.slice(0, QUALITIES.indexOf(config.MAX_QUALITY) + 1),
-    formats: FORMATS,
+    formats: [...FORMATS],
     assets: {
       ...jobFileLimits(config),
       archiveFormats: ['zip', 'tar.gz'],
-      reservedNames: RESERVED_TOP_LEVEL_NAMES,
+      reservedNames: [...RESERVED_TOP_LEVEL_NAMES],
     },
     container: {
       memoryMb: config.RENDER_MEMORY_MB,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Config } from '../../config/config-schema';
 import { AppError } from '../../errors/app-error';
@@ -6,6 +7,17 @@ import { mediaTypeOf } from '../http-headers';
 import { jsonBodyLimitBytes } from './render-routes';
 
 export const SCENES_PATH = '/api/animation/scenes';
+
+export const sceneClassSchema = z
+  .strictObject({
+    name: z.string().meta({ description: 'The class name.' }),
+    line: z.int().min(1).meta({ description: 'Line of its class statement, from 1.' }),
+  })
+  .meta({ id: 'SceneClass' });
+
+export const sceneListSchema = z
+  .strictObject({ scenes: z.array(sceneClassSchema) })
+  .meta({ id: 'SceneList' });
 
 /**
  * `POST /api/animation/scenes` with `{"code": "..."}`: the Scene classes the code defines, found
@@ -55,7 +67,7 @@ export function sceneRoutes(deps: { config: Pick<Config, 'MAX_CODE_BYTES'> }): R
         { details: { field: 'code', sizeBytes, limitBytes: maxCodeBytes } },
       );
     }
-    res.json({ scenes: detectSceneClasses(code) });
+    res.json({ scenes: detectSceneClasses(code) } satisfies z.infer<typeof sceneListSchema>);
   };
 
   const router = express.Router();
