@@ -46,6 +46,16 @@ describe('job files copied through the Docker API', () => {
     expect(await readdir(service.config.TEMP_DIR)).not.toContain(submitted.body.id);
   });
 
+  it('lets a scene write files at the top of its job folder, as its own user', async () => {
+    const scene = `from manim import *\nclass Notes(Scene):\n    def construct(self):\n        with open("notes.txt", "w") as notes:\n            notes.write("written next to the scene")\n        self.play(Create(Circle()))\n`;
+    const submitted = await service.submit({ code: scene, quality: 'low' });
+
+    const job = await service.waitForEnd(submitted.body.id);
+
+    expect(job.status).toBe('completed');
+    expect(job.result?.ranAsRoot).toBeUndefined();
+  });
+
   it('reports progress and scene errors as a mounted render does', async () => {
     const good = await service.submit({ code: FOUR_STEP_SCENE, quality: 'low' });
     const updates = service.recordProgress(good.body.id);
