@@ -14,10 +14,6 @@ import {
   type RenderRequestConfig,
 } from './render-request-schema';
 
-/**
- * Turns the fields of a render request (a JSON object, or the text fields of a multipart form)
- * into validated render options, each field by its rule in render-request-schema.ts.
- */
 export interface RenderRequestInput {
   fields: Record<string, unknown>;
   uploadedCode?: string;
@@ -37,6 +33,10 @@ type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const KNOWN_FIELDS: ReadonlySet<string> = new Set([...RENDER_FIELDS, ...FORM_ONLY_FIELDS]);
 
+/**
+ * Turns the fields of a render request (a JSON object, or the text fields of a multipart form)
+ * into validated render options, each field by its rule in render-request-schema.ts.
+ */
 export function parseRenderRequest(
   input: RenderRequestInput,
   config: RenderRequestConfig,

@@ -57,7 +57,7 @@ const CONTRACT = {
 export type ContractSchemaName = keyof typeof CONTRACT;
 
 /**
- * The component schemas of the job contract, with references between them, as zod writes them
+ * The component schemas of every answer, with references between them, as zod writes them
  * for OpenAPI 3.0 (every schema with an `id` becomes a component of that name).
  */
 export function contractComponents(): Record<ContractSchemaName, SchemaObject> {
