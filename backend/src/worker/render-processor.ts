@@ -281,7 +281,7 @@ async function runManim(job: JobRun, identity: RunIdentity): Promise<ContainerRu
   if (warm && !restoreOwner && sameOwner(warm.user, identity.user)) {
     return warm.run(warmJobInput(options, job.sceneFile), {
       ...runOptions,
-      folder: jobFolderRun(job, identity.user, { kind: 'mount', daemonPath: jobDir }),
+      folder: jobFolderRun(job, identity.user, warm.placement),
       timeoutMs,
       log,
     });

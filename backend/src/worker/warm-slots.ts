@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config-schema';
 import { WARM_LABEL } from '../engine/container-labels';
 import type { ContainerRunResult } from '../engine/container-spec';
-import type { EngineRunOptions, RenderEngine } from '../engine/render-engine';
+import type { EngineRunOptions, JobFolderPlacement, RenderEngine } from '../engine/render-engine';
 import type { Logger } from '../logging/logger';
 import { manimConfigFile, RENDER_CONTAINER_PATHS } from '../render/manim-command';
 import { WARM_READY_LINE, warmBootstrapCommand } from '../render/warm-bootstrap';
@@ -17,6 +17,8 @@ export interface WarmRenderSlot extends WarmSlot {
   readonly dir: string;
   /** Who the container runs as. */
   readonly user: FileOwner;
+  /** How its folder reaches the container: always mounted, from this daemon-side path. */
+  readonly placement: JobFolderPlacement;
   /** Hands the container its job line and follows the render to its end; then removes it. */
   run(
     input: string,
@@ -83,12 +85,16 @@ async function startSlot(deps: WarmPoolDeps): Promise<WarmRenderSlot> {
   });
   try {
     const user = renderUserFor(deps.config.RENDER_USER, await workspace.owner(), deps.renderUser);
+    const placement: JobFolderPlacement = {
+      kind: 'mount',
+      daemonPath: await deps.toDaemonPath(workspace.dir),
+    };
     const spec = renderContainerSpec({
       config: deps.config,
       image: deps.image,
       workerId: deps.workerId,
       user,
-      jobFolder: { kind: 'mount', daemonPath: await deps.toDaemonPath(workspace.dir) },
+      jobFolder: placement,
       command: warmBootstrapCommand(),
       labels: { [WARM_LABEL]: 'true' },
     });
@@ -101,6 +107,7 @@ async function startSlot(deps: WarmPoolDeps): Promise<WarmRenderSlot> {
       id: standby.id,
       dir: workspace.dir,
       user,
+      placement,
       ready: standby.ready,
       gone: standby.gone,
       isAlive: () => standby.isAlive(),
