@@ -6,6 +6,7 @@ import {
   type OutputFormat,
   type Quality,
 } from '../config/config-schema';
+import { MIN_DIMENSION, MIN_FPS } from '../job/job-view-schema';
 import type { Resolution } from '../job/render-job';
 import { CALLBACK_URL_MAX_LENGTH, checkCallbackUrl } from '../webhooks/callback-url';
 import { wholeNumberPattern } from './number-pattern';
@@ -35,8 +36,6 @@ export type RenderField = (typeof RENDER_FIELDS)[number];
 /** Text fields only a multipart request has: the scene file inside a `project` archive. */
 export const FORM_ONLY_FIELDS = ['sceneFile'] as const;
 
-export const MIN_FPS = 1;
-export const MIN_DIMENSION = 16;
 export const SCENE_NAME_MAX_LENGTH = 200;
 export const SCENE_FILE_MAX_LENGTH = 512;
 

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { FORMATS, QUALITIES } from '../config/config-schema';
 import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode } from '../errors/app-error';
-import { OUTPUT_FILES } from './output-files';
+import { DELIVERED_CONTENT_TYPES } from './output-files';
 import { renderProgressSchema } from './render-progress';
+import { timestampSchema } from './timestamp';
 import { MAX_LISTED_DELIVERIES, webhookDeliveryViewSchema } from './webhook-delivery-view';
 
 /**
@@ -11,14 +12,9 @@ import { MAX_LISTED_DELIVERIES, webhookDeliveryViewSchema } from './webhook-deli
  * names the component). Timestamps are ISO 8601 strings.
  */
 
-/** A timestamp as JSON carries it. */
-function dateTime(description: string) {
-  return z.string().meta({ format: 'date-time', description });
-}
-
 /** The limits clients can rely on; the configured caps are narrower. */
-const MIN_FPS = 1;
-const MIN_DIMENSION = 16;
+export const MIN_FPS = 1;
+export const MIN_DIMENSION = 16;
 
 export const qualitySchema = z
   .enum(QUALITIES)
@@ -79,9 +75,7 @@ export type RootRetryRecord = z.infer<typeof rootRetrySchema>;
 export const renderResultViewSchema = z
   .strictObject({
     fileName: z.string().meta({ description: 'e.g. Intro.mp4' }),
-    contentType: z.enum([
-      ...new Set(Object.values(OUTPUT_FILES).map((file) => file.contentType)),
-    ] as [string, ...string[]]),
+    contentType: z.enum(DELIVERED_CONTENT_TYPES),
     sizeBytes: z.int().min(0),
     url: z.string().meta({ description: 'The video route of the job.' }),
     ranAsRoot: rootRetrySchema.optional(),
@@ -115,9 +109,9 @@ export const jobViewSchema = z
       description: 'Queued jobs only: the place in line, 1 being the next job a worker takes.',
     }),
     progress: renderProgressSchema,
-    createdAt: dateTime('When the job was submitted.'),
-    startedAt: dateTime('When a worker took the job.').optional(),
-    finishedAt: dateTime('When the job completed, failed or was cancelled.').optional(),
+    createdAt: timestampSchema('When the job was submitted.'),
+    startedAt: timestampSchema('When a worker took the job.').optional(),
+    finishedAt: timestampSchema('When the job completed, failed or was cancelled.').optional(),
     options: renderOptionsSchema,
     sceneFile: z
       .string()

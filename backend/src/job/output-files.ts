@@ -1,4 +1,4 @@
-import type { OutputFormat } from '../config/config-schema';
+import { FORMATS, type OutputFormat } from '../config/config-schema';
 
 /** What a render of each output format delivers. */
 export interface ExpectedOutput {
@@ -14,3 +14,8 @@ export const OUTPUT_FILES: Record<OutputFormat, ExpectedOutput> = {
   gif: { kind: 'video', extension: 'gif', contentType: 'image/gif' },
   png: { kind: 'image', extension: 'png', contentType: 'image/png' },
 };
+
+/** The media types a job may deliver, once each (a transparent mp4 is delivered as mov). */
+export const DELIVERED_CONTENT_TYPES: readonly [string, ...string[]] = [
+  ...new Set(FORMATS.map((format) => OUTPUT_FILES[format].contentType)),
+] as [string, ...string[]];

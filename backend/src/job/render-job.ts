@@ -90,7 +90,9 @@ export interface RenderJobStore {
 }
 
 /** Completed, failed and cancelled jobs have ended; queued and active ones have not. */
-export function hasEnded(status: JobStatus): boolean {
+export function hasEnded(
+  status: JobStatus,
+): status is Extract<JobStatus, 'completed' | 'failed' | 'cancelled'> {
   return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 

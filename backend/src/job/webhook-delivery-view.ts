@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timestampSchema } from './timestamp';
 
 /**
  * `pending`: the job has not ended yet, or attempts are still being made; `delivered`: a 2xx
@@ -22,10 +23,7 @@ export const webhookDeliveryViewSchema = z
     attempts: z.int().min(0),
     lastStatus: z.int().optional().meta({ description: 'HTTP status of the last attempt.' }),
     lastError: z.string().optional().meta({ description: 'Why the last attempt failed.' }),
-    updatedAt: z
-      .string()
-      .optional()
-      .meta({ format: 'date-time', description: 'When the delivery last changed.' }),
+    updatedAt: timestampSchema('When the delivery last changed.').optional(),
   })
   .meta({ id: 'WebhookDelivery', description: 'One webhook delivery of a job.' });
 export type WebhookDeliveryView = z.infer<typeof webhookDeliveryViewSchema>;

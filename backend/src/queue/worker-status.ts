@@ -1,11 +1,10 @@
 import { z } from 'zod';
+import { timestampSchema } from '../job/timestamp';
 
 /**
  * What a worker tells the rest of the service about itself. Each worker keeps its status in Redis
  * next to its presence key, so that the API can say whether anything can render.
  */
-const dateTime = (description: string) => z.string().meta({ format: 'date-time', description });
-
 export const renderImageStatusSchema = z.object({
   manimVersion: z.string().meta({ description: 'The Manim version it renders with.' }),
   name: z.string().meta({ description: 'The render image.' }),
@@ -19,7 +18,7 @@ export const renderImageStatusSchema = z.object({
     .optional()
     .meta({ description: 'Why the last pull failed; kept until a pull succeeds.' }),
   hint: z.string().optional().meta({ description: 'How to fix it.' }),
-  retryAt: dateTime('When the worker tries the pull again.').optional(),
+  retryAt: timestampSchema('When the worker tries the pull again.').optional(),
 });
 export type RenderImageStatus = z.infer<typeof renderImageStatusSchema>;
 
@@ -28,12 +27,12 @@ export const workerStatusSchema = z
     workerId: z.string(),
     hostname: z.string(),
     pid: z.int(),
-    startedAt: dateTime('When the worker started.'),
+    startedAt: timestampSchema('When the worker started.'),
     engine: z.object({
       ok: z.boolean(),
       error: z.string().optional().meta({ description: 'Why the engine does not answer.' }),
       hint: z.string().optional().meta({ description: 'How to fix it.' }),
-      checkedAt: dateTime('When the worker last asked the engine.').optional(),
+      checkedAt: timestampSchema('When the worker last asked the engine.').optional(),
     }),
     images: z.array(renderImageStatusSchema).meta({
       description: 'The render image of each Manim version the worker serves, newest first.',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { jobLinksSchema, jobViewSchema } from '../job/job-view-schema';
+import { timestampSchema } from '../job/timestamp';
 import { jobLinks, type JobStatus, type JobView } from '../job/render-job';
 
 export const WEBHOOK_EVENTS = ['job.completed', 'job.failed', 'job.cancelled'] as const;
@@ -12,10 +13,7 @@ export const webhookPayloadSchema = z
       .string()
       .meta({ description: 'The same for every attempt; receivers use it to drop repeats.' }),
     jobId: z.string(),
-    timestamp: z.string().meta({
-      format: 'date-time',
-      description: 'When the event was created; the same for every attempt.',
-    }),
+    timestamp: timestampSchema('When the event was created; the same for every attempt.'),
     job: jobViewSchema,
     links: jobLinksSchema,
   })

@@ -9,7 +9,8 @@ import { JOB_PATH, LOGS_PATH, VIDEO_PATH } from '../routes/job-routes';
 import { LIMITS_PATH } from '../routes/limits-routes';
 import { RENDER_PATH } from '../routes/render-routes';
 import { SCENES_PATH } from '../routes/scene-routes';
-import { componentSchemas, ref, resultContentTypes } from './openapi-schemas';
+import { DELIVERED_CONTENT_TYPES } from '../../job/output-files';
+import { componentSchemas, ref } from './openapi-schemas';
 import type {
   HeaderObject,
   LinkObject,
@@ -195,7 +196,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
   });
 
   const videoBinary = Object.fromEntries(
-    resultContentTypes().map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+    DELIVERED_CONTENT_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
   ) as Record<string, MediaTypeObject>;
   const videoHeaders: Record<string, HeaderObject | ReferenceObject> = {
     'Content-Disposition': {

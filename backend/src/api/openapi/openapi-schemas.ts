@@ -1,8 +1,7 @@
-import { FORMATS, type Config } from '../../config/config-schema';
+import type { Config } from '../../config/config-schema';
 import { ERROR_CATALOGUE } from '../../errors/app-error';
 import type { JobView } from '../../job/render-job';
 import { RESERVED_TOP_LEVEL_NAMES } from '../../job-files/asset-path';
-import { expectedOutput } from '../../render/output-discovery';
 import {
   describeField,
   renderFieldRules,
@@ -23,16 +22,6 @@ import type { JsonValue, SchemaObject } from './openapi-types';
 
 export function ref(name: SchemaName): SchemaObject {
   return { $ref: `#/components/schemas/${name}` };
-}
-
-/** The delivered media types, one per output format (a transparent mp4 is delivered as mov). */
-export function resultContentTypes(): string[] {
-  const types = FORMATS.map(
-    (format) =>
-      expectedOutput({ scene: 'S', quality: 'low', format, transparent: false, timeoutSeconds: 1 })
-        .contentType,
-  );
-  return [...new Set(types)];
 }
 
 const JOB_ID_EXAMPLE = '5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d';

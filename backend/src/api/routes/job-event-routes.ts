@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { AppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import type { JobEvent, JobEventSource } from '../../queue/job-events';
-import type { JobStatus, JobView, RenderJobStore } from '../../job/render-job';
+import { hasEnded, type JobStatus, type JobView, type RenderJobStore } from '../../job/render-job';
 import { isPlausibleJobId } from '../job-id';
 import { loggerOf } from '../middleware/request-id';
 import { EventStream } from '../server-sent-events';
@@ -17,12 +17,6 @@ const DEFAULT_HEARTBEAT_MS = 15_000;
  */
 const SETTLE_ATTEMPTS = 30;
 const SETTLE_PAUSE_MS = 100;
-
-type FinalStatus = Extract<JobStatus, 'completed' | 'failed' | 'cancelled'>;
-
-function isFinal(status: JobStatus): status is FinalStatus {
-  return status === 'completed' || status === 'failed' || status === 'cancelled';
-}
 
 /**
  * `GET /api/animation/jobs/:id/events`: the job's life as Server-Sent Events. A `state` event with
@@ -108,7 +102,7 @@ class JobFollower {
 
   begin(initial: JobView): void {
     this.lastPercent = initial.progress.percent;
-    if (isFinal(initial.status)) {
+    if (hasEnded(initial.status)) {
       this.finish(initial);
       return;
     }
@@ -128,7 +122,7 @@ class JobFollower {
       case 'active':
         this.enqueue(async () => {
           const view = await this.options.jobs.find(this.options.id);
-          if (view === undefined || isFinal(view.status)) return this.settle(SETTLE_ATTEMPTS);
+          if (view === undefined || hasEnded(view.status)) return this.settle(SETTLE_ATTEMPTS);
           if (view.status === 'active') this.options.stream.send('active', view);
         });
         break;
@@ -167,7 +161,7 @@ class JobFollower {
   private async settle(attempts: number): Promise<void> {
     for (let attempt = 1; attempt <= attempts && !this.ended; attempt += 1) {
       const view = await this.options.jobs.find(this.options.id);
-      if (view !== undefined && isFinal(view.status)) {
+      if (view !== undefined && hasEnded(view.status)) {
         this.finish(view);
         return;
       }
