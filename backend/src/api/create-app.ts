@@ -42,6 +42,8 @@ export function createApp(deps: {
   queueDashboard: express.Router;
 }): express.Express {
   const { config, logger, jobs, events, freeDiskBytes, redisCommand } = deps;
+  // Built once: its routes serve it, and it says which methods each path answers.
+  const description = buildOpenApiDocument(config, { adminQueuesPath: ADMIN_QUEUES_PATH });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
@@ -62,7 +64,7 @@ export function createApp(deps: {
   );
   app.use(playgroundRoutes());
   // The description and its page need no key: the contract is not a secret.
-  app.use(openApiRoutes({ config, adminQueuesPath: ADMIN_QUEUES_PATH }));
+  app.use(openApiRoutes({ document: description }));
   app.use('/api', requireApiKey(config.API_KEYS));
   app.use(
     '/api',
@@ -87,9 +89,7 @@ export function createApp(deps: {
   app.use(jobRoutes({ config, logger, jobs }));
   app.use(jobEventRoutes({ logger, jobs, events }));
   app.use(sceneRoutes({ config }));
-  app.use(
-    methodNotAllowed(buildOpenApiDocument(config, { adminQueuesPath: ADMIN_QUEUES_PATH }).paths),
-  );
+  app.use(methodNotAllowed(description.paths));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));
   return app;

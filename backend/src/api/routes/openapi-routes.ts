@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Config } from '../../config/config-schema';
-import { API_DOCS_PATH, buildOpenApiDocument, OPENAPI_PATH } from '../openapi/openapi-document';
+import { API_DOCS_PATH, OPENAPI_PATH } from '../openapi/openapi-document';
+import type { OpenApiDocument } from '../openapi/openapi-types';
 import { playgroundDir, setPageHeaders } from './playground-routes';
 
 /** The reference page among the playground's files; it loads the description and shows it. */
@@ -12,17 +12,12 @@ export const API_DOCS_PAGE = 'api-docs.html';
  * page must load before a person has entered a key.
  */
 export function openApiRoutes(deps: {
-  config: Config;
-  /** Where the queue dashboard is mounted, for the description. */
-  adminQueuesPath: string;
+  /** The description of this server (buildOpenApiDocument). */
+  document: OpenApiDocument;
   /** The folder that holds the page; the playground's by default. */
   pagesDir?: string;
 }): Router {
-  const description = `${JSON.stringify(
-    buildOpenApiDocument(deps.config, { adminQueuesPath: deps.adminQueuesPath }),
-    null,
-    2,
-  )}\n`;
+  const description = `${JSON.stringify(deps.document, null, 2)}\n`;
   const pagesDir = deps.pagesDir ?? playgroundDir();
 
   const router = express.Router();

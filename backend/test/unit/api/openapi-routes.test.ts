@@ -12,7 +12,11 @@ const KEY = 'a-key-of-twenty-chars';
 function appWithKeys() {
   const config = loadConfig({ API_KEYS: KEY });
   const app = express();
-  app.use(openApiRoutes({ config, adminQueuesPath: ADMIN_QUEUES_PATH }));
+  app.use(
+    openApiRoutes({
+      document: buildOpenApiDocument(config, { adminQueuesPath: ADMIN_QUEUES_PATH }),
+    }),
+  );
   app.use('/api', requireApiKey(config.API_KEYS));
   app.use((_req, res) => void res.status(404).json({ missing: true }));
   return { app, config };
