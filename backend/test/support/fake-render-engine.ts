@@ -13,6 +13,7 @@ import type {
   RenderEngine,
   StandbyContainer,
 } from '../../src/engine/render-engine';
+import { cleanExit } from './render-jobs';
 
 /** One run the fake engine was asked for, and the id it gave the container. */
 export interface FakeRun {
@@ -64,14 +65,8 @@ export class FakeRenderEngine implements RenderEngine {
       const script = this.scripts.shift() ?? (() => ({}));
       const outcome = await script(run);
       return {
-        containerId,
-        exitCode: 0,
-        stdout: '',
-        stderr: '',
-        timedOut: false,
+        ...cleanExit(containerId),
         cancelled: options.signal?.aborted === true,
-        oomKilled: false,
-        durationMs: 1,
         ...outcome,
       };
     } finally {
@@ -81,16 +76,7 @@ export class FakeRenderEngine implements RenderEngine {
 
   async runHelper(helper: HelperRun): Promise<ContainerRunResult> {
     this.helpers.push(helper);
-    return {
-      containerId: this.newId(),
-      exitCode: 0,
-      stdout: '',
-      stderr: '',
-      timedOut: false,
-      cancelled: false,
-      oomKilled: false,
-      durationMs: 1,
-    };
+    return cleanExit(this.newId());
   }
 
   startStandby(): Promise<StandbyContainer> {

@@ -2,18 +2,10 @@ import type { ContainerRunResult } from '../../../src/engine/container-spec';
 import { AppError } from '../../../src/errors/app-error';
 import { createLogger } from '../../../src/logging/logger';
 import { runWithImageRecovery } from '../../../src/render-image/image-recovery';
+import { cleanExit } from '../../support/render-jobs';
 
 const log = createLogger({ level: 'error', service: 'test', silent: true });
-const rendered: ContainerRunResult = {
-  containerId: 'c1',
-  exitCode: 0,
-  stdout: '',
-  stderr: '',
-  timedOut: false,
-  cancelled: false,
-  oomKilled: false,
-  durationMs: 10,
-};
+const rendered: ContainerRunResult = cleanExit('c1', 10);
 const imageGone = () =>
   new AppError('image_missing', 'Render image registry.example/render:1 is not present');
 

@@ -9,19 +9,9 @@ import type {
 } from '../../../src/submit/submit-ports';
 import { createSubmitService, type SubmitPolicy } from '../../../src/submit/submit-service';
 import { refusal } from '../../support/refusal';
+import { HELLO_JOB as data } from '../../support/render-jobs';
 
 const IMAGE = 'manim-render:test';
-const data: RenderJobData = {
-  code: 'from manim import *\n\nclass Hello(Scene):\n    pass\n',
-  options: {
-    scene: 'Hello',
-    manimVersion: '0.22.0',
-    quality: 'low',
-    format: 'mp4',
-    transparent: false,
-    timeoutSeconds: 60,
-  },
-};
 const identity = renderIdentity(data, IMAGE);
 
 /** The datastores in memory, keeping what was done to them in order. */

@@ -5,7 +5,7 @@ import { loadConfig } from '../../../src/config/load-config';
 import { JOB_ID_LABEL, QUEUE_LABEL, SCOPE_LABEL } from '../../../src/engine/container-labels';
 import type { JobFolderPlacement } from '../../../src/engine/render-engine';
 import { deploymentScope } from '../../../src/config/deployment-scope';
-import type { RenderJobData, RenderResult } from '../../../src/job/render-job';
+import type { RenderResult } from '../../../src/job/render-job';
 import { createLogger } from '../../../src/logging/logger';
 import {
   createRenderProcessor,
@@ -13,6 +13,7 @@ import {
 } from '../../../src/worker/render-processor';
 import { FakeEngineDown, FakeRenderEngine, type FakeRun } from '../../support/fake-render-engine';
 import { refusal } from '../../support/refusal';
+import { HELLO_JOB as data } from '../../support/render-jobs';
 
 const FIXTURES = path.join(__dirname, '../../fixtures/manim-logs');
 const IMAGE = { manimVersion: '0.22.0', name: 'manim-render:test' };
@@ -63,18 +64,6 @@ function processor(overrides: Partial<RenderProcessorDeps> = {}) {
     ...overrides,
   });
 }
-
-const data: RenderJobData = {
-  code: 'from manim import *\n\nclass Hello(Scene):\n    def construct(self):\n        pass\n',
-  options: {
-    scene: 'Hello',
-    manimVersion: '0.22.0',
-    quality: 'low',
-    format: 'mp4',
-    transparent: false,
-    timeoutSeconds: 60,
-  },
-};
 
 function render(
   handler: ReturnType<typeof processor>,
