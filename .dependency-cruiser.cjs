@@ -1,6 +1,7 @@
 /**
  * The import rules of backend/src, checked by `npm run lint` (and so by `npm test`):
- * no import circles, and the configuration depends on nothing of ours.
+ * no import circles, the configuration depends on nothing of ours, and each driver (Docker, Redis
+ * and BullMQ, S3) is imported by its adapters only.
  */
 module.exports = {
   forbidden: [
@@ -18,6 +19,27 @@ module.exports = {
       comment: 'config/ is parsed first and read by every part; it may import libraries only.',
       from: { path: '^backend/src/config/' },
       to: { path: '^backend/src/', pathNot: '^backend/src/config/' },
+    },
+    {
+      name: 'docker-driver-in-its-adapters',
+      severity: 'error',
+      comment: 'dockerode is used behind the render-engine port, in docker/ only.',
+      from: { path: '^backend/src/', pathNot: '^backend/src/docker/' },
+      to: { path: 'node_modules/(dockerode|@types/dockerode)/' },
+    },
+    {
+      name: 'queue-drivers-in-their-adapters',
+      severity: 'error',
+      comment: 'bullmq and ioredis are used behind the job store and worker ports, in queue/ only.',
+      from: { path: '^backend/src/', pathNot: '^backend/src/queue/' },
+      to: { path: 'node_modules/(bullmq|ioredis)/' },
+    },
+    {
+      name: 's3-driver-in-its-adapter',
+      severity: 'error',
+      comment: 'The AWS SDK is used behind the output-store port, in s3-output-store.ts only.',
+      from: { path: '^backend/src/', pathNot: '^backend/src/outputs/s3-output-store\\.ts$' },
+      to: { path: 'node_modules/@aws-sdk/' },
     },
   ],
   options: {

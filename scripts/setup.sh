@@ -2,8 +2,9 @@
 # Brings this machine to a state where the service runs and its tests pass: npm dependencies,
 # compiled sources, a running Docker Engine, Redis and the render image of every served Manim
 # version, and with --for-tests the headless browser the browser tests drive, Docker Compose for
-# the deployment test, ffmpeg for the tests that look into rendered videos and Schemathesis for
-# the test that checks the API against its description. Safe to run again:
+# the deployment test, ffmpeg for the tests that look into rendered videos, Schemathesis for
+# the test that checks the API against its description and SeaweedFS for the object storage
+# tests. Safe to run again:
 # it only does what is missing.
 # Usage: scripts/setup.sh [--no-redis-server] [--for-tests]
 set -euo pipefail
@@ -15,6 +16,7 @@ source "$PROJECT_ROOT/scripts/lib/ensure-chromium.sh"
 source "$PROJECT_ROOT/scripts/lib/ensure-compose.sh"
 source "$PROJECT_ROOT/scripts/lib/ensure-ffmpeg.sh"
 source "$PROJECT_ROOT/scripts/lib/ensure-schemathesis.sh"
+source "$PROJECT_ROOT/scripts/lib/ensure-seaweedfs.sh"
 
 start_redis=1
 for_tests=0
@@ -36,6 +38,7 @@ if [ "$for_tests" -eq 1 ]; then
   ensure_compose
   ensure_ffmpeg
   ensure_schemathesis
+  ensure_seaweedfs
 fi
 say "checking the render images"
 (cd "$PROJECT_ROOT" && node dist/backend/src/cli/prepare-render-image.js >/dev/null) ||

@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger';
 import type { JobEventSource } from '../queue/job-events';
 import type { RenderJobStore, RenderSubmitter } from '../job/render-job';
 import type { WorkerStatusReader } from '../queue/worker-status';
+import type { OutputStore } from '../outputs/output-store';
 import { createErrorHandler, notFoundHandler } from './middleware/error-handler';
 import { requireAdminKey, requireApiKey } from './middleware/api-keys';
 import { perMinuteLimit, type RedisCommand } from './middleware/rate-limits';
@@ -31,8 +32,8 @@ export function createApp(deps: {
   /** Admits new renders (disk, queue cap, identical requests, callbacks). */
   submitter: RenderSubmitter;
   events: JobEventSource;
-  /** Free space where outputs are written; new jobs are refused when it runs low. */
-  freeDiskBytes: () => Promise<number>;
+  /** Where the videos of completed jobs are kept. */
+  outputs: OutputStore;
   /** Raw Redis commands, for the rate limits every API process shares. */
   redisCommand: RedisCommand;
   /** The statuses the workers publish, for GET /ready. */
@@ -41,7 +42,7 @@ export function createApp(deps: {
   /** The queue dashboard, mounted at ADMIN_QUEUES_PATH behind the admin key. */
   queueDashboard: express.Router;
 }): express.Express {
-  const { config, logger, jobs, events, freeDiskBytes, redisCommand } = deps;
+  const { config, logger, jobs, events, outputs, redisCommand } = deps;
   // Built once: its routes serve it, and it says which methods each path answers.
   const description = buildOpenApiDocument(config, { adminQueuesPath: ADMIN_QUEUES_PATH });
   const app = express();
@@ -58,7 +59,7 @@ export function createApp(deps: {
       queueName: config.QUEUE_NAME,
       minFreeMb: config.MIN_FREE_DISK_MB,
       pingRedis: () => redisCommand('PING'),
-      freeDiskBytes,
+      outputs,
       workers: deps.workers,
     }),
   );
@@ -86,7 +87,7 @@ export function createApp(deps: {
   );
   app.use(limitsRoutes(config));
   app.use(renderRoutes({ config, submitter: deps.submitter }));
-  app.use(jobRoutes({ config, logger, jobs }));
+  app.use(jobRoutes({ logger, jobs, outputs }));
   app.use(jobEventRoutes({ logger, jobs, events }));
   app.use(sceneRoutes({ config }));
   app.use(methodNotAllowed(description.paths));

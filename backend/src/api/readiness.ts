@@ -8,7 +8,11 @@ import {
 /** What the readiness probes found; a probe that failed carries its error instead. */
 export interface ReadinessProbes {
   redis: { ok: true } | { ok: false; error: string };
-  disk: { freeBytes: number } | { error: string };
+  /** The outputs' disk; absent when videos go to an object store. */
+  disk?: { freeBytes: number } | { error: string };
+  storage: { backend: 'local' | 's3'; location: string } & (
+    { ok: true } | { ok: false; error: string }
+  );
   minFreeMb: number;
   queueName: string;
   workers: { statuses: WorkerStatus[] } | { error: string };
@@ -19,12 +23,31 @@ export const readinessSchema = z
     status: z.enum(['ready', 'not_ready']),
     checks: z.strictObject({
       redis: z.strictObject({ ok: z.boolean(), error: z.string().optional() }),
-      disk: z.strictObject({
-        ok: z.boolean(),
-        freeMb: z.int().min(0).optional(),
-        minFreeMb: z.int().min(0).meta({ description: 'MIN_FREE_DISK_MB; 0 turns the check off.' }),
-        error: z.string().optional(),
-      }),
+      storage: z
+        .strictObject({
+          ok: z.boolean(),
+          backend: z.enum(['local', 's3']).meta({ description: 'STORAGE' }),
+          location: z
+            .string()
+            .meta({ description: 'The outputs folder, or the endpoint and bucket.' }),
+          error: z.string().optional(),
+        })
+        .meta({
+          description:
+            'Whether videos can be kept and read (an object store: a probe object is written and removed).',
+        }),
+      disk: z
+        .strictObject({
+          ok: z.boolean(),
+          freeMb: z.int().min(0).optional(),
+          minFreeMb: z
+            .int()
+            .min(0)
+            .meta({ description: 'MIN_FREE_DISK_MB; 0 turns the check off.' }),
+          error: z.string().optional(),
+        })
+        .optional()
+        .meta({ description: "Free space on the outputs' disk; absent with STORAGE=s3." }),
       workers: z.strictObject({
         ok: z.boolean(),
         count: z.int().min(0),
@@ -45,7 +68,8 @@ export type Readiness = z.infer<typeof readinessSchema>;
 const MB = 1024 * 1024;
 
 /**
- * Ready means a render submitted now can finish: Redis answers, the outputs' disk has room, and
+ * Ready means a render submitted now can finish: Redis answers, videos can be kept (the store
+ * answers; a local disk has room), and
  * at least one worker reaches its Docker Engine, has the render image and takes jobs.
  */
 export function readinessVerdict(probes: ReadinessProbes): Readiness {
@@ -58,8 +82,24 @@ export function readinessVerdict(probes: ReadinessProbes): Readiness {
     );
   }
 
+  const storage = {
+    ok: probes.storage.ok,
+    backend: probes.storage.backend,
+    location: probes.storage.location,
+    ...(probes.storage.ok ? {} : { error: probes.storage.error }),
+  };
+  if (!probes.storage.ok) {
+    problems.push(
+      probes.storage.backend === 's3'
+        ? `the object store cannot be used: ${probes.storage.error} (fix: start it or correct the S3_* settings; the bucket must exist and the credentials may write it)`
+        : `the outputs folder ${probes.storage.location} cannot be used: ${probes.storage.error} (fix: create it or mount it readable at OUTPUTS_DIR)`,
+    );
+  }
+
   let disk: Readiness['checks']['disk'];
-  if ('error' in probes.disk) {
+  if (probes.disk === undefined) {
+    disk = undefined;
+  } else if ('error' in probes.disk) {
     disk = { ok: false, minFreeMb: probes.minFreeMb, error: probes.disk.error };
     problems.push(`the outputs' disk cannot be checked: ${probes.disk.error}`);
   } else {
@@ -86,7 +126,7 @@ export function readinessVerdict(probes: ReadinessProbes): Readiness {
 
   return {
     status: problems.length === 0 ? 'ready' : 'not_ready',
-    checks: { redis, disk, workers },
+    checks: { redis, storage, ...(disk ? { disk } : {}), workers },
     problems,
   };
 }

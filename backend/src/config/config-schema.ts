@@ -94,6 +94,62 @@ export const CONFIG_VARIABLES = {
     './temp',
     'Scratch space for job folders while they render; emptied after each job.',
   ),
+  STORAGE: variable(
+    z.enum(['local', 's3']),
+    'local',
+    'Where finished videos are kept. `local`: in OUTPUTS_DIR, which the API and every worker must share. `s3`: in an S3 bucket (the S3_* settings), so that the API and the workers share nothing but Redis and the bucket.',
+  ),
+  S3_ENDPOINT: variable(
+    z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+    '',
+    'URL of the S3 server, e.g. `http://seaweedfs:8333`; empty for AWS S3 itself.',
+  ),
+  S3_REGION: variable(
+    z.string().min(1),
+    'us-east-1',
+    'Region the requests are signed for; `auto` for Cloudflare R2, any name for servers without regions.',
+  ),
+  S3_BUCKET: variable(
+    z.string(),
+    '',
+    'Bucket that keeps the videos (it must exist); needed with STORAGE=s3.',
+  ),
+  S3_PREFIX: variable(
+    z.string().regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or end with "/", e.g. manim/'),
+    '',
+    'Key prefix inside the bucket, ending with `/`; a video is kept at `<S3_PREFIX><job id>/<file>`.',
+  ),
+  S3_ACCESS_KEY_ID: variable(
+    z.string(),
+    '',
+    'Access key of the bucket. Empty: the AWS SDK looks for credentials itself (AWS_* variables, instance or task roles).',
+  ),
+  S3_SECRET_ACCESS_KEY: variable(z.string(), '', 'Secret of S3_ACCESS_KEY_ID.'),
+  S3_FORCE_PATH_STYLE: variable(
+    boolean,
+    'true',
+    'Address the bucket in the path (`<endpoint>/<bucket>/<key>`), as self-hosted servers (SeaweedFS, MinIO, Ceph RGW) need; `false` for virtual-hosted names (`<bucket>.<endpoint>`).',
+  ),
+  S3_DOWNLOAD: variable(
+    z.enum(['proxy', 'redirect']),
+    'proxy',
+    'How the video route serves a file in the bucket. `proxy`: the API streams it (ranges included), so clients need to reach only the API and links work as long as the job. `redirect`: 302 to a presigned URL of the bucket, which takes the traffic off the API but needs a bucket clients can reach (see S3_PUBLIC_ENDPOINT).',
+  ),
+  S3_PUBLIC_ENDPOINT: variable(
+    z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+    '',
+    'With S3_DOWNLOAD=redirect: the S3 endpoint as clients reach it, when it differs from S3_ENDPOINT (e.g. `https://files.example.org` for `http://seaweedfs:8333`).',
+  ),
+  S3_PRESIGN_SECONDS: variable(
+    positiveInt.max(7 * 24 * 3600),
+    '300',
+    'How long a presigned download URL stays valid, in seconds.',
+  ),
+  S3_UPLOAD_ATTEMPTS: variable(
+    positiveInt.max(20),
+    '5',
+    'Attempts to upload a finished video while the store cannot be reached, 1 s apart and then twice as long each time; after the last the job fails with `output_store_unavailable`.',
+  ),
   MANIM_VERSIONS: variable(
     manimVersions,
     '0.22.0,0.19.0',

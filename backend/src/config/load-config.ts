@@ -42,7 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return values as Config;
 }
 
-/** Defaults must lie within the caps that requests are held to. */
+/** Settings that are fine alone but not together (defaults above caps, a store without a bucket). */
 function crossFieldProblems(config: Config): string[] {
   const problems: string[] = [];
   if (config.RENDER_TIMEOUT_SECONDS > config.MAX_RENDER_TIMEOUT_SECONDS) {
@@ -61,6 +61,14 @@ function crossFieldProblems(config: Config): string[] {
         `RENDER_IMAGE=${config.RENDER_IMAGE} names one image, but MANIM_VERSIONS lists ${config.MANIM_VERSIONS.join(', ')}: put {version} where the version goes (e.g. manimcommunity/manim:v{version}), or set MANIM_VERSIONS to the one version the image has`,
       );
     }
+  }
+  if (config.STORAGE === 's3' && config.S3_BUCKET === '') {
+    problems.push('STORAGE=s3 needs S3_BUCKET, the bucket that keeps the videos');
+  }
+  if ((config.S3_ACCESS_KEY_ID === '') !== (config.S3_SECRET_ACCESS_KEY === '')) {
+    problems.push(
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to let the AWS SDK find credentials',
+    );
   }
   return problems;
 }

@@ -51,6 +51,8 @@ export interface DoctorDeps {
   realDirectory(dir: string): Promise<string | undefined>;
   /** The server's version; throws when Redis does not answer. */
   redisVersion(url: string): Promise<string>;
+  /** Resolves when the output store STORAGE names can be written and read; throws why not. */
+  checkOutputStore(config: Config): Promise<{ location: string }>;
 }
 
 const DIRECTORIES = [
@@ -61,7 +63,7 @@ const DIRECTORIES = [
 /**
  * Every check of `npm run doctor`, in the order a problem blocks the next: configuration,
  * DOCKER_HOST and the sockets, the engine, the render image, the worker's own container, the
- * configured directories as a render container sees them, Redis.
+ * configured directories as a render container sees them, Redis, an object store.
  */
 export async function runDoctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
@@ -83,6 +85,7 @@ export async function runDoctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> 
     ...checks,
     notChecked(reason, loaded === undefined ? [...ENGINE_PARTS, 'Redis'] : ENGINE_PARTS),
     ...(await redisChecks(deps, loaded)),
+    ...(await outputStoreChecks(deps, loaded)),
   ];
   if ('error' in deps.engine) {
     checks.push({
@@ -136,7 +139,10 @@ export async function runDoctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> 
     return ownContainerChecks(own);
   });
   const directoryChecks: DoctorCheck[] = [];
-  for (const directory of DIRECTORIES) {
+  // With STORAGE=s3 no video is written to OUTPUTS_DIR.
+  for (const directory of DIRECTORIES.filter(
+    (candidate) => config.STORAGE === 'local' || candidate.variable !== 'OUTPUTS_DIR',
+  )) {
     const dir = config[directory.variable];
     const title = `${directory.variable} ${dir}`;
     const found = own;
@@ -161,7 +167,7 @@ export async function runDoctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> 
     );
   }
   checks.push(...settledOwnContainer(own, ownChecks, directoryChecks), ...directoryChecks);
-  checks.push(...(await redisChecks(deps, loaded)));
+  checks.push(...(await redisChecks(deps, loaded)), ...(await outputStoreChecks(deps, loaded)));
   return checks;
 }
 
@@ -603,6 +609,31 @@ async function redisChecks(
         title: 'Redis',
         message: `no answer at ${url}: ${(error as Error).message}`,
         fix: 'Start Redis (`npm run setup` starts a local one for a loopback REDIS_URL) or point REDIS_URL at a running one.',
+      },
+    ];
+  }
+}
+
+/** An object store (STORAGE=s3) is checked by writing and removing a probe object. */
+async function outputStoreChecks(
+  deps: DoctorDeps,
+  loaded: { config: Config } | undefined,
+): Promise<DoctorCheck[]> {
+  if (loaded === undefined || loaded.config.STORAGE !== 's3') return [];
+  const title = 'output store';
+  try {
+    const { location } = await deps.checkOutputStore(loaded.config);
+    return [
+      { id: 'output-store', status: 'ok', title, message: `${location} can be written and read` },
+    ];
+  } catch (error) {
+    return [
+      {
+        id: 'output-store',
+        status: 'fail',
+        title,
+        message: (error as Error).message,
+        fix: 'Start the object store or correct S3_ENDPOINT, S3_BUCKET (it must exist) and the S3_* credentials; see docs/object-storage.md.',
       },
     ];
   }

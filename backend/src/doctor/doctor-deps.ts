@@ -19,6 +19,7 @@ import type { ContainerOwner } from '../engine/container-labels';
 import { renderImages } from '../render-image/render-image';
 import { currentProcessIdentity, readSocketFacts } from '../docker/engine/socket-facts';
 import { AppError } from '../errors/app-error';
+import { createOutputStore } from '../outputs/create-output-store';
 import { createLogger } from '../logging/logger';
 import { pingRedis } from '../queue/redis-connection';
 import type { DoctorDeps, DoctorEngine } from './doctor-checks';
@@ -76,6 +77,11 @@ export function createDoctorDeps(env: NodeJS.ProcessEnv = process.env): DoctorDe
       }
     },
     redisVersion: (url) => pingRedis(url, REDIS_TIMEOUT_MS),
+    async checkOutputStore(loaded) {
+      const store = createOutputStore(loaded);
+      await store.check();
+      return { location: store.location };
+    },
   };
 }
 

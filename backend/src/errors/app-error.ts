@@ -45,6 +45,10 @@ export const ERROR_CATALOGUE = {
     status: 503,
     hint: 'Retry after the time in Retry-After; the operator can raise MAX_QUEUED_JOBS or add workers.',
   },
+  output_store_unavailable: {
+    status: 503,
+    hint: 'Check that the object store named in the message is running and reachable from this host, that S3_BUCKET exists, and that the S3_* credentials may read and write it; retry later.',
+  },
   insufficient_storage: {
     status: 507,
     hint: 'The operator must free disk space or lower JOB_RETENTION_HOURS; retry later.',

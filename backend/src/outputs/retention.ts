@@ -2,6 +2,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config-schema';
 import type { Logger } from '../logging/logger';
+import type { OutputStore } from './output-store';
 
 /** A job folder in TEMP_DIR outlives its job only when a worker died; this is long past any render. */
 const STALE_JOB_FOLDER_MS = 24 * 3600_000;
@@ -38,15 +39,13 @@ export async function removeExpiredJobFolders(
 
 /** Outputs older than the retention (JOB_RETENTION_HOURS), and job folders of workers that died. */
 export async function removeExpiredFiles(
-  config: Pick<Config, 'OUTPUTS_DIR' | 'TEMP_DIR' | 'JOB_RETENTION_HOURS'>,
+  outputs: Pick<OutputStore, 'removeOlderThan'>,
+  config: Pick<Config, 'TEMP_DIR' | 'JOB_RETENTION_HOURS'>,
   logger: Logger,
 ): Promise<void> {
-  const outputs = await removeExpiredJobFolders(
-    config.OUTPUTS_DIR,
-    config.JOB_RETENTION_HOURS * 3600_000,
-  );
+  const expired = await outputs.removeOlderThan(config.JOB_RETENTION_HOURS * 3600_000);
   const folders = await removeExpiredJobFolders(config.TEMP_DIR, STALE_JOB_FOLDER_MS);
-  if (outputs.length + folders.length > 0) {
-    logger.info('removed expired files', { outputs: outputs.length, jobFolders: folders.length });
+  if (expired.length + folders.length > 0) {
+    logger.info('removed expired files', { outputs: expired.length, jobFolders: folders.length });
   }
 }

@@ -5,9 +5,9 @@ import { createApiMetrics } from '../api/metrics';
 import type { Config } from '../config/config-schema';
 import { defaultManimVersion, renderImages } from '../render-image/render-image';
 import { RedisJobFiles } from '../queue/redis-job-files';
-import { freeDiskBytes } from '../outputs/disk-space';
-import { outputFileExists } from '../outputs/output-store';
+import { createOutputStore } from '../outputs/create-output-store';
 import type { Logger } from '../logging/logger';
+import type { JobView } from '../job/render-job';
 import { BullmqJobEvents } from '../queue/bullmq-job-events';
 import { BullmqRenderJobStore } from '../queue/bullmq-job-store';
 import { RedisRenderIdentities } from '../queue/redis-render-identities';
@@ -44,6 +44,21 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     },
     logger,
   );
+  const outputs = createOutputStore(config);
+  // An earlier job is reused only while its file is kept; a store that does not answer now
+  // means a new render (which retries the store), not a failed request.
+  const resultAvailable = async (job: JobView): Promise<boolean> => {
+    if (job.result === undefined) return false;
+    return outputs
+      .exists({ jobId: job.id, fileName: job.result.fileName })
+      .catch((error: unknown) => {
+        logger.warn('could not look for an earlier video; rendering again', {
+          jobId: job.id,
+          error: (error as Error).message,
+        });
+        return false;
+      });
+  };
   // Computed once: a local image's tag hashes its recipe, which does not change while running.
   const imagesByVersion = new Map(
     renderImages(config).map((image) => [image.manimVersion, image.name]),
@@ -68,14 +83,14 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
       ),
       callbacks: webhooks,
       files: jobFiles,
-      freeDiskBytes: () => freeDiskBytes(config.OUTPUTS_DIR),
+      freeDiskBytes: () => outputs.freeBytes(),
     },
     {
       maxQueuedJobs: config.MAX_QUEUED_JOBS,
       minFreeMb: config.MIN_FREE_DISK_MB,
       imageOf: (manimVersion) =>
         imagesByVersion.get(manimVersion ?? defaultManimVersion(config)) ?? '',
-      resultAvailable: (job) => outputFileExists(config.OUTPUTS_DIR, job),
+      resultAvailable: (job) => resultAvailable(job),
     },
   );
   // The event reader blocks on Redis, so it gets a connection of its own that waits for Redis.
@@ -93,7 +108,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     jobs,
     submitter,
     events,
-    freeDiskBytes: () => freeDiskBytes(config.OUTPUTS_DIR),
+    outputs,
     redisCommand: (command, ...args) => redis.call(command ?? '', ...args),
     workers: new WorkerPresence(redis, config.QUEUE_NAME),
     queueDashboard: createQueueDashboard(

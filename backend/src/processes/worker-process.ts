@@ -15,6 +15,7 @@ import {
 import type { Logger } from '../logging/logger';
 import { startRenderWorker, type RenderWorker } from '../queue/bullmq-render-worker';
 import { BullmqWebhooks, startWebhookWorker } from '../queue/bullmq-webhooks';
+import { createOutputStore } from '../outputs/create-output-store';
 import { removeExpiredFiles } from '../outputs/retention';
 import { createWorkerRedis } from '../queue/redis-connection';
 import { RedisJobFiles } from '../queue/redis-job-files';
@@ -65,6 +66,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   const images = renderImages(config);
   const defaultImage = images[0]?.name ?? '';
   const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const outputs = createOutputStore(config);
   const connection = createWorkerRedis(config.REDIS_URL);
   const presence = new WorkerPresence(connection, config.QUEUE_NAME);
   // Announced before the engine answers, so that readiness can say why this worker cannot render.
@@ -188,7 +190,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       {
         name: 'remove expired files',
         everyMs: RETENTION_INTERVAL_MS,
-        run: () => removeExpiredFiles(config, logger),
+        run: () => removeExpiredFiles(outputs, config, logger),
       },
     ],
     logger,
@@ -249,6 +251,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       statistics: new RenderStatistics(connection, config.QUEUE_NAME),
       placeJobFolder: (workerPath) => daemonPaths.placeJobFolder(workerPath),
       jobFiles,
+      outputs,
       warmPool: pool,
       whenImageBack: (manimVersion) => imageSupplies.whenBack(manimVersion),
     }),

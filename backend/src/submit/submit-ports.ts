@@ -19,8 +19,8 @@ export interface SubmitPorts {
   callbacks?: CallbackRegistry;
   /** Where the files of a request wait for its worker; without it, files are refused. */
   files?: Pick<JobFileStore, 'save' | 'remove'>;
-  /** Free bytes on the disk that holds the outputs. */
-  freeDiskBytes(): Promise<number>;
+  /** Free bytes on the disk that holds the outputs; undefined when they go to an object store. */
+  freeDiskBytes(): Promise<number | undefined>;
 }
 
 /** Which job renders each render identity (see render-identity.ts), for the retention time. */

@@ -63,7 +63,9 @@ export function createSubmitService(ports: SubmitPorts, policy: SubmitPolicy): R
 
   const ensureDiskSpace = async (): Promise<void> => {
     if (policy.minFreeMb === 0) return;
-    const freeMb = Math.floor((await ports.freeDiskBytes()) / MIB);
+    const freeBytes = await ports.freeDiskBytes();
+    if (freeBytes === undefined) return;
+    const freeMb = Math.floor(freeBytes / MIB);
     if (freeMb < policy.minFreeMb) {
       throw new AppError(
         'insufficient_storage',

@@ -46,7 +46,8 @@ import {
 import { warmJobInput } from '../render/warm-bootstrap';
 import type { WarmLease } from './warm-pool';
 import type { WarmRenderSlot } from './warm-slots';
-import { storeOutput } from '../outputs/output-store';
+import type { OutputStore } from '../outputs/output-store';
+import { saveWithRetries } from '../outputs/save-with-retries';
 
 export interface RenderProcessorDeps {
   config: Config;
@@ -74,15 +75,21 @@ export interface RenderProcessorDeps {
   placeJobFolder: (workerPath: string) => Promise<JobFolderPlacement>;
   /** Where the files sent with a job wait for it (assets, the rest of a project). */
   jobFiles: Pick<JobFileStore, 'load'>;
+  /** Where finished videos are kept (STORAGE). */
+  outputs: OutputStore;
   /** Render containers started ahead (WARM_POOL_SIZE); a job takes one when one is ready. */
   warmPool?: { take(): Promise<WarmLease<WarmRenderSlot> | undefined> };
   /** Resolves once a version's image found missing is back (pulled again); absent: the job fails. */
   whenImageBack?: (manimVersion: string) => Promise<void>;
+  /** The first pause before keeping a video again when the store did not answer (1 s). */
+  outputRetryDelayMs?: number;
 }
+
+const OUTPUT_RETRY_DELAY_MS = 1000;
 
 /**
  * The render pipeline for one job, top to bottom: write the scene into a fresh job folder, run
- * Manim in a locked-down container, find the file Manim wrote, move it to the outputs folder.
+ * Manim in a locked-down container, find the file Manim wrote, keep it in the output store.
  * Every failure leaves as an AppError whose code names the cause.
  */
 export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandler {
@@ -192,12 +199,26 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       if (attempt.kind === 'failed') throw attempt.failure;
       const { output } = attempt;
       const fileName = `${data.options.scene}.${output.extension}`;
-      const stored = await storeOutput({
-        outputsDir: config.OUTPUTS_DIR,
-        jobId: id,
-        sourcePath: workspace.pathOf(`${RENDER_CONTAINER_PATHS.mediaDirName}/${output.path}`),
-        fileName,
-      });
+      const stored = await saveWithRetries(
+        deps.outputs,
+        {
+          jobId: id,
+          fileName,
+          contentType: output.contentType,
+          sourcePath: workspace.pathOf(`${RENDER_CONTAINER_PATHS.mediaDirName}/${output.path}`),
+        },
+        {
+          attempts: config.S3_UPLOAD_ATTEMPTS,
+          firstDelayMs: deps.outputRetryDelayMs ?? OUTPUT_RETRY_DELAY_MS,
+          signal,
+          onRetry: (attempt, delayMs, error) =>
+            log.warn('could not keep the video; trying again', {
+              attempt,
+              delayMs,
+              error: error.message,
+            }),
+        },
+      );
       const result: RenderResult = {
         fileName,
         contentType: output.contentType,

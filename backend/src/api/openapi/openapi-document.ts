@@ -209,6 +209,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
     ETag: { schema: { type: 'string' } },
     'Last-Modified': { schema: { type: 'string' } },
   };
+  const redirectsToStore = config.STORAGE === 's3' && config.S3_DOWNLOAD === 'redirect';
   const videoGet = (method: 'get' | 'head'): OperationObject =>
     api({
       operationId: method === 'get' ? 'getJobVideo' : 'headJobVideo',
@@ -254,13 +255,28 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
           content: method === 'get' ? videoBinary : {},
         },
         '304': emptyResponse("The client's cached copy is current."),
+        ...(redirectsToStore
+          ? {
+              '302': emptyResponse(
+                'The file is fetched from the object store: Location is a presigned URL, valid for S3_PRESIGN_SECONDS.',
+                { Location: headerRef('Location') },
+              ),
+            }
+          : {}),
         ...errorResponses(
-          [...API_COMMON_ERRORS, 'job_not_found', 'job_not_completed', 'queue_unavailable'],
+          [
+            ...API_COMMON_ERRORS,
+            'job_not_found',
+            'job_not_completed',
+            'queue_unavailable',
+            ...(config.STORAGE === 's3' ? (['output_store_unavailable'] as const) : []),
+          ],
           {
             ...API_COMMON_NOTES,
             job_not_found:
               'unknown, expired or implausible id, or the job record remains but its file is gone',
             job_not_completed: 'the job is queued, active, failed or cancelled',
+            output_store_unavailable: 'the object store that keeps the file does not answer',
           },
         ),
         '412': emptyResponse('An If-Match / If-Unmodified-Since precondition failed (empty body).'),

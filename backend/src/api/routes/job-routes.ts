@@ -1,12 +1,10 @@
-import path from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import type { Config } from '../../config/config-schema';
 import { AppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import type { JobView, RenderJobStore } from '../../job/render-job';
-import { contentDisposition } from '../http-headers';
 import { isPlausibleJobId } from '../job-id';
-import { loggerOf } from '../middleware/request-id';
+import type { OutputStore } from '../../outputs/output-store';
+import { sendVideo } from './send-video';
 
 export const JOB_PATH = '/api/animation/jobs/:id';
 export const VIDEO_PATH = '/api/animation/jobs/:id/video';
@@ -16,12 +14,12 @@ export const LOGS_PATH = '/api/animation/jobs/:id/logs';
 const CANCEL_WAIT_MS = 5000;
 
 export function jobRoutes(deps: {
-  config: Pick<Config, 'OUTPUTS_DIR'>;
   logger: Logger;
   jobs: RenderJobStore;
+  /** Where the videos of completed jobs are kept. */
+  outputs: OutputStore;
 }): Router {
-  const { jobs, logger } = deps;
-  const outputsDir = path.resolve(deps.config.OUTPUTS_DIR);
+  const { jobs, logger, outputs } = deps;
 
   const findJob = async (id: string): Promise<JobView> => {
     const job = isPlausibleJobId(id) ? await jobs.find(id) : undefined;
@@ -37,7 +35,7 @@ export function jobRoutes(deps: {
     res.json(await findJob(req.params.id));
   };
 
-  const sendVideo = async (
+  const showVideo = async (
     req: Request<{ id: string }>,
     res: Response,
     next: NextFunction,
@@ -58,55 +56,7 @@ export function jobRoutes(deps: {
     if (job.result === undefined) {
       throw new Error(`Job ${job.id} is completed but has no result`);
     }
-
-    const { fileName, contentType } = job.result;
-    const download = req.query.download === '1' || req.query.download === 'true';
-    const options = {
-      // `root` makes send refuse any path that would leave OUTPUTS_DIR.
-      root: outputsDir,
-      acceptRanges: true,
-      headers: {
-        'Content-Type': contentType,
-        'Content-Disposition': contentDisposition(download ? 'attachment' : 'inline', fileName),
-      },
-    };
-
-    res.sendFile(`${job.id}/${fileName}`, options, (error?: unknown) => {
-      if (error === undefined) return;
-      if (codeOf(error) === 'ECONNABORTED') return; // the client left; the request log says so
-      const status = statusOf(error);
-      if (res.headersSent) {
-        loggerOf(res, logger).warn('video transfer failed midway', {
-          jobId: job.id,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        res.destroy();
-        return;
-      }
-      if (status === 412 || status === 416) {
-        // Range/precondition answers are plain HTTP; send already set Content-Range for 416.
-        for (const header of ['Content-Type', 'Content-Disposition', 'Content-Length']) {
-          res.removeHeader(header);
-        }
-        res.status(status).end();
-        return;
-      }
-      if (status === 404 || codeOf(error) === 'EISDIR') {
-        next(
-          new AppError(
-            'job_not_found',
-            `The output file of job ${job.id} (${fileName}) is missing from the server`,
-            {
-              hint: 'The file was deleted (cleanup or by hand) although the job record remains; submit the render again.',
-              details: { id: job.id, fileName },
-            },
-          ),
-        );
-        return;
-      }
-      const reason = error instanceof Error ? error.message : String(error);
-      next(new Error(`Cannot send ${fileName} of job ${job.id}: ${reason}`, { cause: error }));
-    });
+    await sendVideo({ outputs, logger }, { id: job.id, result: job.result }, req, res, next);
   };
 
   const cancelJob = async (req: Request<{ id: string }>, res: Response): Promise<void> => {
@@ -141,20 +91,10 @@ export function jobRoutes(deps: {
   router.get(JOB_PATH, showJob);
   router.get(LOGS_PATH, showLogs);
   router.delete(JOB_PATH, cancelJob);
-  router.get(VIDEO_PATH, sendVideo);
+  router.get(VIDEO_PATH, showVideo);
   return router;
 }
 
 function shorten(id: string): string {
   return id.length > 64 ? `${id.slice(0, 64)}...` : id;
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' ? status : undefined;
-}
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
 }

@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import type { OutputStore } from '../../outputs/output-store';
 import type { WorkerStatusReader } from '../../queue/worker-status';
 import { readinessVerdict, type ReadinessProbes } from '../readiness';
 
@@ -7,18 +8,29 @@ export function readinessRoutes(deps: {
   queueName: string;
   minFreeMb: number;
   pingRedis: () => Promise<unknown>;
-  freeDiskBytes: () => Promise<number>;
+  outputs: Pick<OutputStore, 'backend' | 'location' | 'freeBytes' | 'check'>;
   workers: WorkerStatusReader;
 }): Router {
   const router = express.Router();
+  const where = { backend: deps.outputs.backend, location: deps.outputs.location };
   router.get('/ready', async (_req, res) => {
-    const [redis, disk, workers] = await Promise.all([
+    const { outputs } = deps;
+    const [redis, storage, disk, workers] = await Promise.all([
       deps.pingRedis().then(
         (): ReadinessProbes['redis'] => ({ ok: true }),
         (error: unknown): ReadinessProbes['redis'] => ({ ok: false, error: messageOf(error) }),
       ),
-      deps.freeDiskBytes().then(
-        (freeBytes): ReadinessProbes['disk'] => ({ freeBytes }),
+      outputs.check().then(
+        (): ReadinessProbes['storage'] => ({ ...where, ok: true }),
+        (error: unknown): ReadinessProbes['storage'] => ({
+          ...where,
+          ok: false,
+          error: messageOf(error),
+        }),
+      ),
+      outputs.freeBytes().then(
+        (freeBytes): ReadinessProbes['disk'] =>
+          freeBytes === undefined ? undefined : { freeBytes },
         (error: unknown): ReadinessProbes['disk'] => ({ error: messageOf(error) }),
       ),
       deps.workers.listWorkerStatuses().then(
@@ -28,7 +40,8 @@ export function readinessRoutes(deps: {
     ]);
     const verdict = readinessVerdict({
       redis,
-      disk,
+      storage,
+      ...(disk ? { disk } : {}),
       workers,
       minFreeMb: deps.minFreeMb,
       queueName: deps.queueName,

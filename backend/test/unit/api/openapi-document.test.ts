@@ -259,6 +259,12 @@ describe('the OpenAPI description', () => {
       'Readiness',
       readinessVerdict({
         redis: { ok: false, error: 'connection refused' },
+        storage: {
+          ok: false,
+          backend: 's3',
+          location: 'http://store:8333 (bucket videos)',
+          error: 'ECONNREFUSED',
+        },
         disk: { freeBytes: 10 * 1024 * 1024 },
         workers: {
           statuses: [

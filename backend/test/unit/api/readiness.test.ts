@@ -29,6 +29,7 @@ const unreachable = (id: string) =>
 function probes(change: Partial<ReadinessProbes> = {}): ReadinessProbes {
   return {
     redis: { ok: true },
+    storage: { ok: true, backend: 'local', location: '/srv/outputs' },
     disk: { freeBytes: 5000 * MB },
     minFreeMb: 1024,
     queueName: 'renders',
@@ -44,6 +45,7 @@ describe('the readiness verdict', () => {
     expect(verdict.problems).toEqual([]);
     expect(verdict.checks).toEqual({
       redis: { ok: true },
+      storage: { ok: true, backend: 'local', location: '/srv/outputs' },
       disk: { ok: true, freeMb: 5000, minFreeMb: 1024 },
       workers: { ok: true, count: 1, workers: [worker('vm-1')] },
     });
@@ -140,6 +142,33 @@ describe('the readiness verdict', () => {
     ]);
   });
 
+  it('has no disk check when videos go to an object store', () => {
+    const storage = { ok: true, backend: 's3', location: 'http://store:8333 (bucket v)' } as const;
+    const { disk: _ignored, ...withoutDisk } = probes({ storage });
+    const verdict = readinessVerdict(withoutDisk);
+    expect(verdict.status).toBe('ready');
+    expect(verdict.checks).not.toHaveProperty('disk');
+    expect(verdict.checks.storage).toEqual(storage);
+  });
+
+  it('is not ready when the object store cannot be written, and names it and the fix', () => {
+    const verdict = readinessVerdict(
+      probes({
+        storage: {
+          ok: false,
+          backend: 's3',
+          location: 'http://store:8333 (bucket v)',
+          error: 'the output store at http://store:8333 (bucket v) cannot be used: ECONNREFUSED',
+        },
+      }),
+    );
+    expect(verdict.status).toBe('not_ready');
+    expect(verdict.checks.storage.ok).toBe(false);
+    expect(verdict.problems).toEqual([
+      expect.stringMatching(/^the object store cannot be used: .*ECONNREFUSED.*\(fix: .*S3_\*/),
+    ]);
+  });
+
   it('is not ready when the disk has less room than MIN_FREE_DISK_MB', () => {
     const verdict = readinessVerdict(probes({ disk: { freeBytes: 100 * MB } }));
     expect(verdict.status).toBe('not_ready');
@@ -149,7 +178,7 @@ describe('the readiness verdict', () => {
 
   it('ignores the disk when MIN_FREE_DISK_MB is 0', () => {
     const verdict = readinessVerdict(probes({ disk: { freeBytes: 0 }, minFreeMb: 0 }));
-    expect(verdict.checks.disk.ok).toBe(true);
+    expect(verdict.checks.disk?.ok).toBe(true);
   });
 
   it('names every failing part at once', () => {

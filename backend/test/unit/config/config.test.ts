@@ -107,6 +107,28 @@ describe('configuration', () => {
     );
   });
 
+  it('keeps videos locally by default, and in S3 only with a bucket and a whole key pair', () => {
+    expect(loadConfig({}).STORAGE).toBe('local');
+    const s3 = loadConfig({
+      STORAGE: 's3',
+      S3_ENDPOINT: 'http://seaweedfs:8333',
+      S3_BUCKET: 'videos',
+      S3_PREFIX: 'manim/',
+    });
+    expect(s3).toMatchObject({
+      S3_FORCE_PATH_STYLE: true,
+      S3_DOWNLOAD: 'proxy',
+      S3_REGION: 'us-east-1',
+    });
+    expect(() => loadConfig({ STORAGE: 's3' })).toThrow(/STORAGE=s3 needs S3_BUCKET/);
+    expect(() => loadConfig({ S3_ACCESS_KEY_ID: 'key' })).toThrow(
+      /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together/,
+    );
+    expect(() => loadConfig({ S3_ENDPOINT: 'seaweedfs:8333', S3_PREFIX: 'manim' })).toThrow(
+      /S3_ENDPOINT="seaweedfs:8333".*S3_PREFIX="manim": must be empty or end with "\/"/,
+    );
+  });
+
   it('is documented in docs/configuration.md exactly as the schema says', () => {
     const documented = readFileSync(
       path.resolve(__dirname, '../../../../docs/configuration.md'),

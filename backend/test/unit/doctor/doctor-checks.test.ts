@@ -69,6 +69,7 @@ function fakeDeps(
     engine: fakeEngine(),
     realDirectory: async (dir) => dir,
     redisVersion: async () => '7.0.15',
+    checkOutputStore: async () => ({ location: 'http://store:8333 (bucket videos)' }),
     ...change,
   };
 }
@@ -379,6 +380,45 @@ describe('the doctor checks', () => {
       status: 'fail',
       message: 'no answer at redis://127.0.0.1:6379: connect ECONNREFUSED 127.0.0.1:6379',
     });
+  });
+
+  it('checks the object store instead of OUTPUTS_DIR with STORAGE=s3, and names its error', async () => {
+    const s3 = { STORAGE: 's3', S3_ENDPOINT: 'http://store:8333', S3_BUCKET: 'videos' };
+    const probed: string[] = [];
+    const engine = fakeEngine({
+      probeDirectory: async (dir) => {
+        probed.push(dir);
+        return passed;
+      },
+    });
+
+    const fine = await runDoctorChecks(fakeDeps({ engine }, s3));
+    expect(byId(fine, 'output-store')).toMatchObject({
+      status: 'ok',
+      message: 'http://store:8333 (bucket videos) can be written and read',
+    });
+    expect(fine.find((check) => check.id === 'outputs-dir')).toBeUndefined();
+    expect(probed).not.toContain('/srv/outputs');
+
+    const down = await runDoctorChecks(
+      fakeDeps(
+        {
+          checkOutputStore: () =>
+            Promise.reject(
+              new Error('the output store at http://store:8333 cannot be used: ECONNREFUSED'),
+            ),
+        },
+        s3,
+      ),
+    );
+    expect(byId(down, 'output-store')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('ECONNREFUSED'),
+      fix: expect.stringContaining('S3_BUCKET'),
+    });
+    expect((await runDoctorChecks(fakeDeps())).find((check) => check.id === 'output-store')).toBe(
+      undefined,
+    );
   });
 });
 

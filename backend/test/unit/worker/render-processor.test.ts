@@ -7,6 +7,8 @@ import type { JobFolderPlacement } from '../../../src/engine/render-engine';
 import { deploymentScope } from '../../../src/config/deployment-scope';
 import type { RenderResult } from '../../../src/job/render-job';
 import { createLogger } from '../../../src/logging/logger';
+import { localOutputStore } from '../../../src/outputs/local-output-store';
+import { OutputStoreUnavailableError, type OutputStore } from '../../../src/outputs/output-store';
 import {
   createRenderProcessor,
   type RenderProcessorDeps,
@@ -61,6 +63,8 @@ function processor(overrides: Partial<RenderProcessorDeps> = {}) {
       daemonPath: `/daemon${workerPath}`,
     }),
     jobFiles: { load: async () => [] },
+    outputs: localOutputStore(path.join(root, 'outputs')),
+    outputRetryDelayMs: 1,
     ...overrides,
   });
 }
@@ -125,6 +129,57 @@ describe('the render processor', () => {
     ]);
     expect(run?.options.folder).toMatchObject({ placement: { kind: 'mount' }, target: '/job' });
     expect(statistics.completed).toEqual(['low']);
+    expect(await leftInTemp()).toEqual([]);
+  });
+
+  it('keeps the video once the output store answers again, trying with growing pauses', async () => {
+    engine.willRun((run) => writeVideo(run).then(() => ({})));
+    const local = localOutputStore(path.join(root, 'outputs'));
+    let attempts = 0;
+    const outputs: OutputStore = {
+      ...local,
+      save: async (file) => {
+        attempts += 1;
+        if (attempts < 3)
+          throw new OutputStoreUnavailableError('http://store:8333', 'ECONNREFUSED');
+        return local.save(file);
+      },
+    };
+
+    const result = await render(processor({ outputs }));
+
+    expect(attempts).toBe(3);
+    expect(result.fileName).toBe('Hello.mp4');
+    expect(await local.exists({ jobId: 'job-1', fileName: 'Hello.mp4' })).toBe(true);
+  });
+
+  it('fails with output_store_unavailable, naming the store, when it never answers', async () => {
+    engine.willRun((run) => writeVideo(run).then(() => ({})));
+    let attempts = 0;
+    const outputs: OutputStore = {
+      ...localOutputStore(path.join(root, 'outputs')),
+      save: async () => {
+        attempts += 1;
+        throw new OutputStoreUnavailableError('http://store:8333 (bucket v)', 'ECONNREFUSED');
+      },
+    };
+    const handler = processor({
+      outputs,
+      config: loadConfig({ TEMP_DIR: path.join(root, 'temp'), S3_UPLOAD_ATTEMPTS: '3' }),
+    });
+
+    const failure = await refusal(render(handler));
+
+    expect(attempts).toBe(3);
+    expect(failure.code).toBe('output_store_unavailable');
+    expect(failure.message).toMatch(
+      /after 3 attempts: .*http:\/\/store:8333 \(bucket v\).*ECONNREFUSED/,
+    );
+    expect(failure.details).toMatchObject({
+      location: 'http://store:8333 (bucket v)',
+      attempts: 3,
+    });
+    expect(statistics.failed).toEqual(['output_store_unavailable']);
     expect(await leftInTemp()).toEqual([]);
   });
 
