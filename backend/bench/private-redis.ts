@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../src/config/load-config';
 import { createWorkerRedis, waitForRedis } from '../src/queue/redis-connection';
 
 export interface PrivateRedis {
@@ -37,7 +38,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   };
 
   const url = `redis://127.0.0.1:${port}`;
-  const client = createWorkerRedis(url);
+  const client = createWorkerRedis(loadConfig({ REDIS_URL: url }));
   client.on('error', () => undefined);
   try {
     await Promise.race([waitForRedis(client, 10_000), failedToStart]);

@@ -77,7 +77,41 @@ export const CONFIG_VARIABLES = {
   REDIS_URL: variable(
     z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
     'redis://127.0.0.1:6379',
-    'Redis connection URL shared by the API and the worker.',
+    'Redis connection URL shared by the API and the worker (`redis://[user:password@]host:port[/database]`; `rediss://` for TLS). With REDIS_SENTINELS its host and port are not used.',
+  ),
+  REDIS_SENTINELS: variable(
+    z.string().transform((text, context) => {
+      const entries = text
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== '');
+      const sentinels: Array<{ host: string; port: number }> = [];
+      for (const entry of entries) {
+        const match = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(entry);
+        const port = Number(match?.[2]);
+        if (match?.[1] === undefined || port < 1 || port > 65535) {
+          context.addIssue({
+            code: 'custom',
+            message: `${JSON.stringify(entry)} is not host:port`,
+          });
+          continue;
+        }
+        sentinels.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+      }
+      return sentinels;
+    }),
+    '',
+    'Comma-separated `host:port` of Redis Sentinels, e.g. `sentinel-1:26379,sentinel-2:26379,sentinel-3:26379`. Set: the service asks them for the master of REDIS_SENTINEL_NAME and follows it through a failover, and REDIS_URL gives only the user, password, database and TLS (`rediss://`) of the Redis servers, not their address.',
+  ),
+  REDIS_SENTINEL_NAME: variable(
+    z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+    'mymaster',
+    'The master group the sentinels monitor (`sentinel monitor <name> ...`).',
+  ),
+  REDIS_SENTINEL_PASSWORD: variable(
+    z.string(),
+    '',
+    'Password of the sentinels themselves (`requirepass` in sentinel.conf); empty when they have none.',
   ),
   QUEUE_NAME: variable(
     z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only'),

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config-schema';
+import { describeRedis, type RedisSettings } from '../config/redis-settings';
 import { createDaemonPathTranslator } from '../docker/job-folders/daemon-path-translator';
 import type { DirectoryProbe } from '../docker/job-folders/daemon-paths';
 import { parseSecurityOptions } from '../docker/engine/security-options';
@@ -50,7 +51,7 @@ export interface DoctorDeps {
   /** The real path of an existing directory; undefined when it does not exist. */
   realDirectory(dir: string): Promise<string | undefined>;
   /** The server's version; throws when Redis does not answer. */
-  redisVersion(url: string): Promise<string>;
+  redisVersion(settings: RedisSettings): Promise<string>;
   /** Resolves when the output store STORAGE names can be written and read; throws why not. */
   checkOutputStore(config: Config): Promise<{ location: string }>;
 }
@@ -597,9 +598,9 @@ async function redisChecks(
   loaded: { config: Config } | undefined,
 ): Promise<DoctorCheck[]> {
   if (loaded === undefined) return [];
-  const url = redactUrl(loaded.config.REDIS_URL);
+  const url = describeRedis(loaded.config);
   try {
-    const version = await deps.redisVersion(loaded.config.REDIS_URL);
+    const version = await deps.redisVersion(loaded.config);
     return [{ id: 'redis', status: 'ok', title: 'Redis', message: `${version} answers at ${url}` }];
   } catch (error) {
     return [
@@ -648,10 +649,4 @@ function notChecked(reason: string, parts: string[]): DoctorCheck {
     message: `${parts.join(', ')}: ${reason}`,
     fix: 'Fix the problems above and run the doctor again.',
   };
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, (_match, credentials: string) =>
-    credentials.includes(':') ? '//***@' : `//${credentials}@`,
-  );
 }

@@ -1,6 +1,6 @@
 import { stat, realpath } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { deploymentScope } from '../config/deployment-scope';
+import { deploymentScope } from '../config/redis-settings';
 import { ConfigError, loadConfig } from '../config/load-config';
 import { withDaemonEndpoint } from '../docker/job-folders/daemon-path-translator';
 import { probeDirectoryThroughContainer } from '../docker/job-folders/daemon-paths';
@@ -76,7 +76,7 @@ export function createDoctorDeps(env: NodeJS.ProcessEnv = process.env): DoctorDe
         return undefined;
       }
     },
-    redisVersion: (url) => pingRedis(url, REDIS_TIMEOUT_MS),
+    redisVersion: (settings) => pingRedis(settings, REDIS_TIMEOUT_MS),
     async checkOutputStore(loaded) {
       const store = createOutputStore(loaded);
       await store.check();

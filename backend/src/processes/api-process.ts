@@ -29,7 +29,7 @@ export interface ApiProcess {
 
 /** Composition root of the API: Redis, the job store, the job event reader, the HTTP server. */
 export async function startApiProcess(config: Config, logger: Logger): Promise<ApiProcess> {
-  const redis = createApiRedis(config.REDIS_URL);
+  const redis = createApiRedis(config);
   redis.on('error', (error: Error) =>
     logger.warn('redis connection error', { error: error.message }),
   );
@@ -94,7 +94,11 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     },
   );
   // The event reader blocks on Redis, so it gets a connection of its own that waits for Redis.
-  const eventsRedis = createWorkerRedis(config.REDIS_URL);
+  const eventsRedis = createWorkerRedis(config);
+  // The event reader reports a lost Redis itself; this keeps the connection's own quiet.
+  eventsRedis.on('error', (error: Error) =>
+    logger.debug('redis connection error', { error: error.message }),
+  );
   const events = await BullmqJobEvents.start({
     connection: eventsRedis,
     queueName: config.QUEUE_NAME,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/config-schema';
-import { deploymentScope } from '../config/deployment-scope';
+import { deploymentScope } from '../config/redis-settings';
 import { startDaemonPaths } from '../docker/job-folders/daemon-paths';
 import { createDockerClient, pingEngine } from '../docker/engine/docker-client';
 import { readEngineFacts } from '../docker/engine/engine-facts';
@@ -67,7 +67,11 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   const defaultImage = images[0]?.name ?? '';
   const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const outputs = createOutputStore(config);
-  const connection = createWorkerRedis(config.REDIS_URL);
+  const connection = createWorkerRedis(config);
+  // BullMQ reports a lost Redis as queue and worker errors; this keeps the connection's own quiet.
+  connection.on('error', (error: Error) =>
+    logger.debug('redis connection error', { error: error.message }),
+  );
   const presence = new WorkerPresence(connection, config.QUEUE_NAME);
   // Announced before the engine answers, so that readiness can say why this worker cannot render.
   await presence.announce({

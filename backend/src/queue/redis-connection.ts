@@ -1,20 +1,54 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisSettings } from '../config/redis-settings';
 
 export type RedisConnection = Redis;
 
 /** For BullMQ workers: commands wait for a reconnect instead of failing. */
-export function createWorkerRedis(url: string): RedisConnection {
-  return new Redis(url, { maxRetriesPerRequest: null, protocol: 2 });
+export function createWorkerRedis(settings: RedisSettings): RedisConnection {
+  return connect(settings, { maxRetriesPerRequest: null });
 }
 
 /** For the API: commands fail fast while Redis is down, so requests never hang. */
-export function createApiRedis(url: string): RedisConnection {
-  return new Redis(url, {
+export function createApiRedis(settings: RedisSettings): RedisConnection {
+  return connect(settings, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 5000,
-    protocol: 2,
   });
+}
+
+function connect(settings: RedisSettings, options: RedisOptions): RedisConnection {
+  const common: RedisOptions = {
+    ...options,
+    protocol: 2,
+    // A master demoted by a failover answers writes with READONLY: reconnect (to the new master)
+    // and send the command again.
+    reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
+  };
+  if (settings.REDIS_SENTINELS.length === 0) return new Redis(settings.REDIS_URL, common);
+  return new Redis({ ...common, ...sentinelOptions(settings) });
+}
+
+/** The master of a sentinel group, with REDIS_URL's credentials, database and TLS. */
+function sentinelOptions(settings: RedisSettings): RedisOptions {
+  const url = new URL(settings.REDIS_URL);
+  const tls = url.protocol === 'rediss:';
+  const database = Number(url.pathname.replace(/^\//, '') || '0');
+  return {
+    sentinels: settings.REDIS_SENTINELS,
+    name: settings.REDIS_SENTINEL_NAME,
+    role: 'master',
+    // Listens for the sentinels' +switch-master, so that a failover is followed at once rather
+    // than when the old master's connection times out.
+    failoverDetector: true,
+    ...(settings.REDIS_SENTINEL_PASSWORD === ''
+      ? {}
+      : { sentinelPassword: settings.REDIS_SENTINEL_PASSWORD }),
+    ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
+    ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
+    db: Number.isInteger(database) ? database : 0,
+    ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+  };
 }
 
 /** Resolves once the connection is ready, or rejects after `timeoutMs`. */
@@ -42,14 +76,14 @@ export function waitForRedis(redis: RedisConnection, timeoutMs: number): Promise
 }
 
 /** One connection attempt and PING, for diagnostics; resolves with the server's version. */
-export async function pingRedis(url: string, timeoutMs: number): Promise<string> {
-  const redis = new Redis(url, {
+export async function pingRedis(settings: RedisSettings, timeoutMs: number): Promise<string> {
+  const redis = connect(settings, {
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     retryStrategy: () => null,
-    protocol: 2,
+    sentinelRetryStrategy: () => null,
   });
   // connect() rejects with "Connection is closed."; the event carries the cause (ECONNREFUSED…).
   let cause: Error | undefined;

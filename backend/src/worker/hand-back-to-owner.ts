@@ -1,5 +1,5 @@
 import type { Config } from '../config/config-schema';
-import { deploymentScope } from '../config/deployment-scope';
+import { deploymentScope, type RedisSettings } from '../config/redis-settings';
 import { JOB_ID_LABEL } from '../engine/container-labels';
 import type { JobFolderPlacement, RenderEngine } from '../engine/render-engine';
 import type { Logger } from '../logging/logger';
@@ -16,7 +16,7 @@ const RESTORE_OWNER_TIMEOUT_MS = 60_000;
 export async function handBackToOwner(
   job: {
     engine: Pick<RenderEngine, 'runHelper'>;
-    config: Pick<Config, 'QUEUE_NAME' | 'REDIS_URL'>;
+    config: RedisSettings & Pick<Config, 'QUEUE_NAME'>;
     workerId: string;
     placeJobFolder: (workerPath: string) => Promise<JobFolderPlacement>;
     workspace: Pick<JobWorkspace, 'dir' | 'entriesNotOwnedBy'>;

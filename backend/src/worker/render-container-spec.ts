@@ -1,6 +1,6 @@
 import type { Config } from '../config/config-schema';
 import type { JobFolderPlacement } from '../engine/render-engine';
-import { deploymentScope } from '../config/deployment-scope';
+import { deploymentScope, type RedisSettings } from '../config/redis-settings';
 import { ownerLabels } from '../engine/container-labels';
 import { type ContainerSpec } from '../engine/container-spec';
 import { RENDER_CONTAINER_PATHS, RENDER_ENVIRONMENT } from '../render/manim-command';
@@ -13,16 +13,16 @@ import type { FileOwner } from './job-workspace';
  * what lets a container started before its job serve any job.
  */
 export function renderContainerSpec(input: {
-  config: Pick<
-    Config,
-    | 'QUEUE_NAME'
-    | 'REDIS_URL'
-    | 'RENDER_MEMORY_MB'
-    | 'RENDER_CPUS'
-    | 'RENDER_PIDS_LIMIT'
-    | 'RENDER_MAX_OUTPUT_MB'
-    | 'RENDER_TMPFS_MB'
-  >;
+  config: RedisSettings &
+    Pick<
+      Config,
+      | 'QUEUE_NAME'
+      | 'RENDER_MEMORY_MB'
+      | 'RENDER_CPUS'
+      | 'RENDER_PIDS_LIMIT'
+      | 'RENDER_MAX_OUTPUT_MB'
+      | 'RENDER_TMPFS_MB'
+    >;
   image: string;
   workerId: string;
   user: FileOwner;

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config-schema';
-import { deploymentScope } from '../config/deployment-scope';
+import { deploymentScope } from '../config/redis-settings';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import { cancelledError } from '../queue/job-failure';

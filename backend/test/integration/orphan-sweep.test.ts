@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
-import { deploymentScope } from '../../src/config/deployment-scope';
+import { loadConfig } from '../../src/config/load-config';
+import { deploymentScope } from '../../src/config/redis-settings';
 import {
   MANAGED_LABEL,
   QUEUE_LABEL,
@@ -46,12 +47,12 @@ describe('the sweep of render containers left by dead workers', () => {
     const queueName = testQueueName();
     const ours = await leftover(
       queueName,
-      deploymentScope({ REDIS_URL: testEnvironment().redisUrl, QUEUE_NAME: queueName }),
+      deploymentScope(loadConfig({ REDIS_URL: testEnvironment().redisUrl, QUEUE_NAME: queueName })),
     );
     // Same queue name, another Redis: its workers are invisible from here, not dead.
     const theirs = await leftover(
       queueName,
-      deploymentScope({ REDIS_URL: 'redis://elsewhere:6379', QUEUE_NAME: queueName }),
+      deploymentScope(loadConfig({ REDIS_URL: 'redis://elsewhere:6379', QUEUE_NAME: queueName })),
     );
     created.push(ours, theirs);
 

@@ -14,7 +14,11 @@ export function freePort(): Promise<number> {
 }
 
 /** A redis-server of the tests' own, without persistence; resolves once it accepts connections. */
-export async function startRedisServer(port: number, dir: string): Promise<ChildProcess> {
+export async function startRedisServer(
+  port: number,
+  dir: string,
+  extraArgs: string[] = [],
+): Promise<ChildProcess> {
   const redis = spawn(
     'redis-server',
     [
@@ -28,6 +32,10 @@ export async function startRedisServer(port: number, dir: string): Promise<Child
       'no',
       '--dir',
       dir,
+      // Several servers may share `dir`; each keeps its files under its own name.
+      '--dbfilename',
+      `dump-${port}.rdb`,
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );

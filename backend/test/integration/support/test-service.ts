@@ -8,6 +8,7 @@ import { loadConfig } from '../../../src/config/load-config';
 import { createLogger } from '../../../src/logging/logger';
 import { startApiProcess } from '../../../src/processes/api-process';
 import { startWorkerProcess } from '../../../src/processes/worker-process';
+import { createWorkerRedis } from '../../../src/queue/redis-connection';
 import type { JobView } from '../../../src/job/render-job';
 import type { RenderProgress } from '../../../src/job/render-progress';
 import { testEnvironment, testQueueName } from './test-environment';
@@ -71,9 +72,12 @@ export async function startTestService(
     service: 'test',
     silent: process.env.TEST_LOGS !== '1',
   });
-  const queueEvents = new QueueEvents(config.QUEUE_NAME, {
-    connection: { url: environment.redisUrl },
-  });
+  // The service's own kind of connection, so that a Redis behind sentinels is followed too.
+  const eventsRedis = createWorkerRedis(config);
+  const queueEvents = new QueueEvents(config.QUEUE_NAME, { connection: eventsRedis });
+  // Redis going away is what some tests do; the reconnect is ioredis's business.
+  eventsRedis.on('error', () => undefined);
+  queueEvents.on('error', () => undefined);
   await queueEvents.waitUntilReady();
   let api: Awaited<ReturnType<typeof startApiProcess>>;
   let worker: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
@@ -82,6 +86,7 @@ export async function startTestService(
     worker = options.worker === false ? undefined : await startWorkerProcess(config, logger);
   } catch (error) {
     await queueEvents.close();
+    eventsRedis.disconnect();
     throw error;
   }
 
@@ -137,6 +142,7 @@ export async function startTestService(
       await worker?.close();
       await api.close();
       await queueEvents.close();
+      eventsRedis.disconnect();
       await rm(root, { recursive: true, force: true });
     },
   };

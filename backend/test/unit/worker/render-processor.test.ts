@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadConfig } from '../../../src/config/load-config';
 import { JOB_ID_LABEL, QUEUE_LABEL, SCOPE_LABEL } from '../../../src/engine/container-labels';
 import type { JobFolderPlacement } from '../../../src/engine/render-engine';
-import { deploymentScope } from '../../../src/config/deployment-scope';
+import { deploymentScope } from '../../../src/config/redis-settings';
 import type { RenderResult } from '../../../src/job/render-job';
 import { createLogger } from '../../../src/logging/logger';
 import { localOutputStore } from '../../../src/outputs/local-output-store';
