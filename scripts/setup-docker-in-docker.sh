@@ -7,19 +7,27 @@
 #    here (local stand-ins tagged with the official names); reused while their inputs are the same;
 #  - finds the group that owns the Docker socket as containers see it and writes DOCKER_GID to
 #    .env (the worker's `group_add`), keeping every other line of .env;
-#  - creates ./outputs and ./temp owned by the app image's non-root user.
+#  - creates ./outputs and ./temp owned by the app image's non-root user;
+#  - with --s3, keeps videos in the Compose project's own object store (the `seaweedfs` service):
+#    writes COMPOSE_PROFILES=s3, STORAGE=s3 and the S3_* settings to .env, once.
 # Safe to run again: it only does what is missing or out of date.
 #
 # Settings, from the environment or .env as compose reads them: APP_IMAGE, REDIS_IMAGE, API_PORT,
 # DOCKER_SOCKET (default: the unix socket of DOCKER_HOST, else /var/run/docker.sock); and from
 # .env only, as the worker gets it: RENDER_IMAGE (empty: the image built from
-# backend/render-image/Dockerfile).
-# Usage: scripts/setup-docker-in-docker.sh
+# backend/render-image/Dockerfile); SEAWEEDFS_IMAGE with the profile s3.
+# Usage: scripts/setup-docker-in-docker.sh [--s3]
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
 ENV_FILE="$PROJECT_ROOT/.env"
-if [ "$#" -gt 0 ]; then fail "unknown option $1" "usage: scripts/setup-docker-in-docker.sh"; fi
+with_s3=0
+for arg in "$@"; do
+  case "$arg" in
+    --s3) with_s3=1 ;;
+    *) fail "unknown option $arg" "usage: scripts/setup-docker-in-docker.sh [--s3]" ;;
+  esac
+done
 
 # env_file_setting NAME: NAME's value in .env (what env_file gives the api and the worker).
 env_file_setting() {
@@ -100,11 +108,26 @@ if [ -z "$socket" ]; then
   esac
 fi
 
+if [ "$with_s3" -eq 1 ] && [ "$(env_file_setting STORAGE)" != s3 ]; then
+  say "the object store"
+  profiles=$(env_file_setting COMPOSE_PROFILES)
+  set_env_line COMPOSE_PROFILES "${profiles:+$profiles,}s3"
+  set_env_line STORAGE s3
+  set_env_line S3_ENDPOINT http://seaweedfs:8333
+  set_env_line S3_BUCKET videos
+  # SeaweedFS without identities takes any key; the SDK needs one to sign with.
+  set_env_line S3_ACCESS_KEY_ID "manim-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+  set_env_line S3_SECRET_ACCESS_KEY "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+fi
+
 app_image=$(setting APP_IMAGE manim-render-app:local)
 say "images"
 ensure_image "$(setting REDIS_IMAGE redis:7-bookworm)" redis
 ensure_app_image "$app_image"
 ensure_render_images "$app_image"
+case ",$(setting COMPOSE_PROFILES "")," in
+  *,s3,*) ensure_image "$(setting SEAWEEDFS_IMAGE chrislusf/seaweedfs:4.48)" seaweedfs ;;
+esac
 
 worker_uid=$(docker run --rm --network none "$app_image" id -u)
 worker_gid=$(docker run --rm --network none "$app_image" id -g)

@@ -97,6 +97,17 @@ build_redis_stand_in() {
     --build-arg "BASE_IMAGE=$DEBIAN_BASE_IMAGE"
 }
 
+seaweedfs_inputs() {
+  printf '%s %s %s\n' "$(hash_of_files "$STAND_INS_DIR/seaweedfs" .)" "$(image_id "$DEBIAN_BASE_IMAGE")" "$1" |
+    sha256sum | cut -c1-12
+}
+
+# The stand-in installs the version the official tag names (chrislusf/seaweedfs:4.48 -> 4.48).
+build_seaweedfs_stand_in() {
+  build_image "$1" "$2" "$STAND_INS_DIR/seaweedfs" --label "$STAND_IN_LABEL=$1" \
+    --build-arg "BASE_IMAGE=$DEBIAN_BASE_IMAGE" --build-arg "SEAWEEDFS_VERSION=${1##*:}"
+}
+
 # The Node stand-in carries this machine's Node.js, so it must be the major version the official
 # name promises.
 host_node() {

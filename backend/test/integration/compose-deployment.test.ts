@@ -1,21 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, realpath, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobView } from '../../src/job/render-job';
 import { readEventStream } from '../support/event-stream-client';
 import {
-  ComposeProject,
-  composeCommand,
-  copyCheckout,
   removeCheckout,
   runCommand,
+  startComposeDeployment,
+  type ComposeProject,
 } from './support/compose-deployment';
 import { containersOfJob } from './support/job-containers';
 import { inspectMp4 } from './support/mp4-inspection';
-import { freePort } from './support/redis-server';
 import { FOUR_STEP_SCENE } from './support/scenes';
-import { waitUntil } from './support/wait-until';
 
 const APP_IMAGE = 'manim-render-app:local';
 /** The first run builds images (the app image: a few minutes); later runs reuse them. */
@@ -39,34 +35,10 @@ describe('deploying with docker-compose.yml', () => {
   let url: string;
 
   beforeAll(async () => {
-    const command = await composeCommand();
-    root = await realpath(await mkdtemp(path.join(tmpdir(), 'manim-compose-test-')));
-    checkout = path.join(root, 'checkout');
-    await copyCheckout(checkout);
-    // Workers remove the render containers of their queue whose worker they do not know: a queue
-    // of its own keeps this deployment apart from any other one on the same engine.
-    await writeFile(path.join(checkout, '.env'), `QUEUE_NAME=${name}\n`);
-    await runCommand('bash', ['scripts/setup-docker-in-docker.sh'], {
-      cwd: checkout,
-      timeoutMs: SETUP_TIMEOUT_MS,
-    });
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    project = new ComposeProject(command, checkout, name, { API_PORT: String(port) });
-    await project.run(['up', '-d']);
-    // Nothing announces readiness but the API itself: ask it until a worker has registered. While
-    // the container starts, the published port accepts connections that never answer, and such
-    // a fetch never settles: each probe has a deadline of its own.
-    await waitUntil(
-      'the API reports ready',
-      () =>
-        fetch(`${url}/ready`, { signal: AbortSignal.timeout(5_000) }).then(
-          (response) => response.status,
-          () => 0,
-        ),
-      (status) => status === 200,
-      { everyMs: 500, timeoutMs: 120_000 },
-    );
+    ({ root, checkout, project, url } = await startComposeDeployment({
+      name,
+      setupTimeoutMs: SETUP_TIMEOUT_MS,
+    }));
   }, SETUP_TIMEOUT_MS + 180_000);
 
   afterAll(async () => {

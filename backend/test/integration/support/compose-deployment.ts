@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, lstat, mkdir, rm } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './redis-server';
+import { waitUntil } from './wait-until';
 
 const run = promisify(execFile);
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -125,4 +128,53 @@ export async function removeCheckout(root: string, image: string): Promise<void>
     await rm(root, { recursive: true, force: true });
   }
   if (existsSync(root)) throw new Error(`${root} could not be removed`);
+}
+
+/** A deployment the way a user starts one, in a copy of the checkout of its own. */
+export interface ComposeDeployment {
+  /** The temporary folder that holds the copy. */
+  root: string;
+  checkout: string;
+  project: ComposeProject;
+  /** The API on its published port. */
+  url: string;
+}
+
+/**
+ * Copies the checkout, runs scripts/setup-docker-in-docker.sh with `setupArgs`, `up -d` on a free
+ * port under the project `name` (which is also its queue: workers remove the render containers of
+ * their queue whose worker they do not know), and resolves once the API reports ready.
+ */
+export async function startComposeDeployment(options: {
+  name: string;
+  setupArgs?: string[];
+  setupTimeoutMs: number;
+}): Promise<ComposeDeployment> {
+  const command = await composeCommand();
+  const root = await realpath(await mkdtemp(path.join(tmpdir(), `${options.name}-`)));
+  const checkout = path.join(root, 'checkout');
+  await copyCheckout(checkout);
+  await writeFile(path.join(checkout, '.env'), `QUEUE_NAME=${options.name}\n`);
+  await runCommand('bash', ['scripts/setup-docker-in-docker.sh', ...(options.setupArgs ?? [])], {
+    cwd: checkout,
+    timeoutMs: options.setupTimeoutMs,
+  });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const project = new ComposeProject(command, checkout, options.name, { API_PORT: String(port) });
+  await project.run(['up', '-d']);
+  // Nothing announces readiness but the API itself: ask it until a worker has registered. While
+  // the container starts, the published port accepts connections that never answer, and such
+  // a fetch never settles: each probe has a deadline of its own.
+  await waitUntil(
+    'the API reports ready',
+    () =>
+      fetch(`${url}/ready`, { signal: AbortSignal.timeout(5_000) }).then(
+        (response) => response.status,
+        () => 0,
+      ),
+    (status) => status === 200,
+    { everyMs: 500, timeoutMs: 120_000 },
+  );
+  return { root, checkout, project, url };
 }
