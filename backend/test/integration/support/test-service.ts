@@ -78,6 +78,8 @@ export async function startTestService(
   // Redis going away is what some tests do; the reconnect is ioredis's business.
   eventsRedis.on('error', () => undefined);
   queueEvents.on('error', () => undefined);
+  // Tests may wait for many jobs at once, each with listeners of its own.
+  queueEvents.setMaxListeners(100);
   await queueEvents.waitUntilReady();
   let api: Awaited<ReturnType<typeof startApiProcess>>;
   let worker: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
