@@ -1,11 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { containersOfJob, waitForRunningContainer } from './support/job-containers';
+import { sceneSleeping } from './support/scenes';
 import { startTestService, type TestService } from './support/test-service';
 import { exitOf, spawnWorker } from './support/worker-child';
-
-function sceneSleeping(seconds: number): string {
-  return `from manim import *\nimport time\nclass Slow(Scene):\n    def construct(self):\n        time.sleep(${seconds})\n        self.play(Create(Circle()))\n`;
-}
 
 describe('a worker that dies or is stopped mid-render', () => {
   let service: TestService;

@@ -12,3 +12,8 @@ export const FOUR_STEP_SCENE = [
   '        self.play(FadeOut(square))',
   '',
 ].join('\n');
+
+/** A scene `Slow` that sleeps before its one animation: a render that is running for a while. */
+export function sceneSleeping(seconds: number): string {
+  return `from manim import *\nimport time\nclass Slow(Scene):\n    def construct(self):\n        time.sleep(${seconds})\n        self.play(Create(Circle()))\n`;
+}
