@@ -174,6 +174,8 @@ export function s3OutputStore(settings: S3Settings): OutputStore {
           );
           for (const object of page.Contents ?? []) {
             if (object.Key === undefined || object.LastModified === undefined) continue;
+            // Only what the service writes: `<job id>/<file>` and its readiness probes.
+            if (!/^[^/]+\/[^/]+$/.test(object.Key.slice(settings.S3_PREFIX.length))) continue;
             if (now - object.LastModified.getTime() <= maxAgeMs) continue;
             await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key }));
             removed.add(object.Key.slice(settings.S3_PREFIX.length).split('/')[0] ?? '');

@@ -137,13 +137,25 @@ describe('the S3 output store against a real S3 server', () => {
     ).toEqual({ kind: 'missing' });
   });
 
-  it('removes the files older than the retention and keeps the rest', async () => {
+  it('removes the files older than the retention and keeps the rest and what is not its own', async () => {
     await store.save({ jobId: 'job-old', ...VIDEO, sourcePath: await fileWith(randomBytes(10)) });
+    const others = ['renders/notes.txt', 'renders/a/b/c.txt'];
+    for (const key of others) {
+      const put = await fetch(`${server.endpoint}/${server.bucket}/${key}`, {
+        method: 'PUT',
+        body: 'not a video',
+      });
+      expect(put.status).toBe(200);
+    }
     const later = Date.now() + 3600_000;
 
     const removed = await store.removeOlderThan(30 * 60_000, later);
 
     expect(removed).toContain('job-old');
+    expect(removed).not.toContain('a');
+    const listed = await fetch(`${server.endpoint}/${server.bucket}?list-type=2&prefix=renders/`);
+    const keys = await listed.text();
+    for (const key of others) expect(keys).toContain(`<Key>${key}</Key>`);
     expect(await store.exists({ jobId: 'job-old', fileName: 'Intro.mp4' })).toBe(false);
     await store.save({ jobId: 'job-new', ...VIDEO, sourcePath: await fileWith(randomBytes(10)) });
     expect(await store.removeOlderThan(3600_000)).not.toContain('job-new');
