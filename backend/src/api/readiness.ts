@@ -82,12 +82,7 @@ export function readinessVerdict(probes: ReadinessProbes): Readiness {
     );
   }
 
-  const storage = {
-    ok: probes.storage.ok,
-    backend: probes.storage.backend,
-    location: probes.storage.location,
-    ...(probes.storage.ok ? {} : { error: probes.storage.error }),
-  };
+  const storage = probes.storage;
   if (!probes.storage.ok) {
     problems.push(
       probes.storage.backend === 's3'

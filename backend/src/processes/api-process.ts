@@ -90,7 +90,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
       minFreeMb: config.MIN_FREE_DISK_MB,
       imageOf: (manimVersion) =>
         imagesByVersion.get(manimVersion ?? defaultManimVersion(config)) ?? '',
-      resultAvailable: (job) => resultAvailable(job),
+      resultAvailable,
     },
   );
   // The event reader blocks on Redis, so it gets a connection of its own that waits for Redis.

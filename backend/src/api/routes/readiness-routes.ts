@@ -12,9 +12,9 @@ export function readinessRoutes(deps: {
   workers: WorkerStatusReader;
 }): Router {
   const router = express.Router();
-  const where = { backend: deps.outputs.backend, location: deps.outputs.location };
+  const { outputs } = deps;
+  const where = { backend: outputs.backend, location: outputs.location };
   router.get('/ready', async (_req, res) => {
-    const { outputs } = deps;
     const [redis, storage, disk, workers] = await Promise.all([
       deps.pingRedis().then(
         (): ReadinessProbes['redis'] => ({ ok: true }),
