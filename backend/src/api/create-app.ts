@@ -1,5 +1,6 @@
 import express from 'express';
 import type { Config } from '../config/config-schema';
+import { redisKeyspace } from '../config/redis-settings';
 import type { ApiMetrics } from './metrics';
 import type { Logger } from '../logging/logger';
 import type { JobEventSource } from '../queue/job-events';
@@ -70,7 +71,7 @@ export function createApp(deps: {
   app.use(
     '/api',
     perMinuteLimit({
-      queueName: config.QUEUE_NAME,
+      keyRoot: redisKeyspace(config).root,
       name: 'api',
       limit: config.RATE_LIMIT_REQUESTS_PER_MINUTE,
       sendCommand: redisCommand,
@@ -79,7 +80,7 @@ export function createApp(deps: {
   app.post(
     RENDER_PATH,
     perMinuteLimit({
-      queueName: config.QUEUE_NAME,
+      keyRoot: redisKeyspace(config).root,
       name: 'render',
       limit: config.RATE_LIMIT_RENDERS_PER_MINUTE,
       sendCommand: redisCommand,

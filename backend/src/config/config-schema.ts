@@ -53,6 +53,24 @@ const manimVersions = z.string().transform((text, context) => {
   }
   return versions.sort(compareVersionsNewestFirst);
 });
+/** `host:port,host:port`; IPv6 hosts in brackets (`[::1]:26379`). */
+const hostPortList = z.string().transform((text, context) => {
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const addresses: Array<{ host: string; port: number }> = [];
+  for (const entry of entries) {
+    const match = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (match?.[1] === undefined || port < 1 || port > 65535) {
+      context.addIssue({ code: 'custom', message: `${JSON.stringify(entry)} is not host:port` });
+      continue;
+    }
+    addresses.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+  }
+  return addresses;
+});
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
@@ -77,29 +95,10 @@ export const CONFIG_VARIABLES = {
   REDIS_URL: variable(
     z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
     'redis://127.0.0.1:6379',
-    'Redis connection URL shared by the API and the worker (`redis://[user:password@]host:port[/database]`; `rediss://` for TLS). With REDIS_SENTINELS its host and port are not used.',
+    'Redis connection URL shared by the API and the worker (`redis://[user:password@]host:port[/database]`; `rediss://` for TLS). With REDIS_SENTINELS or REDIS_CLUSTER_NODES its host and port are not used.',
   ),
   REDIS_SENTINELS: variable(
-    z.string().transform((text, context) => {
-      const entries = text
-        .split(',')
-        .map((entry) => entry.trim())
-        .filter((entry) => entry !== '');
-      const sentinels: Array<{ host: string; port: number }> = [];
-      for (const entry of entries) {
-        const match = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(entry);
-        const port = Number(match?.[2]);
-        if (match?.[1] === undefined || port < 1 || port > 65535) {
-          context.addIssue({
-            code: 'custom',
-            message: `${JSON.stringify(entry)} is not host:port`,
-          });
-          continue;
-        }
-        sentinels.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
-      }
-      return sentinels;
-    }),
+    hostPortList,
     '',
     'Comma-separated `host:port` of Redis Sentinels, e.g. `sentinel-1:26379,sentinel-2:26379,sentinel-3:26379`. Set: the service asks them for the master of REDIS_SENTINEL_NAME and follows it through a failover, and REDIS_URL gives only the user, password, database and TLS (`rediss://`) of the Redis servers, not their address.',
   ),
@@ -112,6 +111,16 @@ export const CONFIG_VARIABLES = {
     z.string(),
     '',
     'Password of the sentinels themselves (`requirepass` in sentinel.conf); empty when they have none.',
+  ),
+  REDIS_CLUSTER_NODES: variable(
+    hostPortList,
+    '',
+    'Comma-separated `host:port` of some nodes of a Redis Cluster, e.g. `redis-1:6379,redis-2:6379,redis-3:6379`; the rest are found from them. Set: the service talks to the cluster, REDIS_URL gives only the user, password and TLS (`rediss://`), and QUEUE_PREFIX must hold a hash tag such as `{manim}` so that every key of the service lands in one hash slot.',
+  ),
+  QUEUE_PREFIX: variable(
+    z.string().regex(/^[A-Za-z0-9_{}.-]+$/, 'letters, digits, "_", "-", ".", "{" and "}" only'),
+    'bull',
+    "First part of every Redis key of the queues (BullMQ's `prefix`). Any other value than `bull` also goes in front of the service's own keys (`<QUEUE_PREFIX>:manim-render:<queue>:…`). On a Redis Cluster it must be a hash tag such as `{manim}`. Every API and worker of a deployment uses the same value.",
   ),
   QUEUE_NAME: variable(
     z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only'),

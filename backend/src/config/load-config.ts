@@ -70,6 +70,29 @@ function crossFieldProblems(config: Config): string[] {
       'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to let the AWS SDK find credentials',
     );
   }
+  problems.push(...redisProblems(config));
+  return problems;
+}
+
+function redisProblems(config: Config): string[] {
+  if (config.REDIS_CLUSTER_NODES.length === 0) return [];
+  const problems: string[] = [];
+  if (config.REDIS_SENTINELS.length > 0) {
+    problems.push(
+      'REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set: a deployment uses either a Redis Cluster or a sentinel group, so remove one',
+    );
+  }
+  if (!/\{[^{}]+\}/.test(config.QUEUE_PREFIX)) {
+    problems.push(
+      `QUEUE_PREFIX=${config.QUEUE_PREFIX} has no hash tag, but REDIS_CLUSTER_NODES is set: a queue's keys must share one hash slot of the cluster, so set QUEUE_PREFIX to a tag in braces such as {manim}`,
+    );
+  }
+  const database = new URL(config.REDIS_URL).pathname.replace(/^\//, '');
+  if (database !== '' && database !== '0') {
+    problems.push(
+      `REDIS_URL names database ${database}, but a Redis Cluster has only database 0: remove /${database} from REDIS_URL`,
+    );
+  }
   return problems;
 }
 

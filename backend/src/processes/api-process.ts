@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { ADMIN_QUEUES_PATH, createApp } from '../api/create-app';
 import { createApiMetrics } from '../api/metrics';
 import type { Config } from '../config/config-schema';
+import { redisKeyspace } from '../config/redis-settings';
 import { defaultManimVersion, renderImages } from '../render-image/render-image';
 import { RedisJobFiles } from '../queue/redis-job-files';
 import { createOutputStore } from '../outputs/create-output-store';
@@ -15,7 +16,12 @@ import { createSubmitService } from '../submit/submit-service';
 import { BullmqWebhooks } from '../queue/bullmq-webhooks';
 import { createQueueDashboard } from '../queue/queue-dashboard';
 import { RenderStatistics } from '../queue/render-statistics';
-import { createApiRedis, createWorkerRedis, waitForRedis } from '../queue/redis-connection';
+import {
+  createApiRedis,
+  createWorkerRedis,
+  sendCommand,
+  waitForRedis,
+} from '../queue/redis-connection';
 import { WebhookStatistics } from '../queue/webhook-statistics';
 import { WorkerPresence } from '../queue/worker-presence';
 
@@ -34,9 +40,10 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     logger.warn('redis connection error', { error: error.message }),
   );
   await waitForRedis(redis, 10_000);
+  const keyspace = redisKeyspace(config);
   const webhooks = new BullmqWebhooks(
     redis,
-    config.QUEUE_NAME,
+    keyspace,
     config.JOB_RETENTION_HOURS,
     {
       maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
@@ -63,10 +70,10 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
   const imagesByVersion = new Map(
     renderImages(config).map((image) => [image.manimVersion, image.name]),
   );
-  const jobFiles = new RedisJobFiles(redis, config.QUEUE_NAME, config.JOB_RETENTION_HOURS * 3600);
+  const jobFiles = new RedisJobFiles(redis, keyspace, config.JOB_RETENTION_HOURS * 3600);
   const jobs = new BullmqRenderJobStore(
     redis,
-    config.QUEUE_NAME,
+    keyspace,
     config.JOB_RETENTION_HOURS,
     logger,
     webhooks,
@@ -76,11 +83,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     {
       queue: jobs,
       jobs,
-      identities: new RedisRenderIdentities(
-        redis,
-        config.QUEUE_NAME,
-        config.JOB_RETENTION_HOURS * 3600,
-      ),
+      identities: new RedisRenderIdentities(redis, keyspace, config.JOB_RETENTION_HOURS * 3600),
       callbacks: webhooks,
       files: jobFiles,
       freeDiskBytes: () => outputs.freeBytes(),
@@ -101,11 +104,11 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
   );
   const events = await BullmqJobEvents.start({
     connection: eventsRedis,
-    queueName: config.QUEUE_NAME,
+    keyspace,
     logger,
   });
-  const statistics = new RenderStatistics(redis, config.QUEUE_NAME);
-  const webhookStatistics = new WebhookStatistics(redis, config.QUEUE_NAME);
+  const statistics = new RenderStatistics(redis, keyspace);
+  const webhookStatistics = new WebhookStatistics(redis, keyspace);
   const app = createApp({
     config,
     logger,
@@ -113,8 +116,8 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     submitter,
     events,
     outputs,
-    redisCommand: (command, ...args) => redis.call(command ?? '', ...args),
-    workers: new WorkerPresence(redis, config.QUEUE_NAME),
+    redisCommand: (command, ...args) => sendCommand(redis, command ?? '', args),
+    workers: new WorkerPresence(redis, keyspace),
     queueDashboard: createQueueDashboard(
       [jobs.bullmqQueue, webhooks.bullmqQueue],
       ADMIN_QUEUES_PATH,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/config-schema';
-import { deploymentScope } from '../config/redis-settings';
+import { deploymentScope, redisKeyspace } from '../config/redis-settings';
 import { startDaemonPaths } from '../docker/job-folders/daemon-paths';
 import { createDockerClient, pingEngine } from '../docker/engine/docker-client';
 import { readEngineFacts } from '../docker/engine/engine-facts';
@@ -68,11 +68,12 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const outputs = createOutputStore(config);
   const connection = createWorkerRedis(config);
+  const keyspace = redisKeyspace(config);
   // BullMQ reports a lost Redis as queue and worker errors; this keeps the connection's own quiet.
   connection.on('error', (error: Error) =>
     logger.debug('redis connection error', { error: error.message }),
   );
-  const presence = new WorkerPresence(connection, config.QUEUE_NAME);
+  const presence = new WorkerPresence(connection, keyspace);
   // Announced before the engine answers, so that readiness can say why this worker cannot render.
   await presence.announce({
     workerId,
@@ -86,7 +87,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   // Webhooks do not need the engine: deliveries (of cancelled jobs, say) go out while it is away.
   const webhooks = new BullmqWebhooks(
     connection,
-    config.QUEUE_NAME,
+    keyspace,
     config.JOB_RETENTION_HOURS,
     {
       maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
@@ -96,7 +97,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   );
   const webhookWorker = startWebhookWorker({
     connection,
-    renderQueueName: config.QUEUE_NAME,
+    keyspace,
     concurrency: WEBHOOK_CONCURRENCY,
     retentionHours: config.JOB_RETENTION_HOURS,
     secret: config.WEBHOOK_SECRET,
@@ -104,7 +105,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     retryBaseSeconds: config.WEBHOOK_RETRY_BASE_SECONDS,
     send: (request) =>
       sendWebhook(request, { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS }),
-    statistics: new WebhookStatistics(connection, config.QUEUE_NAME),
+    statistics: new WebhookStatistics(connection, keyspace),
     logger,
   });
   if (config.WEBHOOK_SECRET === '') {
@@ -219,14 +220,10 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   });
   presence.update({ warmPool: pool.status() });
 
-  const jobFiles = new RedisJobFiles(
-    connection,
-    config.QUEUE_NAME,
-    config.JOB_RETENTION_HOURS * 3600,
-  );
+  const jobFiles = new RedisJobFiles(connection, keyspace, config.JOB_RETENTION_HOURS * 3600);
   const renderWorker = await startRenderWorker({
     connection,
-    queueName: config.QUEUE_NAME,
+    keyspace,
     concurrency: config.WORKER_CONCURRENCY,
     retentionHours: config.JOB_RETENTION_HOURS,
     lockSeconds: config.JOB_LOCK_SECONDS,
@@ -252,7 +249,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       renderUser,
       workerId,
       engineSecurity,
-      statistics: new RenderStatistics(connection, config.QUEUE_NAME),
+      statistics: new RenderStatistics(connection, keyspace),
       placeJobFolder: (workerPath) => daemonPaths.placeJobFolder(workerPath),
       jobFiles,
       outputs,

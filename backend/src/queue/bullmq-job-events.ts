@@ -1,3 +1,4 @@
+import type { RedisKeyspace } from '../config/redis-settings';
 import { QueueEvents } from 'bullmq';
 import type { Logger } from '../logging/logger';
 import { RENDER_STAGES, type RenderProgress } from '../job/render-progress';
@@ -37,10 +38,13 @@ export class BullmqJobEvents implements JobEventSource {
   /** Starts reading the queue's events; resolves once the reader's connection is ready. */
   static async start(options: {
     connection: RedisConnection;
-    queueName: string;
+    keyspace: RedisKeyspace;
     logger: Logger;
   }): Promise<BullmqJobEvents> {
-    const queueEvents = new QueueEvents(options.queueName, { connection: options.connection });
+    const queueEvents = new QueueEvents(options.keyspace.queueName, {
+      connection: options.connection,
+      prefix: options.keyspace.bullmqPrefix,
+    });
     const events = new BullmqJobEvents(queueEvents, options.logger);
     await queueEvents.waitUntilReady();
     return events;

@@ -1,3 +1,4 @@
+import type { RedisKeyspace } from '../config/redis-settings';
 import { Job, Queue } from 'bullmq';
 import type { Logger } from '../logging/logger';
 import {
@@ -27,7 +28,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
 
   constructor(
     private readonly connection: RedisConnection,
-    private readonly queueName: string,
+    keyspace: RedisKeyspace,
     private readonly retentionHours: number,
     logger: Logger,
     /** The webhooks of jobs; a cancelled queued job announces its end through them. */
@@ -36,10 +37,13 @@ export class BullmqRenderJobStore implements RenderJobStore {
     private readonly files?: Pick<JobFileStore, 'remove'>,
   ) {
     this.logger = logger;
-    this.queue = new Queue<RenderJobData, RenderResult>(queueName, { connection });
+    this.queue = new Queue<RenderJobData, RenderResult>(keyspace.queueName, {
+      connection,
+      prefix: keyspace.bullmqPrefix,
+    });
     // Connection errors surface as 503s on the requests they affect; here they are only logged.
     this.queue.on('error', (error) => logger.warn('job queue error', { error: error.message }));
-    this.cancellation = new CancellationSignals(connection, queueName, retentionHours * 3600);
+    this.cancellation = new CancellationSignals(connection, keyspace, retentionHours * 3600);
   }
 
   /** Queues the webhooks of a job that has just ended here (a queued job cancelled). */

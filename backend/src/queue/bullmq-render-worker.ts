@@ -1,3 +1,4 @@
+import type { RedisKeyspace } from '../config/redis-settings';
 import { Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
@@ -28,7 +29,7 @@ export interface RenderWorker {
  */
 export async function startRenderWorker(options: {
   connection: RedisConnection;
-  queueName: string;
+  keyspace: RedisKeyspace;
   concurrency: number;
   retentionHours: number;
   /** A job whose worker stops renewing its lock for this long goes back to the queue. */
@@ -40,13 +41,13 @@ export async function startRenderWorker(options: {
 }): Promise<RenderWorker> {
   const cancellation = new CancellationSignals(
     options.connection,
-    options.queueName,
+    options.keyspace,
     options.retentionHours * 3600,
   );
   const shutdown = new AbortController();
   let paused = false;
   const worker = new Worker<RenderJobData, RenderResult>(
-    options.queueName,
+    options.keyspace.queueName,
     async (job, token, cancelSignal) => {
       const id = job.id ?? '';
       if (paused) {
@@ -90,6 +91,7 @@ export async function startRenderWorker(options: {
     },
     {
       connection: options.connection,
+      prefix: options.keyspace.bullmqPrefix,
       concurrency: options.concurrency,
       lockDuration: options.lockSeconds * 1000,
       stalledInterval: options.lockSeconds * 1000,

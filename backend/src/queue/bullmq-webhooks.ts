@@ -14,7 +14,8 @@ import { buildWebhookPayload, type WebhookEvent } from '../webhooks/webhook-payl
 import { webhookHeaders } from '../webhooks/webhook-signature';
 import type { WebhookRequest } from '../webhooks/webhook-sender';
 import { withQueueErrors } from './queue-errors';
-import type { RedisConnection } from './redis-connection';
+import { scanKeys, type RedisConnection } from './redis-connection';
+import type { RedisKeyspace } from '../config/redis-settings';
 import type { JobView } from '../job/render-job';
 import type { WebhookStatistics } from './webhook-statistics';
 
@@ -65,7 +66,7 @@ export interface WebhookRetryPolicy {
 
 /**
  * The callbacks registered for render jobs and their delivery records, kept in one Redis hash
- * per job (`manim-render:<queue>:webhooks:<job id>`, for the retention time), and the queue that
+ * per job (`<keyspace root>:webhooks:<job id>`, for the retention time), and the queue that
  * delivers them. Used by the API (submit, cancel, job views) and by the worker (jobs that end).
  */
 export class BullmqWebhooks {
@@ -73,12 +74,15 @@ export class BullmqWebhooks {
 
   constructor(
     private readonly connection: RedisConnection,
-    private readonly renderQueueName: string,
+    private readonly keyspace: RedisKeyspace,
     private readonly retentionHours: number,
     private readonly retry: WebhookRetryPolicy,
     private readonly logger: Logger,
   ) {
-    this.queue = new Queue<DeliveryJobData>(webhookQueueName(renderQueueName), { connection });
+    this.queue = new Queue<DeliveryJobData>(webhookQueueName(keyspace.queueName), {
+      connection,
+      prefix: keyspace.bullmqPrefix,
+    });
     this.queue.on('error', (error) => logger.warn('webhook queue error', { error: error.message }));
   }
 
@@ -146,28 +150,23 @@ export class BullmqWebhooks {
     findEnded: (jobId: string) => Promise<JobView | undefined>,
     options: { minAgeMs: number },
   ): Promise<number> {
-    const prefix = deliveryHashKey(this.renderQueueName, '');
+    const prefix = deliveryHashKey(this.keyspace, '');
     const now = Date.now();
     let announced = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.connection.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 200);
-      cursor = next;
-      for (const key of keys) {
-        const fields = await this.connection.hgetall(key);
-        const waiting = parseRecords(Object.entries(fields).flat()).some(
-          (record) =>
-            record.state === 'pending' &&
-            record.attempts === 0 &&
-            now - Date.parse(record.createdAt) >= options.minAgeMs,
-        );
-        if (!waiting) continue;
-        const job = await findEnded(key.slice(prefix.length));
-        if (!job) continue;
-        await this.jobEnded(job);
-        announced += 1;
-      }
-    } while (cursor !== '0');
+    for (const key of await scanKeys(this.connection, `${prefix}*`)) {
+      const fields = await this.connection.hgetall(key);
+      const waiting = parseRecords(Object.entries(fields).flat()).some(
+        (record) =>
+          record.state === 'pending' &&
+          record.attempts === 0 &&
+          now - Date.parse(record.createdAt) >= options.minAgeMs,
+      );
+      if (!waiting) continue;
+      const job = await findEnded(key.slice(prefix.length));
+      if (!job) continue;
+      await this.jobEnded(job);
+      announced += 1;
+    }
     return announced;
   }
 
@@ -222,7 +221,7 @@ export class BullmqWebhooks {
   }
 
   private hashKey(jobId: string): string {
-    return deliveryHashKey(this.renderQueueName, jobId);
+    return deliveryHashKey(this.keyspace, jobId);
   }
 
   private retentionSeconds(): number {
@@ -230,8 +229,8 @@ export class BullmqWebhooks {
   }
 }
 
-function deliveryHashKey(renderQueueName: string, jobId: string): string {
-  return `manim-render:${renderQueueName}:webhooks:${jobId}`;
+function deliveryHashKey(keyspace: RedisKeyspace, jobId: string): string {
+  return `${keyspace.root}:webhooks:${jobId}`;
 }
 
 function newRecord(url: string): WebhookDeliveryRecord {
@@ -270,7 +269,7 @@ export interface WebhookWorker {
  */
 export function startWebhookWorker(options: {
   connection: RedisConnection;
-  renderQueueName: string;
+  keyspace: RedisKeyspace;
   concurrency: number;
   retentionHours: number;
   /** HMAC secret; empty sends unsigned requests. */
@@ -286,7 +285,7 @@ export function startWebhookWorker(options: {
 
   const readRecord = async (data: DeliveryJobData): Promise<WebhookDeliveryRecord> => {
     const stored = await connection
-      .hget(deliveryHashKey(options.renderQueueName, data.renderJobId), data.deliveryId)
+      .hget(deliveryHashKey(options.keyspace, data.renderJobId), data.deliveryId)
       .catch(() => null);
     if (stored) {
       try {
@@ -305,7 +304,7 @@ export function startWebhookWorker(options: {
   };
 
   const worker = new Worker<DeliveryJobData>(
-    webhookQueueName(options.renderQueueName),
+    webhookQueueName(options.keyspace.queueName),
     async (job) => {
       const data = job.data;
       const attempt = job.attemptsMade + 1;
@@ -331,7 +330,7 @@ export function startWebhookWorker(options: {
       });
       // A delivery that went through must not be sent again because its record could not be
       // written: these writes only log their failures.
-      const key = deliveryHashKey(options.renderQueueName, data.renderJobId);
+      const key = deliveryHashKey(options.keyspace, data.renderJobId);
       await connection
         .multi()
         .hset(key, data.deliveryId, JSON.stringify(record))
@@ -368,7 +367,7 @@ export function startWebhookWorker(options: {
       });
       throw new Error(reason);
     },
-    { connection, concurrency: options.concurrency },
+    { connection, prefix: options.keyspace.bullmqPrefix, concurrency: options.concurrency },
   );
   worker.on('error', (error) => logger.error('webhook worker error', { error: error.message }));
   return {

@@ -1,4 +1,5 @@
-import type { RedisConnection } from './redis-connection';
+import type { RedisKeyspace } from '../config/redis-settings';
+import { duplicateConnection, type RedisConnection } from './redis-connection';
 
 /**
  * Cancel requests between the API and the workers. A request is first written as a marker (so
@@ -10,10 +11,10 @@ export class CancellationSignals {
 
   constructor(
     private readonly redis: RedisConnection,
-    private readonly queueName: string,
+    private readonly keyspace: RedisKeyspace,
     private readonly retentionSeconds: number,
   ) {
-    this.channel = `manim-render:${queueName}:cancel`;
+    this.channel = `${keyspace.root}:cancel`;
   }
 
   async request(jobId: string): Promise<void> {
@@ -27,7 +28,7 @@ export class CancellationSignals {
 
   /** Calls `onCancel` for every request published from now on; returns the unsubscriber. */
   async subscribe(onCancel: (jobId: string) => void): Promise<() => Promise<void>> {
-    const subscriber = this.redis.duplicate();
+    const subscriber = duplicateConnection(this.redis);
     subscriber.on('message', (channel: string, jobId: string) => {
       if (channel === this.channel) onCancel(jobId);
     });
@@ -39,10 +40,10 @@ export class CancellationSignals {
 
   /** A job removed from the queue before it ran keeps its record here. */
   recordKey(jobId: string): string {
-    return `manim-render:${this.queueName}:cancelled:${jobId}`;
+    return `${this.keyspace.root}:cancelled:${jobId}`;
   }
 
   private markerKey(jobId: string): string {
-    return `manim-render:${this.queueName}:cancel-requested:${jobId}`;
+    return `${this.keyspace.root}:cancel-requested:${jobId}`;
   }
 }

@@ -1,3 +1,4 @@
+import type { RedisKeyspace } from '../config/redis-settings';
 import type { JobFile, JobFileStore } from '../job-files/job-files';
 import { withQueueErrors } from './queue-errors';
 import type { RedisConnection } from './redis-connection';
@@ -9,7 +10,7 @@ import type { RedisConnection } from './redis-connection';
 export class RedisJobFiles implements JobFileStore {
   constructor(
     private readonly redis: RedisConnection,
-    private readonly queueName: string,
+    private readonly keyspace: RedisKeyspace,
     private readonly retentionSeconds: number,
   ) {}
 
@@ -40,6 +41,6 @@ export class RedisJobFiles implements JobFileStore {
   }
 
   private key(jobId: string): string {
-    return `manim-render:${this.queueName}:job-files:${jobId}`;
+    return `${this.keyspace.root}:job-files:${jobId}`;
   }
 }

@@ -1,3 +1,4 @@
+import type { RedisKeyspace } from '../config/redis-settings';
 import type { RenderIdentities } from '../submit/submit-ports';
 import { withQueueErrors } from './queue-errors';
 import type { RedisConnection } from './redis-connection';
@@ -6,7 +7,7 @@ import type { RedisConnection } from './redis-connection';
 export class RedisRenderIdentities implements RenderIdentities {
   constructor(
     private readonly redis: RedisConnection,
-    private readonly queueName: string,
+    private readonly keyspace: RedisKeyspace,
     private readonly ttlSeconds: number,
   ) {}
 
@@ -33,6 +34,6 @@ export class RedisRenderIdentities implements RenderIdentities {
   }
 
   private key(identity: string): string {
-    return `manim-render:${this.queueName}:identity:${identity}`;
+    return `${this.keyspace.root}:identity:${identity}`;
   }
 }

@@ -1,3 +1,4 @@
+import type { RedisKeyspace } from '../config/redis-settings';
 import type { RedisConnection } from './redis-connection';
 
 /** Upper bounds of the render duration histogram, in seconds. */
@@ -26,9 +27,9 @@ export class RenderStatistics {
 
   constructor(
     private readonly redis: RedisConnection,
-    queueName: string,
+    keyspace: RedisKeyspace,
   ) {
-    this.key = `manim-render:${queueName}:statistics`;
+    this.key = `${keyspace.root}:statistics`;
   }
 
   async recordCompleted(quality: string, durationSeconds: number): Promise<void> {

@@ -1,3 +1,4 @@
+import type { RedisKeyspace } from '../config/redis-settings';
 import type { RedisConnection } from './redis-connection';
 
 /** What one attempt came to; see AttemptOutcome. */
@@ -26,9 +27,9 @@ export class WebhookStatistics {
 
   constructor(
     private readonly redis: RedisConnection,
-    queueName: string,
+    keyspace: RedisKeyspace,
   ) {
-    this.key = `manim-render:${queueName}:webhook-statistics`;
+    this.key = `${keyspace.root}:webhook-statistics`;
   }
 
   async recordAttempt(result: WebhookAttemptResult, final?: 'delivered' | 'failed'): Promise<void> {

@@ -1,7 +1,7 @@
-import type { RedisConnection } from './redis-connection';
+import type { RedisKeyspace } from '../config/redis-settings';
+import { scanKeys, type RedisConnection } from './redis-connection';
 import { parseWorkerStatus, type WorkerStatus, type WorkerStatusReader } from './worker-status';
 
-const SCAN_BATCH = 100;
 /** A worker that has not renewed its key for this long counts as dead. */
 export const PRESENCE_TTL_SECONDS = 15;
 
@@ -16,7 +16,7 @@ export class WorkerPresence implements WorkerStatusReader {
 
   constructor(
     private readonly redis: RedisConnection,
-    private readonly queueName: string,
+    private readonly keyspace: RedisKeyspace,
     private readonly ttlSeconds: number = PRESENCE_TTL_SECONDS,
   ) {}
 
@@ -46,20 +46,7 @@ export class WorkerPresence implements WorkerStatusReader {
 
   /** Every worker of the queue whose key has not expired, found with SCAN (never KEYS). */
   async listWorkerStatuses(): Promise<WorkerStatus[]> {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await this.redis.scan(
-        cursor,
-        'MATCH',
-        this.key('*'),
-        'COUNT',
-        SCAN_BATCH,
-      );
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    const unique = [...new Set(keys)].sort();
+    const unique = await scanKeys(this.redis, this.key('*'));
     if (unique.length === 0) return [];
     const values = await this.redis.mget(...unique);
     return values.flatMap((value) => parseWorkerStatus(value) ?? []);
@@ -78,6 +65,6 @@ export class WorkerPresence implements WorkerStatusReader {
   }
 
   private key(workerId: string): string {
-    return `manim-render:${this.queueName}:worker:${workerId}`;
+    return `${this.keyspace.root}:worker:${workerId}`;
   }
 }

@@ -16,7 +16,7 @@ const RESTORE_OWNER_TIMEOUT_MS = 60_000;
 export async function handBackToOwner(
   job: {
     engine: Pick<RenderEngine, 'runHelper'>;
-    config: RedisSettings & Pick<Config, 'QUEUE_NAME'>;
+    config: RedisSettings & Pick<Config, 'QUEUE_NAME' | 'QUEUE_PREFIX'>;
     workerId: string;
     placeJobFolder: (workerPath: string) => Promise<JobFolderPlacement>;
     workspace: Pick<JobWorkspace, 'dir' | 'entriesNotOwnedBy'>;

@@ -17,6 +17,7 @@ export function renderContainerSpec(input: {
     Pick<
       Config,
       | 'QUEUE_NAME'
+      | 'QUEUE_PREFIX'
       | 'RENDER_MEMORY_MB'
       | 'RENDER_CPUS'
       | 'RENDER_PIDS_LIMIT'

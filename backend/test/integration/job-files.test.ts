@@ -1,3 +1,4 @@
+import { redisKeyspace } from '../../src/config/redis-settings';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logging/logger';
 import { startWorkerProcess, type WorkerProcess } from '../../src/processes/worker-process';
@@ -32,7 +33,7 @@ describe('files sent with a scene', () => {
     });
     afterAll(() => service?.close());
 
-    const filesKey = (id: string) => `manim-render:${service.config.QUEUE_NAME}:job-files:${id}`;
+    const filesKey = (id: string) => `${redisKeyspace(service.config).root}:job-files:${id}`;
 
     it('wait in Redis with the queued job, which lists them', async () => {
       const submitted = await service.submitForm({ code: SCENE, format: 'png' }, [
@@ -126,7 +127,7 @@ describe('files sent with a scene', () => {
       expect(job.status).toBe('completed');
       expect(job.result?.contentType).toBe('image/png');
       // The end is announced right after the state is stored; the removal follows it.
-      const key = `manim-render:${service.config.QUEUE_NAME}:job-files:${body.id}`;
+      const key = `${redisKeyspace(service.config).root}:job-files:${body.id}`;
       await waitUntil(
         'the files are removed',
         () => redis.exists(key),
@@ -142,7 +143,7 @@ describe('files sent with a scene', () => {
       const { body } = await service.submitForm({ code: SCENE, format: 'png', quality: 'low' }, [
         { field: 'assets', name: 'images/logo.png', content: logo },
       ]);
-      await redis.del(`manim-render:${service.config.QUEUE_NAME}:job-files:${body.id}`);
+      await redis.del(`${redisKeyspace(service.config).root}:job-files:${body.id}`);
       worker = await startWorkerProcess(
         service.config,
         createLogger({ level: 'error', service: 'test', silent: true }),

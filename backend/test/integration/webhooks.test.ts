@@ -1,3 +1,4 @@
+import { redisKeyspace } from '../../src/config/redis-settings';
 import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logging/logger';
@@ -239,13 +240,13 @@ describe('webhooks', () => {
     const redis = new Redis(service.config.REDIS_URL);
     const webhooks = new BullmqWebhooks(
       redis,
-      service.config.QUEUE_NAME,
+      redisKeyspace(service.config),
       1,
       { maxAttempts: 3, retryBaseSeconds: 0.2 },
       createLogger({ level: 'error', service: 'test', silent: true }),
     );
     try {
-      await redis.del(`manim-render:${service.config.QUEUE_NAME}:webhooks:${job.id}`);
+      await redis.del(`${redisKeyspace(service.config).root}:webhooks:${job.id}`);
       const { attached } = await webhooks.subscribe(job.id, hooks.url('/late'));
       expect(attached).toBe(true);
 

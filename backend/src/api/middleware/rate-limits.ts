@@ -16,8 +16,8 @@ const WINDOW_MS = 60_000;
  * with a clearer 503 of their own.
  */
 export function perMinuteLimit(options: {
-  /** Separates the counts of deployments that share one Redis. */
-  queueName: string;
+  /** The deployment's own keys in Redis (RedisKeyspace's root): separates deployments. */
+  keyRoot: string;
   name: string;
   limit: number;
   sendCommand: RedisCommand;
@@ -37,7 +37,7 @@ export function perMinuteLimit(options: {
       return `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
     },
     store: new RedisStore({
-      prefix: `manim-render:${options.queueName}:rate-limit:${options.name}:`,
+      prefix: `${options.keyRoot}:rate-limit:${options.name}:`,
       sendCommand: (...args: string[]) =>
         options.sendCommand(...args) as Promise<boolean | number | string>,
     }),

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Redis } from 'ioredis';
-import { freePort, startRedisServer, stopRedisServer } from './redis-server';
+import { commandOn, freePort, startRedisServer, stopRedisServer } from './redis-server';
 import { waitUntil } from './wait-until';
 
 export const SENTINEL_GROUP = 'renders';
@@ -34,7 +33,7 @@ export async function startSentinelGroup(dir: string): Promise<SentinelGroup> {
   ]);
   processes.push(replica);
   await until('the replica is in sync', async () => {
-    const info = await command(replicaPort, 'INFO', 'replication');
+    const info = await commandOn(replicaPort, 'INFO', 'replication');
     return /master_link_status:up/.test(String(info));
   });
 
@@ -62,8 +61,8 @@ export async function startSentinelGroup(dir: string): Promise<SentinelGroup> {
   // A failover needs sentinels that know the replica and each other (they meet through the master).
   for (const port of sentinelPorts) {
     await until(`sentinel ${port} knows the replica and the other sentinels`, async () => {
-      const replicas = (await command(port, 'SENTINEL', 'REPLICAS', SENTINEL_GROUP)) as unknown[];
-      const others = (await command(port, 'SENTINEL', 'SENTINELS', SENTINEL_GROUP)) as unknown[];
+      const replicas = (await commandOn(port, 'SENTINEL', 'REPLICAS', SENTINEL_GROUP)) as unknown[];
+      const others = (await commandOn(port, 'SENTINEL', 'SENTINELS', SENTINEL_GROUP)) as unknown[];
       return replicas.length === 1 && others.length === 2;
     });
   }
@@ -81,7 +80,7 @@ export async function startSentinelGroup(dir: string): Promise<SentinelGroup> {
         const named = await Promise.all(
           sentinelPorts.map(
             (port) =>
-              command(port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_GROUP) as Promise<
+              commandOn(port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_GROUP) as Promise<
                 string[]
               >,
           ),
@@ -93,24 +92,6 @@ export async function startSentinelGroup(dir: string): Promise<SentinelGroup> {
       for (const child of processes.reverse()) await stopRedisServer(child);
     },
   };
-}
-
-/** One command on a short-lived connection that gives up at once when nothing answers. */
-async function command(port: number, name: string, ...args: string[]): Promise<unknown> {
-  const client = new Redis({
-    port,
-    host: '127.0.0.1',
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return await client.call(name, ...args);
-  } finally {
-    client.disconnect();
-  }
 }
 
 function until(what: string, condition: () => Promise<boolean>): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
 export function freePort(): Promise<number> {
@@ -55,4 +56,22 @@ export async function stopRedisServer(redis: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => redis.once('exit', resolve));
   redis.kill('SIGKILL');
   await exited;
+}
+
+/** One command on a short-lived connection that gives up at once when nothing answers. */
+export async function commandOn(port: number, name: string, ...args: string[]): Promise<unknown> {
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await client.call(name, ...args);
+  } finally {
+    client.disconnect();
+  }
 }

@@ -74,7 +74,10 @@ export async function startTestService(
   });
   // The service's own kind of connection, so that a Redis behind sentinels is followed too.
   const eventsRedis = createWorkerRedis(config);
-  const queueEvents = new QueueEvents(config.QUEUE_NAME, { connection: eventsRedis });
+  const queueEvents = new QueueEvents(config.QUEUE_NAME, {
+    connection: eventsRedis,
+    prefix: config.QUEUE_PREFIX,
+  });
   // Redis going away is what some tests do; the reconnect is ioredis's business.
   eventsRedis.on('error', () => undefined);
   queueEvents.on('error', () => undefined);

@@ -1,10 +1,12 @@
 import { loadConfig } from '../../../src/config/load-config';
-import { deploymentScope, describeRedis } from '../../../src/config/redis-settings';
+import { deploymentScope, describeRedis, redisKeyspace } from '../../../src/config/redis-settings';
 
 const base = {
   REDIS_URL: 'redis://redis:6379',
   QUEUE_NAME: 'manim-render',
+  QUEUE_PREFIX: 'bull',
   REDIS_SENTINELS: [],
+  REDIS_CLUSTER_NODES: [],
   REDIS_SENTINEL_NAME: 'mymaster',
   REDIS_SENTINEL_PASSWORD: '',
 };
@@ -25,8 +27,10 @@ describe('the deployment a render container belongs to', () => {
       deploymentScope({ ...base, REDIS_URL: 'redis://redis:6379/1' }),
       deploymentScope({ ...base, QUEUE_NAME: 'other' }),
       deploymentScope({ ...base, REDIS_SENTINELS: [{ host: 's1', port: 26379 }] }),
+      deploymentScope({ ...base, REDIS_CLUSTER_NODES: [{ host: 'r1', port: 6379 }] }),
+      deploymentScope({ ...base, QUEUE_PREFIX: '{manim}' }),
     ]);
-    expect(scopes.size).toBe(6);
+    expect(scopes.size).toBe(8);
   });
 
   it('names a sentinel group by its name, whichever sentinels a process lists', () => {
@@ -36,6 +40,34 @@ describe('the deployment a render container belongs to', () => {
     expect(deploymentScope(viaOne)).not.toBe(
       deploymentScope({ ...viaOne, REDIS_SENTINEL_NAME: 'other' }),
     );
+  });
+
+  it('names a cluster by its nodes in any order', () => {
+    const nodes = [
+      { host: 'r1', port: 6379 },
+      { host: 'r2', port: 6379 },
+    ];
+    expect(deploymentScope({ ...base, REDIS_CLUSTER_NODES: nodes })).toBe(
+      deploymentScope({ ...base, REDIS_CLUSTER_NODES: [...nodes].reverse() }),
+    );
+  });
+});
+
+describe('the names of the keys', () => {
+  it('keep the names of earlier versions with the default prefix', () => {
+    expect(redisKeyspace({ QUEUE_NAME: 'renders', QUEUE_PREFIX: 'bull' })).toEqual({
+      bullmqPrefix: 'bull',
+      queueName: 'renders',
+      root: 'manim-render:renders',
+    });
+  });
+
+  it('put any other prefix in front of the service keys too, so one hash tag covers them all', () => {
+    expect(redisKeyspace({ QUEUE_NAME: 'renders', QUEUE_PREFIX: '{manim}' })).toEqual({
+      bullmqPrefix: '{manim}',
+      queueName: 'renders',
+      root: '{manim}:manim-render:renders',
+    });
   });
 });
 
@@ -66,5 +98,31 @@ describe('the Redis settings', () => {
         ],
       }),
     ).toBe('master mymaster of sentinels s1:26379,s2:26379');
+    expect(
+      describeRedis({
+        ...base,
+        REDIS_CLUSTER_NODES: [
+          { host: 'r1', port: 6379 },
+          { host: '::1', port: 7000 },
+        ],
+      }),
+    ).toBe('cluster of r1:6379,[::1]:7000');
+  });
+
+  it('take a cluster only with a hash-tagged prefix, no sentinels and database 0', () => {
+    const cluster = { REDIS_CLUSTER_NODES: 'r1:6379,r2:6379' };
+    expect(loadConfig({ ...cluster, QUEUE_PREFIX: '{manim}' }).REDIS_CLUSTER_NODES).toEqual([
+      { host: 'r1', port: 6379 },
+      { host: 'r2', port: 6379 },
+    ]);
+    expect(() => loadConfig(cluster)).toThrow(
+      /QUEUE_PREFIX=bull has no hash tag, .*such as \{manim\}/,
+    );
+    expect(() =>
+      loadConfig({ ...cluster, QUEUE_PREFIX: '{manim}', REDIS_SENTINELS: 's1:26379' }),
+    ).toThrow(/REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set/);
+    expect(() =>
+      loadConfig({ ...cluster, QUEUE_PREFIX: '{m}', REDIS_URL: 'redis://:pw@r1:6379/3' }),
+    ).toThrow(/database 3, but a Redis Cluster has only database 0/);
   });
 });
