@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
+import { submitNewJob } from './bench-http';
 import { freePort } from './private-redis';
+import { startApiChild, stopChild } from './service-children';
 import { latencyPercentiles, summarize, type LatencyPercentiles, type Summary } from './stats';
 
 export interface LoadRound {
@@ -56,11 +55,26 @@ const LOG_LEVEL = 'info';
  */
 export async function measureApi(options: ApiLoadOptions): Promise<ApiLoadResult> {
   const port = await freePort();
-  const api = await startApiChild(port, options);
+  // Its request log goes to a file: writing it is part of the API's cost, reading it is not.
+  const api = await startApiChild(
+    port,
+    {
+      ...options.env,
+      REDIS_URL: options.redisUrl,
+      QUEUE_NAME: options.queueName,
+      LOG_LEVEL,
+      // The load comes from one address; with limits on it would measure 429s.
+      RATE_LIMIT_RENDERS_PER_MINUTE: '0',
+      RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
+      // Nothing consumes this queue; the cap would answer 503 once it holds 1000 jobs.
+      MAX_QUEUED_JOBS: '100000000',
+    },
+    options.logFile,
+  );
   const url = `http://127.0.0.1:${port}`;
   const queue = new Queue(options.queueName, { connection: { url: options.redisUrl } });
   try {
-    const statusPath = `/api/animation/jobs/${await submitOnce(url, options.submitBody)}`;
+    const statusPath = `/api/animation/jobs/${await submitNewJob(url, options.submitBody)}`;
     const status = await measureEndpoint(url, options, {
       endpoint: 'GET /api/animation/jobs/:id',
       method: 'GET',
@@ -156,66 +170,4 @@ function loadRound(
       if (statusCode >= 200 && statusCode < 300) latencyMs.push(responseTime);
     });
   });
-}
-
-async function submitOnce(url: string, body: Record<string, unknown>): Promise<string> {
-  const response = await fetch(`${url}/api/animation/render`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const answer = (await response.json()) as { id?: string };
-  if (response.status !== 202 || !answer.id) {
-    throw new Error(`POST answered ${response.status}: ${JSON.stringify(answer)}`);
-  }
-  return answer.id;
-}
-
-async function startApiChild(port: number, options: ApiLoadOptions): Promise<ChildProcess> {
-  const main = path.join(__dirname, '..', 'src', 'processes', 'api-main.js');
-  // Its request log goes to a file: writing it is part of the API's cost, reading it is not.
-  const log = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, [main], {
-    env: {
-      ...options.env,
-      REDIS_URL: options.redisUrl,
-      QUEUE_NAME: options.queueName,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL,
-      // The load comes from one address; with limits on it would measure 429s.
-      RATE_LIMIT_RENDERS_PER_MINUTE: '0',
-      RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
-      // Nothing consumes this queue; the cap would answer 503 once it holds 1000 jobs.
-      MAX_QUEUED_JOBS: '100000000',
-    },
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
-  // An interrupted bench leaves through process.exit(), past every finally block.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.off('exit', killOnExit));
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`the API process exited with ${child.exitCode}; see ${options.logFile}`);
-    }
-    const healthy = await fetch(`http://127.0.0.1:${port}/health`)
-      .then((response) => response.ok)
-      .catch(() => false);
-    if (healthy) return child;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await stopChild(child);
-  throw new Error(`the API process did not answer /health within 20 s; see ${options.logFile}`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -15,22 +15,29 @@ export interface BenchOptions {
   /** Upper bound of requests in one API load round. */
   apiMaxRequests: number;
   apiConnections: number;
+  /** Jobs per round of the scaling part, the worker counts it tries, its idle window. */
+  scalingJobs: number;
+  scalingWorkerCounts: number[];
+  scalingIdleSeconds: number;
   /** Where performance.json and performance.md are written. */
   outDir: string;
   /** Which parts to run; all by default. */
   parts: ReadonlySet<BenchPart>;
 }
 
-export const BENCH_PARTS = ['renders', 'throughput', 'api', 'repeats', 'warm'] as const;
+export const BENCH_PARTS = ['renders', 'throughput', 'api', 'repeats', 'warm', 'scaling'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export const USAGE = `Usage: npm run bench -- [options]
-  --quick                 a fast smoke run (1 repetition, 2 throughput jobs, 2 s API rounds);
+  --quick                 a fast smoke run (1 repetition, 2 throughput jobs, 2 s API rounds,
+                          1 and 2 workers for scaling);
                           writes to temp/bench/ unless --out is given
   --repetitions N         runs per scene (BENCH_REPETITIONS, default 5)
   --throughput-jobs N     jobs submitted at once (BENCH_THROUGHPUT_JOBS, default 6)
   --throughput-rounds N   throughput rounds (BENCH_THROUGHPUT_ROUNDS, default 3)
   --api-seconds S         seconds per API load round (BENCH_API_SECONDS, default 5)
+  --scaling-jobs N        jobs per round of the scaling part, run with 1, 2 and 4 worker
+                          processes (BENCH_SCALING_JOBS, default 12)
   --only a,b              parts to run: ${BENCH_PARTS.join(', ')}; the other parts of the
                           performance.json in --out are kept, marked as carried over
   --out DIR               where performance.json/.md go (default docs/)
@@ -67,6 +74,7 @@ export function parseBenchOptions(
     'throughput-jobs',
     'throughput-rounds',
     'api-seconds',
+    'scaling-jobs',
     'only',
     'out',
   ]);
@@ -107,6 +115,9 @@ export function parseBenchOptions(
     // Far above what one core answers in that time; it only bounds a runaway.
     apiMaxRequests: apiSeconds * 20_000,
     apiConnections: 10,
+    scalingJobs: count('scaling-jobs', 'BENCH_SCALING_JOBS', quick ? 4 : 12),
+    scalingWorkerCounts: quick ? [1, 2] : [1, 2, 4],
+    scalingIdleSeconds: quick ? 3 : 10,
     outDir: path.resolve(projectRoot, flags.get('out') ?? defaultOut),
     parts,
   };

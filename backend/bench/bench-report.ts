@@ -4,6 +4,7 @@ import path from 'node:path';
 import prettier from 'prettier';
 import type { BenchResult } from './bench-result';
 import { ms, signedMs, speedup } from './bench-targets';
+import { scalingTables } from './scaling-report';
 import { summarize, type Summary } from './stats';
 
 const START = '<!-- bench:results:start -->';
@@ -49,6 +50,7 @@ function resultsSection(result: BenchResult): string {
     ...apiTable(result),
     ...repeatTable(result),
     ...warmPoolTables(result),
+    ...scalingTables(result),
   ];
   return lines.join('\n');
 }

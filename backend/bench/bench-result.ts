@@ -18,6 +18,7 @@ export interface BenchResult {
     apiSeconds: number;
     apiRounds: number;
     apiConnections: number;
+    scalingJobs?: number;
     /** The service's container limits during the run (the bare runs have none). */
     serviceLimits: { renderCpus: number; renderMemoryMb: number; renderPidsLimit: number };
   };
@@ -28,6 +29,7 @@ export interface BenchResult {
   api?: ApiLoadResult;
   repeats?: RepeatResult;
   warm?: WarmPoolComparison;
+  scaling?: ScalingResult;
   /**
    * Parts this run did not measure (`--only`), kept from the performance.json it replaced, with
    * the run they come from.
@@ -101,4 +103,60 @@ export interface TargetVerdict {
   target: string;
   measured: string;
   met: boolean;
+}
+
+/** Jobs per minute and the load on Redis and the API for 1, 2, 4… worker processes. */
+export interface ScalingResult {
+  scene: string;
+  /** Jobs submitted at once in each measured round. */
+  jobs: number;
+  /** How long the workers sat idle while Redis was watched, per round. */
+  idleSeconds: number;
+  dockerInDocker: { storageDriver: string; privileged: boolean };
+  /** Redis and the API with no worker, over the idle window: timers and event readers. */
+  baseline: {
+    redisCommandsPerSecond: number;
+    redisCpuMsPerSecond: number;
+    apiCpuMsPerSecond: number;
+  };
+  /**
+   * Redis CPU per PING sent one after another: a round trip on this machine, to scale the other
+   * Redis numbers to a machine where system calls cost more or less.
+   */
+  redisCpuMsPerPing: number;
+  rounds: ScalingRound[];
+  /** Jobs per minute of each round over those of the first (one worker). */
+  speedup: Array<{ workers: number; ratio: number }>;
+  /** `GET /api/animation/jobs/:id` of a finished job, one after another; CPU above the baseline. */
+  statusPoll: {
+    requests: number;
+    redisCommandsPerRequest: number;
+    redisCpuMsPerRequest: number;
+    apiCpuMsPerRequest: number;
+  };
+}
+
+export interface ScalingRound {
+  workers: number;
+  workersPerEngine: { machine: number; dockerInDocker: number };
+  jobsRenderedPerEngine: { machine: number; dockerInDocker: number };
+  jobs: number;
+  wallMs: number;
+  jobsPerMinute: number;
+  /** Everything Redis and the API did during the round, divided by its jobs. */
+  perJob: {
+    redisCommands: number;
+    redisScripts: number;
+    /** CPU above the baseline: less what Redis and the API spend anyway over the wall time. */
+    redisCpuMs: number;
+    apiCpuMs: number;
+  };
+  /** What each idle worker adds to the baseline. */
+  idle: {
+    seconds: number;
+    redisCommandsPerWorkerSecond: number;
+    redisCpuMsPerWorkerSecond: number;
+  };
+  /** The commands Redis ran most often, per job (those inside scripts included). */
+  topCommands: Array<{ command: string; perJob: number }>;
 }

@@ -9,6 +9,8 @@ import type { Logger } from '../src/logging/logger';
 import { startApiProcess, type ApiProcess } from '../src/processes/api-process';
 import { startWorkerProcess, type WorkerProcess } from '../src/processes/worker-process';
 import type { JobView } from '../src/job/render-job';
+import { downloadVideo } from './bench-http';
+import { JobEnds, type JobEnd } from './job-ends';
 
 export interface EndToEndTiming {
   /** POST until the video is downloaded. */
@@ -37,12 +39,6 @@ export interface BenchService {
   download(id: string): Promise<number>;
   renderEndToEnd(body: Record<string, unknown>): Promise<EndToEndTiming>;
   close(): Promise<void>;
-}
-
-interface JobEnd {
-  at: number;
-  workerMs: number | null;
-  failedReason?: string;
 }
 
 const JOB_LIMIT_MS = 600_000;
@@ -117,14 +113,7 @@ function serviceOf(
     return answer.id;
   };
 
-  const download = async (id: string): Promise<number> => {
-    const response = await fetch(`${api.url}/api/animation/jobs/${id}/video`);
-    const bytes = (await response.arrayBuffer()).byteLength;
-    if (response.status !== 200 || bytes === 0) {
-      throw new Error(`GET video of ${id} answered ${response.status} with ${bytes} bytes`);
-    }
-    return bytes;
-  };
+  const download = (id: string): Promise<number> => downloadVideo(api.url, id);
 
   const pickupOf = async (id: string): Promise<number | null> => {
     const response = await fetch(`${api.url}/api/animation/jobs/${id}`);
@@ -167,61 +156,4 @@ function serviceOf(
       await rm(root, { recursive: true, force: true });
     },
   };
-}
-
-/** Remembers every job end it has seen, so a wait that starts late still finds its job. */
-class JobEnds {
-  private readonly ended = new Map<string, JobEnd>();
-  private readonly waiting = new Map<string, (end: JobEnd) => void>();
-
-  constructor(events: QueueEvents) {
-    events.on('completed', ({ jobId, returnvalue }) =>
-      this.record(jobId, { at: performance.now(), workerMs: workerMsOf(returnvalue) }),
-    );
-    events.on('failed', ({ jobId, failedReason }) =>
-      this.record(jobId, { at: performance.now(), workerMs: null, failedReason }),
-    );
-  }
-
-  wait(id: string, limitMs: number): Promise<JobEnd> {
-    return new Promise<JobEnd>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        reject(new Error(`job ${id} did not end within ${limitMs / 1000} s`));
-      }, limitMs);
-      const settle = (end: JobEnd) => {
-        clearTimeout(timer);
-        if (end.failedReason !== undefined) {
-          reject(new Error(`job ${id} failed: ${end.failedReason}`));
-        } else {
-          resolve(end);
-        }
-      };
-      const known = this.ended.get(id);
-      if (known) settle(known);
-      else this.waiting.set(id, settle);
-    });
-  }
-
-  private record(id: string, end: JobEnd): void {
-    this.ended.set(id, end);
-    const waiter = this.waiting.get(id);
-    this.waiting.delete(id);
-    waiter?.(end);
-  }
-}
-
-function workerMsOf(returnvalue: unknown): number | null {
-  const value: unknown =
-    typeof returnvalue === 'string' ? safeJson(returnvalue) : (returnvalue as unknown);
-  const duration = (value as { durationMs?: unknown } | null)?.durationMs;
-  return typeof duration === 'number' ? duration : null;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
 }

@@ -34,6 +34,7 @@ import { startBenchService, type BenchService } from './bench-service';
 import { judgeTargets } from './bench-targets';
 import { collectVersions, describeMachine } from './machine-info';
 import { startPrivateRedis } from './private-redis';
+import { measureScaling } from './scaling';
 import { RENDER_SCENES, requestBody, THROUGHPUT_SCENE, uniqueCode } from './scenes';
 import { summarize } from './stats';
 
@@ -138,11 +139,12 @@ async function main(): Promise<void> {
     });
     cleanup.add('stop the service', () => service.close());
     let warmService: BenchService | undefined;
+    const scalingJobIds = new Set<string>();
     cleanup.add('remove containers', () =>
       removeLeftoverContainers(
         docker,
         runId,
-        new Set([...service.jobIds, ...(warmService?.jobIds ?? [])]),
+        new Set([...service.jobIds, ...(warmService?.jobIds ?? []), ...scalingJobIds]),
         new Set([service.config.QUEUE_NAME, warmService?.config.QUEUE_NAME ?? '']),
       ),
     );
@@ -202,6 +204,20 @@ async function main(): Promise<void> {
     const warm = warmService
       ? await measureWarmPool({ ...phases, warmService, poolSize: WARM_POOL_SIZE })
       : undefined;
+    const scaling = options.parts.has('scaling')
+      ? await measureScaling({
+          image,
+          workerCounts: options.scalingWorkerCounts,
+          jobs: options.scalingJobs,
+          idleSeconds: options.scalingIdleSeconds,
+          runId,
+          workDir: path.join(bareDir, 'scaling'),
+          env: process.env,
+          progress,
+          jobIds: scalingJobIds,
+          onCleanup: (name, step) => cleanup.add(name, step),
+        })
+      : undefined;
 
     machine.loadAverage.end = os.loadavg()[0] ?? 0;
     const partial: Omit<BenchResult, 'targets'> = {
@@ -216,6 +232,7 @@ async function main(): Promise<void> {
         apiSeconds: options.apiSeconds,
         apiRounds: options.apiRounds,
         apiConnections: options.apiConnections,
+        scalingJobs: options.scalingJobs,
         serviceLimits: {
           renderCpus: config.RENDER_CPUS,
           renderMemoryMb: config.RENDER_MEMORY_MB,
@@ -229,6 +246,7 @@ async function main(): Promise<void> {
       ...(api ? { api } : {}),
       ...(repeats ? { repeats } : {}),
       ...(warm ? { warm } : {}),
+      ...(scaling ? { scaling } : {}),
     };
     const combined = await carryOverUnmeasured(partial, options);
     const result: BenchResult = { ...combined, targets: judgeTargets(combined) };
