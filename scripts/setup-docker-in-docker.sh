@@ -9,23 +9,28 @@
 #    .env (the worker's `group_add`), keeping every other line of .env;
 #  - creates ./outputs and ./temp owned by the app image's non-root user;
 #  - with --s3, keeps videos in the Compose project's own object store (the `seaweedfs` service):
-#    writes COMPOSE_PROFILES=s3, STORAGE=s3 and the S3_* settings to .env, once.
+#    writes COMPOSE_PROFILES=s3, STORAGE=s3 and the S3_* settings to .env, once;
+#  - with --gvisor, runs render containers under gVisor: installs runsc and registers it with the
+#    engine (as root, see scripts/lib/ensure-gvisor.sh) and writes RENDER_RUNTIME=runsc to .env.
 # Safe to run again: it only does what is missing or out of date.
 #
 # Settings, from the environment or .env as compose reads them: APP_IMAGE, REDIS_IMAGE, API_PORT,
 # DOCKER_SOCKET (default: the unix socket of DOCKER_HOST, else /var/run/docker.sock); and from
 # .env only, as the worker gets it: RENDER_IMAGE (empty: the image built from
 # backend/render-image/Dockerfile); SEAWEEDFS_IMAGE with the profile s3.
-# Usage: scripts/setup-docker-in-docker.sh [--s3]
+# Usage: scripts/setup-docker-in-docker.sh [--s3] [--gvisor]
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
+source "$PROJECT_ROOT/scripts/lib/ensure-gvisor.sh"
 
 ENV_FILE="$PROJECT_ROOT/.env"
 with_s3=0
+with_gvisor=0
 for arg in "$@"; do
   case "$arg" in
     --s3) with_s3=1 ;;
-    *) fail "unknown option $arg" "usage: scripts/setup-docker-in-docker.sh [--s3]" ;;
+    --gvisor) with_gvisor=1 ;;
+    *) fail "unknown option $arg" "usage: scripts/setup-docker-in-docker.sh [--s3] [--gvisor]" ;;
   esac
 done
 
@@ -118,6 +123,12 @@ if [ "$with_s3" -eq 1 ] && [ "$(env_file_setting STORAGE)" != s3 ]; then
   # SeaweedFS without identities takes any key; the SDK needs one to sign with.
   set_env_line S3_ACCESS_KEY_ID "manim-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
   set_env_line S3_SECRET_ACCESS_KEY "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+fi
+
+if [ "$with_gvisor" -eq 1 ]; then
+  say "gVisor"
+  DOCKER_HOST="unix://$socket" ensure_gvisor
+  set_env_line RENDER_RUNTIME runsc
 fi
 
 app_image=$(setting APP_IMAGE manim-render-app:local)

@@ -223,6 +223,13 @@ export const CONFIG_VARIABLES = {
     'auto',
     "User the render container runs as. `auto`: the worker's own uid:gid, or 1000:1000 when the worker runs as root.",
   ),
+  RENDER_RUNTIME: variable(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]*$/, 'a runtime name such as runsc: letters, digits, ".", "_", "-"'),
+    '',
+    "The container runtime of render, warm and helper containers: empty for the engine's default (usually runc), `runsc` for gVisor (a second boundary between scene code and the host kernel, see docs/security.md), or any runtime the engine lists in `docker info`. The worker waits, taking no jobs, while its engine lacks it.",
+  ),
   RENDER_ROOT_RETRY: variable(
     boolean,
     'true',

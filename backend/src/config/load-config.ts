@@ -42,6 +42,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return values as Config;
 }
 
+/** The lowest pids limit a gVisor render container keeps working with, with room to spare. */
+const GVISOR_MIN_PIDS = 256;
+
 /** Settings that are fine alone but not together (defaults above caps, a store without a bucket). */
 function crossFieldProblems(config: Config): string[] {
   const problems: string[] = [];
@@ -68,6 +71,11 @@ function crossFieldProblems(config: Config): string[] {
   if ((config.S3_ACCESS_KEY_ID === '') !== (config.S3_SECRET_ACCESS_KEY === '')) {
     problems.push(
       'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to let the AWS SDK find credentials',
+    );
+  }
+  if (config.RENDER_RUNTIME === 'runsc' && config.RENDER_PIDS_LIMIT < GVISOR_MIN_PIDS) {
+    problems.push(
+      `RENDER_PIDS_LIMIT=${config.RENDER_PIDS_LIMIT} is too low for RENDER_RUNTIME=runsc: under gVisor the limit counts gVisor's own threads (about 60 for a render) and a render that reaches it is killed with its sandbox; set ${GVISOR_MIN_PIDS} or more (scene processes are then bounded by RENDER_MEMORY_MB)`,
     );
   }
   problems.push(...redisProblems(config));

@@ -3,6 +3,7 @@ import { describeRedis, type RedisSettings } from '../config/redis-settings';
 import { createDaemonPathTranslator } from '../docker/job-folders/daemon-path-translator';
 import type { DirectoryProbe } from '../docker/job-folders/daemon-paths';
 import { parseSecurityOptions } from '../docker/engine/security-options';
+import { runtimeMissingHint } from '../docker/engine/engine-runtimes';
 import { renderImagePullable, type RenderImage } from '../render-image/render-image';
 import type { OwnContainer } from '../docker/job-folders/own-container/find-own-container';
 import { ownContainerError } from '../docker/job-folders/own-container/find-own-container';
@@ -29,7 +30,12 @@ export interface DoctorEngine {
   /** Throws docker_unavailable with the cause and fix. */
   ping(): Promise<void>;
   version(): Promise<{ version: string; apiVersion: string; os: string; arch: string }>;
-  info(): Promise<{ securityOptions: string[]; operatingSystem: string }>;
+  info(): Promise<{
+    securityOptions: string[];
+    operatingSystem: string;
+    runtimes: string[];
+    defaultRuntime: string;
+  }>;
   imageExists(image: string): Promise<boolean>;
   findOwnContainer(setting: string): Promise<OwnContainer>;
   probeDirectory(workerDir: string, daemonDir: string, user: string): Promise<DirectoryProbe>;
@@ -132,6 +138,11 @@ export async function runDoctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> 
           },
     );
   }
+  checks.push(
+    ...(await guard('render-runtime', 'render runtime', () =>
+      runtimeCheck(engine, config.RENDER_RUNTIME),
+    )),
+  );
   // The sharing probe runs the default (newest) version's image.
   const imagePresent = present[0] === true;
   let own: OwnContainer | undefined;
@@ -411,6 +422,35 @@ async function securityCheck(
     };
   }
   return { id: 'engine-security', status: 'ok', title: 'engine security', message, details };
+}
+
+async function runtimeCheck(engine: DoctorEngine, runtime: string): Promise<DoctorCheck> {
+  const info = await engine.info();
+  const base = {
+    id: 'render-runtime',
+    title: 'render runtime',
+    details: { runtime, available: info.runtimes },
+  };
+  if (runtime === '') {
+    return {
+      ...base,
+      status: 'ok',
+      message: `the engine's default, ${info.defaultRuntime} (RENDER_RUNTIME=runsc adds gVisor; see docs/security.md)`,
+    };
+  }
+  if (info.runtimes.includes(runtime)) {
+    return {
+      ...base,
+      status: 'ok',
+      message: `${runtime} (the engine has ${info.runtimes.join(', ')})`,
+    };
+  }
+  return {
+    ...base,
+    status: 'fail',
+    message: `RENDER_RUNTIME=${runtime}, but the engine has only ${info.runtimes.join(', ') || 'no runtimes'}; workers take no jobs until it has it`,
+    fix: runtimeMissingHint(runtime),
+  };
 }
 
 function ownContainerChecks(own: OwnContainer): DoctorCheck[] {

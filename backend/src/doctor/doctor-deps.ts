@@ -51,6 +51,7 @@ export function createDoctorDeps(env: NodeJS.ProcessEnv = process.env): DoctorDe
         ? undefined
         : {
             image: config.renderImages[0]?.name ?? '',
+            runtime: config.config.RENDER_RUNTIME,
             // Its probes belong to its deployment, so that a worker sweeps one the doctor
             // left behind (killed while probing).
             owner: {
@@ -87,7 +88,7 @@ export function createDoctorDeps(env: NodeJS.ProcessEnv = process.env): DoctorDe
 
 function doctorEngine(
   docker: DockerClient,
-  probe: { image: string; owner: ContainerOwner } | undefined,
+  probe: { image: string; runtime: string; owner: ContainerOwner } | undefined,
 ): DoctorEngine {
   const logger = createLogger({ level: 'error', service: 'doctor', silent: true });
   return {
@@ -106,8 +107,12 @@ function doctorEngine(
       const info = (await docker.info()) as {
         SecurityOptions?: unknown;
         OperatingSystem?: unknown;
+        Runtimes?: Record<string, unknown>;
+        DefaultRuntime?: unknown;
       };
       return {
+        runtimes: Object.keys(info.Runtimes ?? {}).sort(),
+        defaultRuntime: typeof info.DefaultRuntime === 'string' ? info.DefaultRuntime : 'runc',
         securityOptions: Array.isArray(info.SecurityOptions)
           ? info.SecurityOptions.filter((option): option is string => typeof option === 'string')
           : [],
@@ -125,7 +130,14 @@ function doctorEngine(
     probeDirectory(workerDir, daemonDir, user) {
       if (probe === undefined) throw new Error('no render image configured');
       return probeDirectoryThroughContainer(
-        { docker, logger, image: probe.image, owner: probe.owner, user },
+        {
+          docker,
+          logger,
+          image: probe.image,
+          owner: probe.owner,
+          user,
+          runtime: probe.runtime,
+        },
         workerDir,
         daemonDir,
       );

@@ -36,6 +36,8 @@ export interface ContainerSpec {
    * into a folder it does not own and hand every file back to the folder's owner.
    */
   capAdd?: string[];
+  /** The engine's container runtime (e.g. `runsc`); the engine's default when absent. */
+  runtime?: string;
   mounts: Array<BindMount | ScratchVolume>;
   labels: Record<string, string>;
   limits: ContainerLimits;

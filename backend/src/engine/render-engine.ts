@@ -72,6 +72,8 @@ export interface HelperRun {
   command: string[];
   user: string;
   capAdd?: string[];
+  /** The same runtime as the renders (RENDER_RUNTIME); the engine's default when absent. */
+  runtime?: string;
   mount: BindMount;
   /** What it is for, in its labels: a sharing probe, or handing files back to their owner. */
   kind: 'probe' | 'owner-fix';
@@ -112,3 +114,6 @@ export interface StandbyContainer {
   /** Removes it without a job. */
   remove(): Promise<void>;
 }
+
+/** The cause (AppError details.problem) of an engine that answers but lacks RENDER_RUNTIME. */
+export const RUNTIME_MISSING = 'runtime-missing';

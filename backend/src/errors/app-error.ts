@@ -110,6 +110,10 @@ export const ERROR_CATALOGUE = {
     status: 503,
     hint: 'Start the Docker Engine or fix access to its socket (run `npm run setup`).',
   },
+  runtime_missing: {
+    status: 503,
+    hint: 'Register the container runtime named in RENDER_RUNTIME with the Docker Engine (daemon.json "runtimes") and reload it, or unset RENDER_RUNTIME.',
+  },
   image_missing: {
     status: 503,
     hint: 'Build or pull the render image with `npm run prepare-image`.',

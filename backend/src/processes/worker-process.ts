@@ -1,3 +1,4 @@
+import { ensureRuntime } from '../docker/engine/engine-runtimes';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/config-schema';
@@ -151,7 +152,11 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     say: (line) => process.stderr.write(line),
   });
   const engine = startEngineMonitor({
-    ping: () => pingEngine(docker, ENGINE_PING_TIMEOUT_MS),
+    // An engine that answers but lacks RENDER_RUNTIME cannot run renders either.
+    ping: async () => {
+      await pingEngine(docker, ENGINE_PING_TIMEOUT_MS);
+      await ensureRuntime(docker, config.RENDER_RUNTIME);
+    },
     intervalMs: ENGINE_CHECK_INTERVAL_MS,
     onPing,
   });

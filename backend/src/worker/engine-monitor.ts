@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error';
+import { RUNTIME_MISSING } from '../engine/render-engine';
 
 /** Why the engine does not answer, and how to fix it. */
 export interface EngineProblem {
@@ -10,7 +11,9 @@ export interface EngineProblem {
 
 /** One plain line for people reading the worker's stderr (`docker logs`): the cause and the fix. */
 export function engineProblemLine(service: string, problem: EngineProblem): string {
-  return `${service}: ${problem.message}; not taking jobs until the engine answers (fix: ${problem.hint})\n`;
+  const until =
+    problem.cause === RUNTIME_MISSING ? 'until the engine has it' : 'until the engine answers';
+  return `${service}: ${problem.message}; not taking jobs ${until} (fix: ${problem.hint})\n`;
 }
 
 export type EngineHealth =

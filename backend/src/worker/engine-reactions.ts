@@ -1,5 +1,6 @@
 import type { Logger } from '../logging/logger';
 import type { WorkerStatus } from '../queue/worker-status';
+import { RUNTIME_MISSING } from '../engine/render-engine';
 import { engineProblemLine, type EngineHealth, type EngineTransition } from './engine-monitor';
 
 /** What the worker does when its engine goes away and comes back. */
@@ -37,11 +38,16 @@ export function engineReactions(
     const checkedAt = new Date().toISOString();
     if (health.state === 'down') {
       if (transition) {
-        logger.error('Docker Engine does not answer; not taking new jobs until it does', {
-          error: health.problem.message,
-          hint: health.problem.hint,
-          cause: health.problem.cause,
-        });
+        logger.error(
+          health.problem.cause === RUNTIME_MISSING
+            ? 'Docker Engine lacks the render runtime; not taking new jobs until it has it'
+            : 'Docker Engine does not answer; not taking new jobs until it does',
+          {
+            error: health.problem.message,
+            hint: health.problem.hint,
+            cause: health.problem.cause,
+          },
+        );
         ports.say(engineProblemLine('worker', health.problem));
         reportedDown = true;
       }

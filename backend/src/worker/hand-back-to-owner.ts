@@ -16,7 +16,7 @@ const RESTORE_OWNER_TIMEOUT_MS = 60_000;
 export async function handBackToOwner(
   job: {
     engine: Pick<RenderEngine, 'runHelper'>;
-    config: RedisSettings & Pick<Config, 'QUEUE_NAME' | 'QUEUE_PREFIX'>;
+    config: RedisSettings & Pick<Config, 'QUEUE_NAME' | 'QUEUE_PREFIX' | 'RENDER_RUNTIME'>;
     workerId: string;
     placeJobFolder: (workerPath: string) => Promise<JobFolderPlacement>;
     workspace: Pick<JobWorkspace, 'dir' | 'entriesNotOwnedBy'>;
@@ -43,6 +43,7 @@ export async function handBackToOwner(
       command: restoreOwnerCommand(owner),
       user: '0:0',
       capAdd: ['CHOWN'],
+      ...(config.RENDER_RUNTIME === '' ? {} : { runtime: config.RENDER_RUNTIME }),
       mount: {
         source: jobFolder.daemonPath,
         target: RENDER_CONTAINER_PATHS.jobDir,

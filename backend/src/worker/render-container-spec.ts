@@ -23,6 +23,7 @@ export function renderContainerSpec(input: {
       | 'RENDER_PIDS_LIMIT'
       | 'RENDER_MAX_OUTPUT_MB'
       | 'RENDER_TMPFS_MB'
+      | 'RENDER_RUNTIME'
     >;
   image: string;
   workerId: string;
@@ -39,6 +40,7 @@ export function renderContainerSpec(input: {
     workingDir: RENDER_CONTAINER_PATHS.jobDir,
     env: RENDER_ENVIRONMENT,
     user: `${input.user.uid}:${input.user.gid}`,
+    ...(config.RENDER_RUNTIME === '' ? {} : { runtime: config.RENDER_RUNTIME }),
     mounts: [
       input.jobFolder.kind === 'mount'
         ? {

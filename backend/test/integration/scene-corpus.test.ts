@@ -3,33 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { JobView } from '../../src/job/render-job';
 import { buildZip } from '../support/archives';
-import {
-  ASSET_FONT_FAMILY,
-  greyPixels,
-  probeMedia,
-  renamedMonoFont,
-  twoColourPng,
-  wavTone,
-} from './support/media-files';
-import { CJK_GLYPHS_SCENE, CORPUS, STAR_SVG, type CorpusScene } from './support/scene-corpus';
+import { ASSET_FONT_FAMILY, greyPixels, probeMedia, renamedMonoFont } from './support/media-files';
+import { CJK_GLYPHS_SCENE, CORPUS, corpusFilesOf, type CorpusScene } from './support/scene-corpus';
 import { testEnvironment } from './support/test-environment';
 import { startTestService, type TestService } from './support/test-service';
 
 // Quality low: 854x480 at 15 fps.
 const WIDTH = 854;
 const HEIGHT = 480;
-const ASSETS: Record<string, Buffer | string> = {
-  'images/halves.png': twoColourPng(64, 32, [255, 0, 0], [0, 0, 255]),
-  'shapes/star.svg': STAR_SVG,
-  'sounds/chime.wav': wavTone(1),
-};
-// The files each corpus scene reads.
-const ASSETS_OF: Record<string, string[]> = {
-  FileImage: ['images/halves.png'],
-  VectorFile: ['shapes/star.svg'],
-  Chime: ['sounds/chime.wav'],
-};
-
 const versions = testEnvironment().images.map((image) => image.manimVersion);
 
 describe.each(versions)('every kind of documented scene on Manim %s', (manimVersion) => {
@@ -69,11 +50,7 @@ describe.each(versions)('every kind of documented scene on Manim %s', (manimVers
     async (_name, entry: CorpusScene) => {
       const { job, file } = await render(
         { code: entry.code, scene: entry.name, format: entry.format ?? 'mp4' },
-        (ASSETS_OF[entry.name] ?? []).map((name) => ({
-          field: 'assets',
-          name,
-          content: ASSETS[name] ?? '',
-        })),
+        corpusFilesOf(entry.name),
       );
 
       expect(job.options.manimVersion).toBe(manimVersion);

@@ -1,3 +1,4 @@
+import { runtimeMissingError } from '../engine/engine-runtimes';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { AppError } from '../../errors/app-error';
@@ -97,6 +98,11 @@ const HELPER_LIMITS: ContainerLimits = {
   maxFileBytes: 1024 * 1024,
   tmpfsMb: 1,
 };
+/**
+ * A sandboxing runtime such as gVisor runs its own kernel's threads inside the container's pids
+ * limit (about 50 for a helper), so a helper under a chosen runtime gets room for them.
+ */
+const HELPER_PIDS_UNDER_RUNTIME = 256;
 
 /**
  * Runs one short command of the render image with the same profile as a render, small fixed
@@ -116,9 +122,14 @@ export function runHelperContainer(
       env: {},
       user: helper.user,
       ...(helper.capAdd ? { capAdd: helper.capAdd } : {}),
+      ...(helper.runtime ? { runtime: helper.runtime } : {}),
       mounts: [helper.mount],
       labels: { ...helper.labels, ...ownerLabels(helper.owner), [HELPER_LABEL]: helper.kind },
-      limits: { ...HELPER_LIMITS, timeoutMs: helper.timeoutMs },
+      limits: {
+        ...HELPER_LIMITS,
+        ...(helper.runtime ? { pidsLimit: HELPER_PIDS_UNDER_RUNTIME } : {}),
+        timeoutMs: helper.timeoutMs,
+      },
     },
     logger,
   );
@@ -172,6 +183,7 @@ export async function createRenderContainer(
 function renderHostConfig(spec: ContainerSpec): Docker.HostConfig {
   const memoryBytes = spec.limits.memoryMb * 1024 * 1024;
   return {
+    ...(spec.runtime ? { Runtime: spec.runtime } : {}),
     NetworkMode: 'none',
     Memory: memoryBytes,
     MemorySwap: memoryBytes,
@@ -375,6 +387,9 @@ function translateCreateError(docker: DockerClient, spec: ContainerSpec, error: 
         cause: error,
       },
     );
+  }
+  if (spec.runtime && /unknown or invalid runtime name/i.test(message)) {
+    return runtimeMissingError(docker, spec.runtime, undefined);
   }
   return new AppError('render_failed', `Could not create the render container: ${message}`, {
     hint: "Check the Docker Engine logs; the message above is the engine's own.",

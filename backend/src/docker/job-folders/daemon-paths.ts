@@ -38,7 +38,10 @@ const NOT_SHARED_CODES: ReadonlySet<string> = new Set([
 
 export interface DaemonPathsDeps {
   docker: DockerClient;
-  config: Pick<Config, 'WORKER_CONTAINER' | 'HOST_PATH_MAP' | 'TEMP_DIR' | 'JOB_FILE_TRANSFER'>;
+  config: Pick<
+    Config,
+    'WORKER_CONTAINER' | 'HOST_PATH_MAP' | 'TEMP_DIR' | 'JOB_FILE_TRANSFER' | 'RENDER_RUNTIME'
+  >;
   logger: Logger;
   /** Image for the sharing probe (the render image: already present, has `cat`). */
   image: string;
@@ -197,7 +200,7 @@ async function daemonSeesSamePath(deps: DaemonPathsDeps, dir: string): Promise<P
   try {
     await writeFile(file, nonce, { mode: 0o644 });
     const run = await runProbeContainer(
-      { ...deps, user: deps.probeUser },
+      { ...deps, user: deps.probeUser, runtime: deps.config.RENDER_RUNTIME },
       { command: ['cat', `/probe/${name}`], daemonDir: dir, readOnly: true },
       'probe: does the Docker daemon see the job folders?',
     );
@@ -230,7 +233,10 @@ export interface DirectoryProbe {
  * file back, which the worker then looks for. Used by `npm run doctor`.
  */
 export async function probeDirectoryThroughContainer(
-  deps: Pick<DaemonPathsDeps, 'docker' | 'logger' | 'image' | 'owner'> & { user: string },
+  deps: Pick<DaemonPathsDeps, 'docker' | 'logger' | 'image' | 'owner'> & {
+    user: string;
+    runtime: string;
+  },
   workerDir: string,
   daemonDir: string,
 ): Promise<DirectoryProbe> {
@@ -267,7 +273,10 @@ export async function probeDirectoryThroughContainer(
 
 /** A throw-away, locked-down container of the render image with `daemonDir` bound at /probe. */
 function runProbeContainer(
-  deps: Pick<DaemonPathsDeps, 'docker' | 'logger' | 'image' | 'owner'> & { user: string },
+  deps: Pick<DaemonPathsDeps, 'docker' | 'logger' | 'image' | 'owner'> & {
+    user: string;
+    runtime: string;
+  },
   probe: { command: string[]; daemonDir: string; readOnly: boolean },
   purpose: string,
 ): Promise<ContainerRunResult> {
@@ -277,6 +286,8 @@ function runProbeContainer(
       image: deps.image,
       command: probe.command,
       user: deps.user,
+      // The renders' runtime: a probe must see the folder as the renders will.
+      ...(deps.runtime === '' ? {} : { runtime: deps.runtime }),
       mount: { source: probe.daemonDir, target: '/probe', readOnly: probe.readOnly },
       kind: 'probe',
       owner: deps.owner,

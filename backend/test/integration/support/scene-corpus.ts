@@ -1,3 +1,5 @@
+import { twoColourPng, wavTone } from './media-files';
+
 /**
  * One scene for each kind of scene Manim's documentation shows, written for this project. Each
  * renders at quality low (854x480, 15 fps) on every served Manim version; what comes back is
@@ -205,3 +207,25 @@ export const STAR_SVG = [
 export const CJK_GLYPHS_SCENE = scene('Glyphs', 'Scene', [
   'self.add(Text("你", font_size=240).shift(3 * LEFT), Text("好", font_size=240).shift(3 * RIGHT))',
 ]);
+
+const CORPUS_ASSETS: Record<string, () => Buffer | string> = {
+  'images/halves.png': () => twoColourPng(64, 32, [255, 0, 0], [0, 0, 255]),
+  'shapes/star.svg': () => STAR_SVG,
+  'sounds/chime.wav': () => wavTone(1),
+};
+const ASSETS_OF: Record<string, string[]> = {
+  FileImage: ['images/halves.png'],
+  VectorFile: ['shapes/star.svg'],
+  Chime: ['sounds/chime.wav'],
+};
+
+/** The files a corpus scene reads, as form fields of its request. */
+export function corpusFilesOf(
+  name: string,
+): Array<{ field: string; name: string; content: Buffer | string }> {
+  return (ASSETS_OF[name] ?? []).map((path) => ({
+    field: 'assets',
+    name: path,
+    content: CORPUS_ASSETS[path]?.() ?? '',
+  }));
+}

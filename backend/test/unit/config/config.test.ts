@@ -16,6 +16,14 @@ describe('configuration', () => {
     });
   });
 
+  it('takes gVisor only with a pids limit that leaves room for its own threads', () => {
+    expect(loadConfig({ RENDER_RUNTIME: 'runsc' }).RENDER_RUNTIME).toBe('runsc');
+    expect(() => loadConfig({ RENDER_RUNTIME: 'runsc', RENDER_PIDS_LIMIT: '64' })).toThrow(
+      /RENDER_PIDS_LIMIT=64 is too low for RENDER_RUNTIME=runsc.*set 256 or more/,
+    );
+    expect(() => loadConfig({ RENDER_RUNTIME: 'kata runtime' })).toThrow(/RENDER_RUNTIME/);
+  });
+
   it('converts numbers and booleans from their text form', () => {
     const config = loadConfig({ PORT: '8080', RENDER_CPUS: '1.5', TRUST_PROXY: 'yes' });
     expect(config.PORT).toBe(8080);

@@ -45,6 +45,8 @@ function fakeEngine(change: Partial<DoctorEngine> = {}): DoctorEngine {
     info: async () => ({
       securityOptions: ['name=seccomp,profile=default'],
       operatingSystem: 'Debian GNU/Linux 12 (bookworm)',
+      runtimes: ['io.containerd.runc.v2', 'runc'],
+      defaultRuntime: 'runc',
     }),
     imageExists: async () => true,
     findOwnContainer: async (): Promise<OwnContainer> => ({
@@ -89,6 +91,7 @@ describe('the doctor checks', () => {
       ['engine', 'ok'],
       ['engine-security', 'ok'],
       ['image-0.22.0', 'ok'],
+      ['render-runtime', 'ok'],
       ['own-container', 'ok'],
       ['outputs-dir', 'ok'],
       ['temp-dir', 'ok'],
@@ -193,7 +196,12 @@ describe('the doctor checks', () => {
     const checks = await runDoctorChecks(
       fakeDeps({
         engine: fakeEngine({
-          info: async () => ({ securityOptions: ['name=rootless'], operatingSystem: 'Ubuntu' }),
+          info: async () => ({
+            securityOptions: ['name=rootless'],
+            operatingSystem: 'Ubuntu',
+            runtimes: ['runc'],
+            defaultRuntime: 'runc',
+          }),
         }),
       }),
     );
@@ -366,6 +374,33 @@ describe('the doctor checks', () => {
     expect(byId(checks, 'engine-security')).toMatchObject({
       status: 'fail',
       message: 'could not be checked: (HTTP code 403) forbidden by the socket proxy',
+    });
+  });
+
+  it('fails a RENDER_RUNTIME the engine lacks, with the daemon.json lines and the reload', async () => {
+    const checks = await runDoctorChecks(fakeDeps({}, { RENDER_RUNTIME: 'runsc' }));
+
+    expect(byId(checks, 'render-runtime')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('the engine has only io.containerd.runc.v2, runc'),
+      fix: expect.stringMatching(/daemon\.json.*kill -HUP.*npm run setup -- --gvisor/),
+    });
+  });
+
+  it('passes a RENDER_RUNTIME the engine has', async () => {
+    const engine = fakeEngine({
+      info: async () => ({
+        securityOptions: [],
+        operatingSystem: 'Debian',
+        runtimes: ['runc', 'runsc'],
+        defaultRuntime: 'runc',
+      }),
+    });
+    const checks = await runDoctorChecks(fakeDeps({ engine }, { RENDER_RUNTIME: 'runsc' }));
+
+    expect(byId(checks, 'render-runtime')).toMatchObject({
+      status: 'ok',
+      message: expect.stringContaining('runsc'),
     });
   });
 

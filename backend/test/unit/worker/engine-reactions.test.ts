@@ -2,6 +2,7 @@ import { createLogger } from '../../../src/logging/logger';
 import type { EngineHealth } from '../../../src/worker/engine-monitor';
 import { engineReactions } from '../../../src/worker/engine-reactions';
 import { IntakeGate } from '../../../src/worker/intake-gate';
+import { RUNTIME_MISSING } from '../../../src/engine/render-engine';
 
 const down: EngineHealth = {
   state: 'down',
@@ -42,6 +43,30 @@ describe("the worker's reactions to its engine", () => {
     expect(said).toHaveLength(1);
     expect(said[0]).toContain('/var/run/docker.sock does not exist');
     expect(published.map((engine) => engine.ok)).toEqual([false, false]);
+  });
+
+  it('holds jobs while the engine lacks the render runtime, and says what to add', async () => {
+    const { react, said, published, intake } = setUp();
+
+    await react(
+      {
+        state: 'down',
+        problem: {
+          message: 'The Docker Engine at /var/run/docker.sock has no container runtime "runsc"',
+          hint: 'Add "runtimes" to /etc/docker/daemon.json, then reload the engine.',
+          cause: RUNTIME_MISSING,
+        },
+      },
+      'went-down',
+    );
+
+    expect(intake.holding()).toEqual(['engine']);
+    expect(said[0]).toBe(
+      'worker: The Docker Engine at /var/run/docker.sock has no container runtime "runsc"; not taking jobs until the engine has it (fix: Add "runtimes" to /etc/docker/daemon.json, then reload the engine.)\n',
+    );
+    expect(published).toEqual([
+      expect.objectContaining({ ok: false, error: expect.stringContaining('runsc') }),
+    ]);
   });
 
   it('says it again when the reason changes', async () => {
