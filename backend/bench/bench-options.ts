@@ -25,7 +25,15 @@ export interface BenchOptions {
   parts: ReadonlySet<BenchPart>;
 }
 
-export const BENCH_PARTS = ['renders', 'throughput', 'api', 'repeats', 'warm', 'scaling'] as const;
+export const BENCH_PARTS = [
+  'renders',
+  'throughput',
+  'api',
+  'repeats',
+  'warm',
+  'scaling',
+  'runtimes',
+] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export const USAGE = `Usage: npm run bench -- [options]

@@ -4,6 +4,7 @@ import path from 'node:path';
 import prettier from 'prettier';
 import type { BenchResult } from './bench-result';
 import { ms, signedMs, speedup } from './bench-targets';
+import { runtimeTables } from './runtime-report';
 import { scalingTables } from './scaling-report';
 import { summarize, type Summary } from './stats';
 
@@ -50,6 +51,7 @@ function resultsSection(result: BenchResult): string {
     ...apiTable(result),
     ...repeatTable(result),
     ...warmPoolTables(result),
+    ...runtimeTables(result),
     ...scalingTables(result),
   ];
   return lines.join('\n');

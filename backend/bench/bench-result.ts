@@ -30,6 +30,7 @@ export interface BenchResult {
   repeats?: RepeatResult;
   warm?: WarmPoolComparison;
   scaling?: ScalingResult;
+  runtimes?: RuntimeComparison;
   /**
    * Parts this run did not measure (`--only`), kept from the performance.json it replaced, with
    * the run they come from.
@@ -159,4 +160,20 @@ export interface ScalingRound {
   };
   /** The commands Redis ran most often, per job (those inside scripts included). */
   topCommands: Array<{ command: string; perJob: number }>;
+}
+
+/** gVisor against the engine's default runtime, end to end, without and with a warm pool. */
+export interface RuntimeComparison {
+  runtime: string;
+  /** What one idle warm container holds, by runtime. */
+  idleWarmMemoryMb: { runc: number; runsc: number };
+  scenes: Array<{
+    scene: string;
+    description: string;
+    totalMs: { runcCold: Summary; runcWarm: Summary; runscCold: Summary; runscWarm: Summary };
+    /** Median under gVisor over median under the default runtime, without a pool. */
+    coldRatio: number;
+    /** The same with a warm pool of one. */
+    warmRatio: number;
+  }>;
 }

@@ -34,6 +34,7 @@ import { startBenchService, type BenchService } from './bench-service';
 import { judgeTargets } from './bench-targets';
 import { collectVersions, describeMachine } from './machine-info';
 import { startPrivateRedis } from './private-redis';
+import { compareRuntimes } from './runtime-comparison';
 import { measureScaling } from './scaling';
 import { RENDER_SCENES, requestBody, THROUGHPUT_SCENE, uniqueCode } from './scenes';
 import { summarize } from './stats';
@@ -204,6 +205,19 @@ async function main(): Promise<void> {
     const warm = warmService
       ? await measureWarmPool({ ...phases, warmService, poolSize: WARM_POOL_SIZE })
       : undefined;
+    const runtimes = options.parts.has('runtimes')
+      ? await compareRuntimes({
+          docker,
+          redisUrl: redis.url,
+          runId,
+          repetitions: options.repetitions,
+          concurrency: cores,
+          logger,
+          env: process.env,
+          progress,
+          onCleanup: (name, step) => cleanup.add(name, step),
+        })
+      : undefined;
     const scaling = options.parts.has('scaling')
       ? await measureScaling({
           image,
@@ -247,6 +261,7 @@ async function main(): Promise<void> {
       ...(repeats ? { repeats } : {}),
       ...(warm ? { warm } : {}),
       ...(scaling ? { scaling } : {}),
+      ...(runtimes ? { runtimes } : {}),
     };
     const combined = await carryOverUnmeasured(partial, options);
     const result: BenchResult = { ...combined, targets: judgeTargets(combined) };
