@@ -45,6 +45,7 @@ function connect(
 
 /** A second connection with the same settings, e.g. for a subscriber. */
 export function duplicateConnection(redis: RedisConnection): RedisConnection {
+  // Both branches call duplicate(); their signatures differ, so each needs its own type.
   return redis instanceof Cluster ? redis.duplicate() : redis.duplicate();
 }
 
