@@ -85,9 +85,10 @@ function sentinelOptions(settings: RedisSettings): RedisOptions {
     sentinels: settings.REDIS_SENTINELS,
     name: settings.REDIS_SENTINEL_NAME,
     role: 'master',
-    // Listens for the sentinels' +switch-master, so that a failover is followed at once rather
-    // than when the old master's connection times out.
-    failoverDetector: true,
+    // No failoverDetector: its +switch-master handler closes the connector even while a
+    // reconnect is resolving the master, and ioredis then ends the connection for good (the API
+    // answered 503 until restarted). A master that dies closes its connections anyway, and a
+    // demoted one answers READONLY, which reconnects (see connect).
     ...(settings.REDIS_SENTINEL_PASSWORD === ''
       ? {}
       : { sentinelPassword: settings.REDIS_SENTINEL_PASSWORD }),
