@@ -14,6 +14,27 @@ import type { RedisConnection } from './redis-connection';
  * of failing requests (`createWorkerRedis`: `maxRetriesPerRequest: null`); BullMQ refuses a
  * blocking connection that retries requests a limited number of times.
  */
+const CLOSE_WAIT_MS = 5000;
+
+/** Whether `promise` settles within `ms`; leaves no timer behind. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class BullmqJobEvents implements JobEventSource {
   private readonly listeners = new Map<string, Set<JobEventListener>>();
   private closing: Promise<void> | undefined;
@@ -74,7 +95,13 @@ export class BullmqJobEvents implements JobEventSource {
       const all = [...this.listeners.values()].flatMap((forJob) => [...forJob]);
       this.listeners.clear();
       for (const listener of all) this.deliver(listener, { kind: 'closed' });
-      await this.queueEvents.close();
+      const closed = this.queueEvents.close();
+      if (await settlesWithin(closed, CLOSE_WAIT_MS)) return;
+      // A reader whose connection came back after a Redis outage can stay blocked and never see
+      // the close; ending its connection lets the read loop, and the close, finish.
+      this.logger.warn('the job event reader did not stop; closing its connection');
+      await settlesWithin(this.queueEvents.disconnect(), CLOSE_WAIT_MS);
+      await settlesWithin(closed, CLOSE_WAIT_MS);
     })();
     return this.closing;
   }
