@@ -68,10 +68,11 @@ export function createApp(deps: {
   // The description and its page need no key: the contract is not a secret.
   app.use(openApiRoutes({ document: description }));
   app.use('/api', requireApiKey(config.API_KEYS));
+  const keyRoot = redisKeyspace(config).root;
   app.use(
     '/api',
     perMinuteLimit({
-      keyRoot: redisKeyspace(config).root,
+      keyRoot,
       name: 'api',
       limit: config.RATE_LIMIT_REQUESTS_PER_MINUTE,
       sendCommand: redisCommand,
@@ -80,7 +81,7 @@ export function createApp(deps: {
   app.post(
     RENDER_PATH,
     perMinuteLimit({
-      keyRoot: redisKeyspace(config).root,
+      keyRoot,
       name: 'render',
       limit: config.RATE_LIMIT_RENDERS_PER_MINUTE,
       sendCommand: redisCommand,

@@ -1,3 +1,4 @@
+import { runtimesOf } from '../docker/engine/engine-runtimes';
 import { stat, realpath } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { deploymentScope } from '../config/redis-settings';
@@ -107,11 +108,10 @@ function doctorEngine(
       const info = (await docker.info()) as {
         SecurityOptions?: unknown;
         OperatingSystem?: unknown;
-        Runtimes?: Record<string, unknown>;
         DefaultRuntime?: unknown;
       };
       return {
-        runtimes: Object.keys(info.Runtimes ?? {}).sort(),
+        runtimes: runtimesOf(info),
         defaultRuntime: typeof info.DefaultRuntime === 'string' ? info.DefaultRuntime : 'runc',
         securityOptions: Array.isArray(info.SecurityOptions)
           ? info.SecurityOptions.filter((option): option is string => typeof option === 'string')

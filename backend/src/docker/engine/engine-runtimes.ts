@@ -8,8 +8,13 @@ export const RUNSC_DAEMON_ENTRY =
 
 /** The runtimes the engine can start containers with (`docker info`'s Runtimes). */
 export async function engineRuntimes(docker: DockerClient): Promise<string[]> {
-  const info = (await docker.info()) as { Runtimes?: Record<string, unknown> };
-  return Object.keys(info.Runtimes ?? {}).sort();
+  return runtimesOf(await docker.info());
+}
+
+/** The runtime names in a `docker info` answer, sorted. */
+export function runtimesOf(info: unknown): string[] {
+  const runtimes = (info as { Runtimes?: Record<string, unknown> } | undefined)?.Runtimes;
+  return Object.keys(runtimes ?? {}).sort();
 }
 
 /**
