@@ -7,7 +7,7 @@ import {
   type Quality,
 } from '../config/config-schema';
 import { MIN_DIMENSION, MIN_FPS } from '../job/job-view-schema';
-import type { Resolution } from '../job/render-job';
+import type { Chunks, Resolution } from '../job/render-job';
 import { CALLBACK_URL_MAX_LENGTH, checkCallbackUrl } from '../webhooks/callback-url';
 import { wholeNumberPattern } from './number-pattern';
 
@@ -28,6 +28,7 @@ export const RENDER_FIELDS = [
   'resolution',
   'transparent',
   'timeout',
+  'chunks',
   'cache',
   'callbackUrl',
 ] as const;
@@ -52,6 +53,7 @@ export type RenderRequestConfig = Pick<
   | 'MAX_RENDER_TIMEOUT_SECONDS'
   | 'WEBHOOK_ALLOW_PRIVATE_TARGETS'
   | 'MANIM_VERSIONS'
+  | 'SPLIT_MAX_CHUNKS'
 >;
 
 /** One field: its schema, and what to tell a client whose value the schema refused. */
@@ -71,6 +73,7 @@ export interface RenderFieldValues {
   resolution: Resolution;
   transparent: boolean;
   timeout: number;
+  chunks: Chunks;
   cache: boolean;
   callbackUrl: string;
 }
@@ -214,6 +217,14 @@ export function renderFieldRules(
       ),
       problem: (raw) =>
         `must be a whole number of seconds from 1 to ${config.MAX_RENDER_TIMEOUT_SECONDS} (MAX_RENDER_TIMEOUT_SECONDS), got ${describe(raw)}`,
+    },
+    chunks: {
+      schema: defaulted(
+        z.union([z.literal('auto'), wholeNumber(1, config.SPLIT_MAX_CHUNKS)]),
+        `How many containers render the scene's plays, in ranges that are joined without re-encoding: "auto" (the default) splits a long render at quality high or above when it pays, a whole number from 1 to ${config.SPLIT_MAX_CHUNKS} (SPLIT_MAX_CHUNKS) asks for that many at most, 1 renders in one container. The video is the same either way (docs/split-rendering.md).`,
+      ),
+      problem: (raw) =>
+        `must be "auto" or a whole number from 1 to ${config.SPLIT_MAX_CHUNKS} (SPLIT_MAX_CHUNKS), got ${describe(raw)}`,
     },
     cache: {
       schema: defaulted(

@@ -94,6 +94,7 @@ export function parseRenderRequest(
   const resolution = read('resolution');
   const transparent = read('transparent');
   const timeout = read('timeout');
+  const chunks = read('chunks');
   const cache = read('cache');
   const callbackUrl = read('callbackUrl');
 
@@ -115,6 +116,7 @@ export function parseRenderRequest(
     format: format ?? config.DEFAULT_FORMAT,
     transparent: transparent ?? false,
     timeoutSeconds: timeout ?? config.RENDER_TIMEOUT_SECONDS,
+    chunks: chunks ?? 'auto',
   };
   if (fps !== undefined) options.fps = fps;
   if (resolution !== undefined) options.resolution = resolution;

@@ -256,6 +256,11 @@ export const CONFIG_VARIABLES = {
     '0',
     'Render containers each worker keeps started ahead, with Manim already imported, so that a job skips starting a container and importing Manim (about half a second per job on a quiet machine). Each serves exactly one job and is then removed; the worker starts a replacement at once. An idle one holds about 80 MiB of memory and no CPU, on top of the running renders; it has the same limits as any render container. 0 turns the pool off. See docs/performance.md.',
   ),
+  SPLIT_MAX_CHUNKS: variable(
+    z.coerce.number().int().min(1).max(32),
+    '4',
+    'The most ranges of plays one render is split into, each rendered by its own container on any worker (request field `chunks`, see docs/split-rendering.md). 1 renders every job in one container.',
+  ),
   RENDER_TIMEOUT_SECONDS: variable(
     positiveInt,
     '300',

@@ -36,6 +36,9 @@ export const resolutionSchema = z
   .meta({ id: 'Resolution' });
 export type Resolution = z.infer<typeof resolutionSchema>;
 
+export const chunksSchema = z.union([z.literal('auto'), z.int().min(1)]);
+export type Chunks = z.infer<typeof chunksSchema>;
+
 /** Render options after validation and defaulting; `scene` is always resolved to one class. */
 export const renderOptionsSchema = z
   .strictObject({
@@ -53,6 +56,10 @@ export const renderOptionsSchema = z
       .int()
       .min(1)
       .meta({ description: 'Wall-clock limit of the render, within MAX_RENDER_TIMEOUT_SECONDS.' }),
+    chunks: chunksSchema.optional().meta({
+      description:
+        'How many containers may render ranges of the plays: "auto" or at most this many (absent in jobs queued before split rendering: 1).',
+    }),
   })
   .meta({
     id: 'RenderOptions',
@@ -79,6 +86,14 @@ export const renderResultViewSchema = z
     sizeBytes: z.int().min(0),
     url: z.string().meta({ description: 'The video route of the job.' }),
     ranAsRoot: rootRetrySchema.optional(),
+    chunks: z.int().min(1).optional().meta({
+      description:
+        'How many containers rendered it: more than 1 when its plays were rendered in ranges and joined.',
+    }),
+    oneContainerReason: z.string().optional().meta({
+      description:
+        'Why a render that could have been split was rendered in one container (too short to pay, a scene whose frames differ between runs, a format that cannot be joined).',
+    }),
   })
   .meta({ id: 'RenderResult', description: 'The file a completed job produced.' });
 

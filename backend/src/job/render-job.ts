@@ -6,9 +6,11 @@
 import type { JobFile, JobFileEntry } from '../job-files/job-files';
 import type { JobStatus, JobView, RenderOptions, RootRetryRecord } from './job-view-schema';
 import type { RenderProgress } from './render-progress';
+import type { RangeResult, RangeTask, SplitState, SplitSteps } from './split-job';
 
 export {
   JOB_STATUSES,
+  type Chunks,
   type JobStatus,
   type JobView,
   type RenderOptions,
@@ -26,6 +28,10 @@ export interface RenderJobData {
   options: RenderOptions;
   /** Request id of the submitting HTTP request, carried into the worker's logs. */
   requestId?: string;
+  /** A range job of a split render: the plays it renders. Its files are its parent's. */
+  range?: RangeTask;
+  /** A split render whose ranges are queued (set by the worker). */
+  split?: SplitState;
 }
 
 /** What a completed job returns. The file lives at `<OUTPUTS_DIR>/<job id>/<fileName>`. */
@@ -36,7 +42,14 @@ export interface RenderResult {
   durationMs: number;
   /** Present when the render could not write its job folder and succeeded on a retry as root. */
   ranAsRoot?: RootRetryRecord;
+  /** How many containers rendered it; absent: one. */
+  chunks?: number;
+  /** Why a render that could have been split was not. */
+  oneContainerReason?: string;
 }
+
+/** What a job returns: a render's file, or a range's partial movie files. */
+export type JobOutcome = RenderResult | RangeResult;
 
 /**
  * What a cancel request did: `cancelled` (the job has ended as cancelled), `cancelling` (a
@@ -55,7 +68,9 @@ export type RenderJobHandler = (job: {
   reportProgress: (progress: RenderProgress) => Promise<void>;
   /** Keeps the render's output with the job, for `GET /jobs/:id/logs`. */
   saveLog: (text: string) => Promise<void>;
-}) => Promise<RenderResult>;
+  /** Queues and reads the ranges of a split render. */
+  split: SplitSteps;
+}) => Promise<JobOutcome>;
 
 /** A new job, or an identical one that already finished or is still running. */
 export interface SubmitOutcome {

@@ -40,6 +40,14 @@ export function localOutputStore(outputsDir: string): OutputStore {
       }
     },
 
+    async fetch({ jobId, fileName }, targetPath) {
+      await copyFile(pathOf(jobId, fileName), targetPath);
+    },
+
+    async removeJob(jobId) {
+      await rm(path.join(root, jobId), { recursive: true, force: true });
+    },
+
     // The route sends the file itself: `root` keeps it from leaving the folder.
     deliver: ({ jobId, fileName }) =>
       Promise.resolve({ kind: 'file', root, path: `${jobId}/${fileName}` }),

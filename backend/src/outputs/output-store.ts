@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 
 /**
- * Where finished videos are kept, one per job: a folder on the worker's and the API's shared disk
+ * Where finished videos are kept, one per job (a range of a split render keeps several): a folder on the worker's and the API's shared disk
  * (local-output-store.ts) or an S3 bucket any host reaches (s3-output-store.ts).
  */
 export interface OutputStore {
@@ -12,6 +12,10 @@ export interface OutputStore {
   save(file: OutputFile & { sourcePath: string }): Promise<{ sizeBytes: number }>;
   /** Whether the job's file is still kept (retention may have removed it). */
   exists(file: Pick<OutputFile, 'jobId' | 'fileName'>): Promise<boolean>;
+  /** Copies the job's file to `targetPath` on this host (the join of a split render). */
+  fetch(file: Pick<OutputFile, 'jobId' | 'fileName'>, targetPath: string): Promise<void>;
+  /** Removes every file of the job (a split render's ranges once joined). */
+  removeJob(jobId: string): Promise<void>;
   /** How to answer a request for the job's file. */
   deliver(file: OutputFile, request: DeliveryRequest): Promise<Delivery>;
   /** Removes the files of jobs that ended more than `maxAgeMs` ago; returns their job ids. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
@@ -156,6 +157,33 @@ export function s3OutputStore(settings: S3Settings): OutputStore {
     },
 
     exists,
+
+    async fetch({ jobId, fileName }, targetPath) {
+      try {
+        const answer = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: keyOf(jobId, fileName) }),
+        );
+        if (!(answer.Body instanceof Readable)) throw new Error('the store sent no body');
+        await pipeline(answer.Body, createWriteStream(targetPath));
+      } catch (error) {
+        throw unavailable(error);
+      }
+    },
+
+    async removeJob(jobId) {
+      try {
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: keyOf(jobId, '') }),
+        );
+        for (const object of page.Contents ?? []) {
+          if (object.Key !== undefined) {
+            await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key }));
+          }
+        }
+      } catch (error) {
+        throw unavailable(error);
+      }
+    },
 
     deliver: (file, request) =>
       (settings.S3_DOWNLOAD === 'redirect' ? redirect : stream)(file, request),

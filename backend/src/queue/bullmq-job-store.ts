@@ -6,9 +6,11 @@ import {
   type CancelOutcome,
   type JobView,
   type RenderJobData,
+  type JobOutcome,
   type RenderJobStore,
-  type RenderResult,
 } from '../job/render-job';
+import type { RenderProgress } from '../job/render-progress';
+import { rangeJobId } from '../job/split-job';
 import type { JobFileStore } from '../job-files/job-files';
 import { toJobView } from './bullmq-job-view';
 import type { BullmqWebhooks } from './bullmq-webhooks';
@@ -22,7 +24,7 @@ const CANCEL_POLL_MS = 100;
 
 /** The API's side of the queue: queues render jobs, reads them back as `JobView`s, cancels them. */
 export class BullmqRenderJobStore implements RenderJobStore {
-  private readonly queue: Queue<RenderJobData, RenderResult>;
+  private readonly queue: Queue<RenderJobData, JobOutcome>;
   private readonly cancellation: CancellationSignals;
   private readonly logger: Logger;
 
@@ -37,7 +39,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
     private readonly files?: Pick<JobFileStore, 'remove'>,
   ) {
     this.logger = logger;
-    this.queue = new Queue<RenderJobData, RenderResult>(keyspace.queueName, {
+    this.queue = new Queue<RenderJobData, JobOutcome>(keyspace.queueName, {
       connection,
       prefix: keyspace.bullmqPrefix,
     });
@@ -86,12 +88,17 @@ export class BullmqRenderJobStore implements RenderJobStore {
 
   async find(id: string): Promise<JobView | undefined> {
     return withQueueErrors(async () => {
-      const job = await Job.fromId<RenderJobData, RenderResult>(this.queue, id);
+      const job = await Job.fromId<RenderJobData, JobOutcome>(this.queue, id);
       if (!job) {
         const cancelled = await this.cancelledBeforeStart(id);
         return cancelled && this.withWebhooks(cancelled);
       }
-      const view = toJobView(job, await job.getState());
+      const state = await job.getState();
+      const view = toJobView(
+        job,
+        state,
+        state === 'waiting-children' ? await this.rangesProgress(job) : undefined,
+      );
       if (view.status === 'queued') {
         const position = await this.positionOf(id);
         if (position !== undefined) view.position = position;
@@ -100,8 +107,27 @@ export class BullmqRenderJobStore implements RenderJobStore {
     });
   }
 
+  /**
+   * A split render waiting for its ranges: 10 to 90 % by how far its ranges are, each counted
+   * by its own percent.
+   */
+  private async rangesProgress(job: Job<RenderJobData, JobOutcome>): Promise<RenderProgress> {
+    const ranges = job.data.split?.ranges ?? [];
+    let sum = 0;
+    for (let index = 0; index < ranges.length; index += 1) {
+      const range = await Job.fromId<RenderJobData, JobOutcome>(
+        this.queue,
+        rangeJobId(job.id ?? '', index),
+      );
+      const reported = range?.progress as Partial<RenderProgress> | undefined;
+      sum += range?.finishedOn ? 100 : typeof reported?.percent === 'number' ? reported.percent : 0;
+    }
+    const share = ranges.length > 0 ? sum / ranges.length / 100 : 0;
+    return { stage: 'rendering', percent: Math.min(90, 10 + Math.floor(share * 80)) };
+  }
+
   /** The queue itself, for the admin dashboard. */
-  get bullmqQueue(): Queue<RenderJobData, RenderResult> {
+  get bullmqQueue(): Queue<RenderJobData, JobOutcome> {
     return this.queue;
   }
 
@@ -136,6 +162,15 @@ export class BullmqRenderJobStore implements RenderJobStore {
       if (hasEnded(before.status)) return { outcome: 'finished', job: before };
 
       await this.cancellation.request(id);
+      // A split render waiting for its ranges: they stop, and it ends as cancelled when a worker
+      // takes it up again.
+      const job = await Job.fromId<RenderJobData, JobOutcome>(this.queue, id);
+      if (job && (await job.getState()) === 'waiting-children') {
+        const ranges = job.data.split?.ranges ?? [];
+        for (let index = 0; index < ranges.length; index += 1) {
+          await this.cancellation.request(rangeJobId(id, index));
+        }
+      }
       // remove() refuses a locked (active) job, so a job a worker has just taken stays in place
       // and is stopped by the published request instead.
       if (before.status === 'queued' && (await this.queue.remove(id)) === 1) {

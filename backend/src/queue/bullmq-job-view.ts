@@ -3,6 +3,7 @@ import { decodeJobFailure } from './job-failure';
 import type { RenderProgress } from '../job/render-progress';
 import {
   jobLinks,
+  type JobOutcome,
   type JobStatus,
   type JobView,
   type RenderJobData,
@@ -11,15 +12,17 @@ import {
 
 /** How a BullMQ job is shown to clients. */
 export function toJobView(
-  job: Job<RenderJobData, RenderResult>,
+  job: Job<RenderJobData, JobOutcome>,
   state: JobState | 'unknown',
+  /** The progress of a job waiting for its ranges, read from them. */
+  rangesProgress?: RenderProgress,
 ): JobView {
   const id = job.id ?? '';
   const status = toStatus(state);
   const view: JobView = {
     id,
     status,
-    progress: progressOf(job, status),
+    progress: rangesProgress ?? progressOf(job, status),
     createdAt: new Date(job.timestamp).toISOString(),
     options: job.data.options,
   };
@@ -31,14 +34,18 @@ export function toJobView(
   if (job.finishedOn && (status === 'completed' || status === 'failed')) {
     view.finishedAt = new Date(job.finishedOn).toISOString();
   }
-  if (status === 'completed' && job.returnvalue) {
-    const result = job.returnvalue;
+  const result = renderResultOf(job.returnvalue);
+  if (status === 'completed' && result) {
     view.result = {
       fileName: result.fileName,
       contentType: result.contentType,
       sizeBytes: result.sizeBytes,
       url: jobLinks(id).video,
       ...(result.ranAsRoot ? { ranAsRoot: result.ranAsRoot } : {}),
+      ...(result.chunks !== undefined ? { chunks: result.chunks } : {}),
+      ...(result.oneContainerReason !== undefined
+        ? { oneContainerReason: result.oneContainerReason }
+        : {}),
     };
   }
   if (status === 'failed') {
@@ -48,7 +55,13 @@ export function toJobView(
   return view;
 }
 
-function progressOf(job: Job<RenderJobData, RenderResult>, status: JobStatus): RenderProgress {
+/** A range job's outcome is not a file of its own. */
+function renderResultOf(outcome: JobOutcome | undefined): RenderResult | undefined {
+  if (!outcome || ('kind' in outcome && outcome.kind === 'range')) return undefined;
+  return outcome as RenderResult;
+}
+
+function progressOf(job: Job<RenderJobData, JobOutcome>, status: JobStatus): RenderProgress {
   if (status === 'completed') return { stage: 'done', percent: 100 };
   const reported = job.progress as Partial<RenderProgress> | number | undefined;
   if (typeof reported === 'object' && reported !== null && typeof reported.percent === 'number') {
@@ -60,6 +73,9 @@ function progressOf(job: Job<RenderJobData, RenderResult>, status: JobStatus): R
 function toStatus(state: JobState | 'unknown'): JobStatus {
   switch (state) {
     case 'active':
+      return 'active';
+    case 'waiting-children':
+      // A split render while its ranges render.
       return 'active';
     case 'completed':
       return 'completed';

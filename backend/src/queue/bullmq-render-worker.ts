@@ -1,8 +1,10 @@
 import type { RedisKeyspace } from '../config/redis-settings';
-import { Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import { Job, Queue, UnrecoverableError, WaitingChildrenError, WaitingError, Worker } from 'bullmq';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
-import type { JobView, RenderJobData, RenderJobHandler, RenderResult } from '../job/render-job';
+import type { JobOutcome, JobView, RenderJobData, RenderJobHandler } from '../job/render-job';
+import { JobParked } from '../job/split-job';
+import { bullmqSplitSteps } from './bullmq-split-steps';
 import { toJobView } from './bullmq-job-view';
 import { CancellationSignals } from './cancellation-signals';
 import { cancelledError, encodeJobFailure } from './job-failure';
@@ -46,7 +48,15 @@ export async function startRenderWorker(options: {
   );
   const shutdown = new AbortController();
   let paused = false;
-  const worker = new Worker<RenderJobData, RenderResult>(
+  // The ranges of split renders go to the same queue.
+  const rangeQueue = new Queue<RenderJobData, JobOutcome>(options.keyspace.queueName, {
+    connection: options.connection,
+    prefix: options.keyspace.bullmqPrefix,
+  });
+  rangeQueue.on('error', (error) =>
+    options.logger.warn('range queue error', { error: error.message }),
+  );
+  const worker = new Worker<RenderJobData, JobOutcome>(
     options.keyspace.queueName,
     async (job, token, cancelSignal) => {
       const id = job.id ?? '';
@@ -68,8 +78,16 @@ export async function startRenderWorker(options: {
           saveLog: async (text) => {
             await job.log(text);
           },
+          split: bullmqSplitSteps({
+            job,
+            token,
+            queue: rangeQueue,
+            cancellation,
+            retentionSeconds: options.retentionHours * 3600,
+          }),
         });
       } catch (error) {
+        if (error instanceof JobParked) throw new WaitingChildrenError();
         if (shutdown.signal.aborted && !cancelSignal?.aborted) {
           // Stopped by a shutdown, not by the job: it goes back to the queue for another worker.
           await job.moveToWait(token);
@@ -101,7 +119,7 @@ export async function startRenderWorker(options: {
     options.logger.error('queue worker error', { error: error.message }),
   );
   const announcing = new Set<Promise<void>>();
-  const announceEnd = (job: Job<RenderJobData, RenderResult>) => {
+  const announceEnd = (job: Job<RenderJobData, JobOutcome>) => {
     const onJobEnded = options.onJobEnded;
     if (!onJobEnded) return;
     const announced = (async () => {
@@ -135,7 +153,7 @@ export async function startRenderWorker(options: {
       await worker.resume();
     },
     async findEnded(id) {
-      const job = await Job.fromId<RenderJobData, RenderResult>(worker, id);
+      const job = await Job.fromId<RenderJobData, JobOutcome>(worker, id);
       if (!job) return undefined;
       const state = await job.getState();
       return state === 'completed' || state === 'failed' ? toJobView(job, state) : undefined;
@@ -155,6 +173,7 @@ export async function startRenderWorker(options: {
         await closed;
       }
       await Promise.all([...announcing]);
+      await rangeQueue.close();
     },
   };
 }

@@ -111,6 +111,9 @@ export const RENDER_ENVIRONMENT: Readonly<Record<string, string>> = {
   // Without a terminal Python buffers stdout in blocks; the user's print() output would arrive
   // late and out of order with Manim's own log lines.
   PYTHONUNBUFFERED: '1',
+  // String hashes, and so the order of sets of strings, the same in every run: the ranges of a
+  // split render must run the scene's code exactly as the plan pass did.
+  PYTHONHASHSEED: '0',
   // pydub warns on every start when the ffmpeg program is absent; Manim encodes with PyAV and
   // does not need it, so the warning only confuses users reading the log.
   PYTHONWARNINGS: 'ignore::RuntimeWarning:pydub.utils',

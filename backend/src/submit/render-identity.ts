@@ -12,7 +12,8 @@ export function renderIdentity(
   job: Pick<RenderJobData, 'code' | 'options' | 'sceneFile' | 'assets'>,
   image: string,
 ): string {
-  const { timeoutSeconds, ...output } = job.options;
+  // Neither the time limit nor the number of containers changes the video.
+  const { timeoutSeconds, chunks, ...output } = job.options;
   const assets = (job.assets ?? [])
     .map(({ path, sha256 }) => [path, sha256])
     .sort(([a = ''], [b = '']) => (a < b ? -1 : a > b ? 1 : 0));

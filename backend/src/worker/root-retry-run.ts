@@ -16,7 +16,7 @@ export interface RunIdentity {
 }
 
 export type RenderAttempt =
-  | { kind: 'rendered'; run: ContainerRunResult; output: RenderOutput }
+  | { kind: 'rendered'; run: ContainerRunResult; output?: RenderOutput }
   | { kind: 'failed'; run: ContainerRunResult; failure: AppError }
   | { kind: 'cancelled'; run: ContainerRunResult };
 

@@ -103,6 +103,7 @@ function renderUploadSchema(config: Config): SchemaObject {
     resolution: field('resolution'),
     transparent: field('transparent'),
     timeout: field('timeout'),
+    chunks: field('chunks'),
     cache: field('cache'),
     callbackUrl: field('callbackUrl'),
   };

@@ -206,3 +206,14 @@ export async function greyPixels(
   }
   return stdout;
 }
+
+/**
+ * `ffmpeg -f framemd5` of a media file: one line per decoded frame of every stream (its stream,
+ * timestamps, size and the MD5 of its data), header comments left out.
+ */
+export async function frameMd5(file: string): Promise<string[]> {
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'framemd5', '-'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+}

@@ -26,6 +26,7 @@ const samples: Record<Exclude<RenderField, 'code' | 'callbackUrl'>, unknown[]> =
   resolution: ['1280x720', '16X16', '0016x16', '1281x720', '14x14', '1922x1080', '1280', 7, ''],
   transparent: [true, false, 'true', 'false', 'yes', 1, '', null],
   timeout: [1, 600, '600', 0, 601, '0', '-1', '', null],
+  chunks: ['auto', 1, 4, '2', 0, 5, 'AUTO', 2.5, '', null],
   cache: [true, 'false', 'no', 0, null],
 };
 

@@ -55,6 +55,7 @@ describe('parseRenderRequest', () => {
           format: 'mp4',
           transparent: false,
           timeoutSeconds: 300,
+          chunks: 'auto',
         },
         cache: true,
       });
@@ -90,6 +91,7 @@ describe('parseRenderRequest', () => {
         resolution: '1920x1080',
         transparent: true,
         timeout: 60,
+        chunks: 3,
       });
       expect(options).toEqual({
         scene: 'Outro',
@@ -100,6 +102,7 @@ describe('parseRenderRequest', () => {
         resolution: { width: 1920, height: 1080 },
         transparent: true,
         timeoutSeconds: 60,
+        chunks: 3,
       });
     });
   });
@@ -131,6 +134,7 @@ describe('parseRenderRequest', () => {
         format: 'mp4',
         transparent: false,
         timeoutSeconds: 300,
+        chunks: 'auto',
       });
     });
 
@@ -369,7 +373,7 @@ describe('parseRenderRequest', () => {
       const problems = problemsOf(() => parse({ code, colour: 'red', file: 'x.py' }));
       expect(problems.map((problem) => problem.field)).toEqual(['colour', 'file']);
       expect(problems[0]?.message).toContain(
-        'known fields: code, scene, manimVersion, quality, format, fps, resolution, transparent, timeout, cache, callbackUrl, sceneFile',
+        'known fields: code, scene, manimVersion, quality, format, fps, resolution, transparent, timeout, chunks, cache, callbackUrl, sceneFile',
       );
     });
   });

@@ -14,6 +14,7 @@ import {
   type RenderProcessorDeps,
 } from '../../../src/worker/render-processor';
 import { FakeEngineDown, FakeRenderEngine, type FakeRun } from '../../support/fake-render-engine';
+import { asRenderResult, FakeSplitSteps } from '../../support/fake-split-steps';
 import { refusal } from '../../support/refusal';
 import { HELLO_JOB as data } from '../../support/render-jobs';
 
@@ -79,7 +80,8 @@ function render(
     signal: options.signal ?? new AbortController().signal,
     reportProgress: async () => undefined,
     saveLog: async () => undefined,
-  });
+    split: new FakeSplitSteps(),
+  }).then(asRenderResult);
 }
 
 /** Writes the video where Manim would for scene.py, quality low. */
@@ -359,6 +361,7 @@ describe('the render processor', () => {
         signal: new AbortController().signal,
         reportProgress: async () => undefined,
         saveLog: async () => undefined,
+        split: new FakeSplitSteps(),
       }),
     );
 

@@ -1,0 +1,69 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { RENDER_CONTAINER_PATHS } from '../render/manim-command';
+import type { PlayRange, ScenePlan } from '../job/split-job';
+
+/**
+ * backend/render-scripts/split_render.py, which the worker hands to the render image's Python
+ * as `python3 -c`, so that any render image serves split renders without being rebuilt.
+ */
+let moduleSource: string | undefined;
+
+export function splitModuleSource(): string {
+  moduleSource ??= readFileSync(splitModulePath(), 'utf8');
+  return moduleSource;
+}
+
+function splitModulePath(): string {
+  let dir = __dirname;
+  for (;;) {
+    const candidate = path.join(dir, 'backend', 'render-scripts', 'split_render.py');
+    if (existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir)
+      throw new Error(`backend/render-scripts/split_render.py not found above ${__dirname}`);
+    dir = parent;
+  }
+}
+
+/** The module's exit code when a drawn play's frames differ from the plan's. */
+export const MISMATCH_EXIT_CODE = 86;
+/** Its exit code when the render image's Manim lacks what the module hooks into. */
+export const UNSUPPORTED_EXIT_CODE = 87;
+
+/** Where the control and result files live in the job folder (relative) and the container. */
+export const SPLIT_FILES = {
+  control: `${RENDER_CONTAINER_PATHS.homeDirName}/split-control.json`,
+  result: `${RENDER_CONTAINER_PATHS.homeDirName}/split-result.json`,
+  containerControl: `${RENDER_CONTAINER_PATHS.homeDir}/split-control.json`,
+  containerResult: `${RENDER_CONTAINER_PATHS.homeDir}/split-result.json`,
+} as const;
+
+export type SplitStep =
+  | { mode: 'plan' }
+  | { mode: 'range'; range: PlayRange; expected: string[] }
+  | { mode: 'join'; plan: ScenePlan }
+  | { mode: 'whole' };
+
+/** The control file of one step. */
+export function splitControl(step: SplitStep): string {
+  const base = { mode: step.mode, result: SPLIT_FILES.containerResult, seed: 0 };
+  switch (step.mode) {
+    case 'range':
+      return JSON.stringify({
+        ...base,
+        first: step.range.first,
+        last: step.range.last,
+        expected: step.expected,
+      });
+    case 'join':
+      return JSON.stringify({ ...base, plan: step.plan });
+    default:
+      return JSON.stringify(base);
+  }
+}
+
+/** The command of a split step's container: the module, then the ordinary Manim argv. */
+export function splitCommand(manimArgs: string[]): string[] {
+  return ['python3', '-c', splitModuleSource(), SPLIT_FILES.containerControl, ...manimArgs];
+}

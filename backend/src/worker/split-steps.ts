@@ -1,0 +1,170 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '../errors/app-error';
+import {
+  rangeJobId,
+  scenePlanSchema,
+  type RangeResult,
+  type RangeTask,
+  type ScenePlan,
+} from '../job/split-job';
+import { RENDER_CONTAINER_PATHS } from '../render/manim-command';
+import { saveWithRetries } from '../outputs/save-with-retries';
+import {
+  MISMATCH_EXIT_CODE,
+  SPLIT_FILES,
+  splitCommand,
+  splitControl,
+  UNSUPPORTED_EXIT_CODE,
+} from '../split/split-module';
+import type { ContainerStep, StepJob } from './job-container-step';
+import type { JobWorkspace, WorkspaceFiles } from './job-workspace';
+import type { RenderProcessorDeps } from './render-processor-deps';
+
+/** The plan pass: the scene's plays, or why the render image's Manim cannot be split. */
+export type PlanOutcome =
+  { kind: 'planned'; plan: ScenePlan } | { kind: 'unsupported'; reason: string };
+
+export function planStep(): ContainerStep<PlanOutcome> {
+  return {
+    files: { [SPLIT_FILES.control]: splitControl({ mode: 'plan' }) },
+    command: splitCommand,
+    acceptedExitCodes: [UNSUPPORTED_EXIT_CODE],
+    needsVideo: false,
+    reportsProgress: false,
+    async collect({ workspace, run }) {
+      const result = await readResult(workspace);
+      if (run.exitCode === UNSUPPORTED_EXIT_CODE) {
+        const detail = (result as { unsupported?: unknown }).unsupported;
+        return {
+          kind: 'unsupported',
+          reason: `the render image's Manim cannot be split (${typeof detail === 'string' ? detail : 'unknown'})`,
+        };
+      }
+      const parsed = scenePlanSchema.safeParse(result);
+      if (!parsed.success) throw new Error(`the plan pass wrote no plan: ${parsed.error.message}`);
+      return { kind: 'planned', plan: parsed.data };
+    },
+  };
+}
+
+/** The step of a one-container render through the split module (seeded like the ranges). */
+export function wholeCommandFiles(): {
+  command: (manimArgs: string[]) => string[];
+  files: WorkspaceFiles;
+} {
+  return {
+    command: splitCommand,
+    files: { [SPLIT_FILES.control]: splitControl({ mode: 'whole' }) },
+  };
+}
+
+const PARTIAL_FILE = /^(videos\/.+\/partial_movie_files\/[^/]+\/)uncached_(\d{5})\.(\w+)$/;
+const SEGMENT_TYPES: Record<string, string> = {
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  webm: 'video/webm',
+};
+
+/** One range: its plays drawn, their partial movie files kept under the range job's id. */
+export function rangeStep(
+  deps: RenderProcessorDeps,
+  job: StepJob,
+  task: RangeTask,
+): ContainerStep<RangeResult> {
+  const startedAt = Date.now();
+  return {
+    files: {
+      [SPLIT_FILES.control]: splitControl({
+        mode: 'range',
+        range: task.range,
+        expected: task.expected,
+      }),
+    },
+    command: splitCommand,
+    acceptedExitCodes: [MISMATCH_EXIT_CODE],
+    needsVideo: false,
+    reportsProgress: true,
+    async collect({ workspace, run }) {
+      const base = { kind: 'range' as const, index: task.index };
+      if (run.exitCode === MISMATCH_EXIT_CODE) {
+        const { mismatch } = (await readResult(workspace)) as { mismatch?: { play?: unknown } };
+        const play = typeof mismatch?.play === 'number' ? mismatch.play : task.range.first;
+        return { ...base, segments: [], mismatch: { play }, durationMs: Date.now() - startedAt };
+      }
+      const segments: RangeResult['segments'] = [];
+      for (const file of await workspace.listFiles(RENDER_CONTAINER_PATHS.mediaDirName)) {
+        const match = PARTIAL_FILE.exec(file);
+        const play = Number(match?.[2]);
+        if (!match || play < task.range.first || play > task.range.last) continue;
+        const fileName = `uncached_${match[2] ?? ''}.${match[3] ?? ''}`;
+        const contentType = SEGMENT_TYPES[match[3] ?? ''] ?? 'application/octet-stream';
+        await saveWithRetries(
+          deps.outputs,
+          {
+            jobId: job.id,
+            fileName,
+            contentType,
+            sourcePath: workspace.pathOf(`${RENDER_CONTAINER_PATHS.mediaDirName}/${file}`),
+          },
+          { attempts: deps.config.S3_UPLOAD_ATTEMPTS, firstDelayMs: 1000, signal: job.signal },
+        );
+        segments.push({ play, path: file, fileName, contentType });
+      }
+      return { ...base, segments, durationMs: Date.now() - startedAt };
+    },
+  };
+}
+
+/**
+ * The files of the join: the control file, and every range's partial movie files where the
+ * ranges' Manim wrote them, fetched from the output store.
+ */
+export async function joinFiles(
+  deps: RenderProcessorDeps,
+  parentId: string,
+  plan: ScenePlan,
+  results: RangeResult[],
+): Promise<WorkspaceFiles> {
+  const files: WorkspaceFiles = {
+    [SPLIT_FILES.control]: splitControl({ mode: 'join', plan }),
+  };
+  const dir = await mkdtemp(path.join(path.resolve(deps.config.TEMP_DIR), `${parentId}-segments-`));
+  try {
+    for (const result of results) {
+      for (const segment of result.segments) {
+        const target = path.join(dir, segment.fileName);
+        await deps.outputs.fetch(
+          { jobId: rangeJobId(parentId, result.index), fileName: segment.fileName },
+          target,
+        );
+        files[`${RENDER_CONTAINER_PATHS.mediaDirName}/${segment.path}`] = await readFile(target);
+        await rm(target, { force: true });
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return files;
+}
+
+/** The plays a join needs a file for and no range delivered: a bug, never a silent gap. */
+export function missingSegments(plan: ScenePlan, results: RangeResult[]): number[] {
+  const delivered = new Set(results.flatMap((result) => result.segments.map((s) => s.play)));
+  return plan.plays.flatMap((play, index) =>
+    play.segment && !delivered.has(index) ? [index] : [],
+  );
+}
+
+export function missingSegmentsError(plays: number[]): AppError {
+  return new AppError(
+    'internal',
+    `The ranges of the split render delivered no file for play ${plays.join(', ')}`,
+    { details: { plays } },
+  );
+}
+
+async function readResult(workspace: JobWorkspace): Promise<unknown> {
+  const text = await readFile(workspace.pathOf(SPLIT_FILES.result), 'utf8').catch(() => '{}');
+  return JSON.parse(text) as unknown;
+}
