@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors/app-error';
 import {
@@ -129,7 +129,9 @@ export async function joinFiles(
   const files: WorkspaceFiles = {
     [SPLIT_FILES.control]: splitControl({ mode: 'join', plan }),
   };
-  const dir = await mkdtemp(path.join(path.resolve(deps.config.TEMP_DIR), `${parentId}-segments-`));
+  const tempDir = path.resolve(deps.config.TEMP_DIR);
+  await mkdir(tempDir, { recursive: true });
+  const dir = await mkdtemp(path.join(tempDir, `${parentId}-segments-`));
   try {
     for (const result of results) {
       for (const segment of result.segments) {
