@@ -19,6 +19,8 @@ export interface BenchOptions {
   scalingJobs: number;
   scalingWorkerCounts: number[];
   scalingIdleSeconds: number;
+  /** Runs of each side of the split part (the long scene takes about a minute a run). */
+  splitRepetitions: number;
   /** Where performance.json and performance.md are written. */
   outDir: string;
   /** Which parts to run; all by default. */
@@ -33,6 +35,7 @@ export const BENCH_PARTS = [
   'warm',
   'scaling',
   'runtimes',
+  'split',
 ] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
@@ -46,6 +49,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --api-seconds S         seconds per API load round (BENCH_API_SECONDS, default 5)
   --scaling-jobs N        jobs per round of the scaling part, run with 1, 2 and 4 worker
                           processes (BENCH_SCALING_JOBS, default 12)
+  --split-repetitions N   runs of each side of the split part, about a minute each
+                          (BENCH_SPLIT_REPETITIONS, default 2)
   --only a,b              parts to run: ${BENCH_PARTS.join(', ')}; the other parts of the
                           performance.json in --out are kept, marked as carried over
   --out DIR               where performance.json/.md go (default docs/)
@@ -83,6 +88,7 @@ export function parseBenchOptions(
     'throughput-rounds',
     'api-seconds',
     'scaling-jobs',
+    'split-repetitions',
     'only',
     'out',
   ]);
@@ -126,6 +132,7 @@ export function parseBenchOptions(
     scalingJobs: count('scaling-jobs', 'BENCH_SCALING_JOBS', quick ? 4 : 12),
     scalingWorkerCounts: quick ? [1, 2] : [1, 2, 4],
     scalingIdleSeconds: quick ? 3 : 10,
+    splitRepetitions: count('split-repetitions', 'BENCH_SPLIT_REPETITIONS', quick ? 1 : 2),
     outDir: path.resolve(projectRoot, flags.get('out') ?? defaultOut),
     parts,
   };

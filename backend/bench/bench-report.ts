@@ -6,6 +6,7 @@ import type { BenchResult } from './bench-result';
 import { ms, signedMs, speedup } from './bench-targets';
 import { runtimeTables } from './runtime-report';
 import { scalingTables } from './scaling-report';
+import { splitTables } from './split-report';
 import { summarize, type Summary } from './stats';
 
 const START = '<!-- bench:results:start -->';
@@ -53,6 +54,7 @@ function resultsSection(result: BenchResult): string {
     ...warmPoolTables(result),
     ...runtimeTables(result),
     ...scalingTables(result),
+    ...splitTables(result),
   ];
   return lines.join('\n');
 }

@@ -31,6 +31,7 @@ export interface BenchResult {
   warm?: WarmPoolComparison;
   scaling?: ScalingResult;
   runtimes?: RuntimeComparison;
+  split?: SplitComparison;
   /**
    * Parts this run did not measure (`--only`), kept from the performance.json it replaced, with
    * the run they come from.
@@ -176,4 +177,32 @@ export interface RuntimeComparison {
     /** The same with a warm pool of one. */
     warmRatio: number;
   }>;
+}
+
+/** The long reference scene bare, and through the service in one container and in ranges. */
+export interface SplitComparison {
+  scene: string;
+  description: string;
+  /** SPLIT_MAX_CHUNKS of the service; `auto` takes at most this many ranges. */
+  maxChunks: number;
+  sides: Record<SplitSide, SplitSideResult>;
+  /** What auto chose, run by run. */
+  autoChunks: number[];
+  /** Model of wall time against the number of ranges, one range per host of this speed. */
+  model: { ranges: number; predictedMs: number }[];
+}
+
+export const SPLIT_SIDES = ['bare', 'chunks1', 'chunks2', 'auto'] as const;
+export type SplitSide = (typeof SPLIT_SIDES)[number];
+
+export interface SplitSideResult {
+  wallMs: Summary;
+  /** CPU time of the whole machine during the run (every process), in seconds. */
+  cpuSeconds: Summary;
+  /** Split renders: where the time went, run by run. */
+  timings?: {
+    planMs: number;
+    ranges: { durationMs: number; steppedMs: number }[];
+    joinMs: number;
+  }[];
 }

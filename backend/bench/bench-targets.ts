@@ -10,6 +10,10 @@ export const TARGETS = {
   /** With the warm pool, the trivial scene end to end at least this much faster than bare. */
   warmPoolSpeedup: 0.3,
   warmPoolScene: 'trivial-low',
+  /** Split into 2 ranges, the long scene's wall time at most this share of the bare run's. */
+  splitWallRatio: 0.8,
+  /** The CPU of a split into 2 at most this much more than one container's (85 % efficiency). */
+  splitCpuRatio: 1.18,
 } as const;
 
 export function judgeTargets(result: Omit<BenchResult, 'targets'>): TargetVerdict[] {
@@ -60,6 +64,23 @@ export function judgeTargets(result: Omit<BenchResult, 'targets'>): TargetVerdic
       target: `>= ${TARGETS.warmPoolSpeedup * 100} % faster than bare`,
       measured: `${speedup(warm.ratio)} (${ms(warm.warm.totalMs.median)} vs ${ms(warm.bare.totalMs.median)}, x${warm.ratio.toFixed(2)})`,
       met: warm.ratio <= 1 - TARGETS.warmPoolSpeedup,
+    });
+  }
+  if (result.split) {
+    const { bare, chunks1, chunks2 } = result.split.sides;
+    const wallRatio = chunks2.wallMs.median / bare.wallMs.median;
+    verdicts.push({
+      name: `Split into 2, ${result.split.scene}`,
+      target: `<= x${TARGETS.splitWallRatio} of the bare run's wall time`,
+      measured: `${ms(chunks2.wallMs.median)} vs ${ms(bare.wallMs.median)} (x${wallRatio.toFixed(2)})`,
+      met: wallRatio <= TARGETS.splitWallRatio,
+    });
+    const cpuRatio = chunks2.cpuSeconds.median / chunks1.cpuSeconds.median;
+    verdicts.push({
+      name: `CPU of a split into 2, ${result.split.scene}`,
+      target: `<= x${TARGETS.splitCpuRatio} of one container's`,
+      measured: `${chunks2.cpuSeconds.median.toFixed(1)} s vs ${chunks1.cpuSeconds.median.toFixed(1)} s (x${cpuRatio.toFixed(2)})`,
+      met: cpuRatio <= TARGETS.splitCpuRatio,
     });
   }
   return verdicts;

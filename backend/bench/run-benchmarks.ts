@@ -30,6 +30,7 @@ import type {
   ThroughputRound,
   WarmPoolComparison,
 } from './bench-result';
+import { compareSplit } from './split-comparison';
 import { startBenchService, type BenchService } from './bench-service';
 import { judgeTargets } from './bench-targets';
 import { collectVersions, describeMachine } from './machine-info';
@@ -233,6 +234,20 @@ async function main(): Promise<void> {
         })
       : undefined;
 
+    const split = options.parts.has('split')
+      ? await compareSplit({
+          bare,
+          redisUrl: redis.url,
+          runId,
+          repetitions: options.splitRepetitions,
+          concurrency: cores,
+          logger,
+          env: process.env,
+          progress,
+          onCleanup: (name, step) => cleanup.add(name, step),
+        })
+      : undefined;
+
     machine.loadAverage.end = os.loadavg()[0] ?? 0;
     const partial: Omit<BenchResult, 'targets'> = {
       generatedAt: new Date().toISOString(),
@@ -262,6 +277,7 @@ async function main(): Promise<void> {
       ...(warm ? { warm } : {}),
       ...(scaling ? { scaling } : {}),
       ...(runtimes ? { runtimes } : {}),
+      ...(split ? { split } : {}),
     };
     const combined = await carryOverUnmeasured(partial, options);
     const result: BenchResult = { ...combined, targets: judgeTargets(combined) };

@@ -73,3 +73,36 @@ export function uniqueCode(scene: BenchScene, tag: string): string {
 export function requestBody(scene: BenchScene, code: string): Record<string, unknown> {
   return { code, ...scene.fields };
 }
+
+// Many plays with state that accumulates over every frame (an updater, a TracedPath), at
+// quality high: the kind of render split rendering is for.
+const LONG = `from manim import *
+
+
+class LongReference(Scene):
+    def construct(self):
+        self.add(NumberPlane())
+        dot = Dot(RIGHT * 2, color=YELLOW)
+        trail = TracedPath(dot.get_center, stroke_color=YELLOW, stroke_width=4)
+        spinner = Square(side_length=1.2, color=BLUE).shift(LEFT * 4 + UP * 2)
+        spinner.add_updater(lambda m, dt: m.rotate(dt))
+        self.add(trail, dot, spinner)
+        shapes = [Circle(), Triangle(), RegularPolygon(6), Star(), Square()]
+        for index in range(22):
+            shape = shapes[index % len(shapes)].copy()
+            shape.set_color(interpolate_color(RED, GREEN, index / 21))
+            self.play(
+                Rotate(dot, angle=PI / 3, about_point=ORIGIN),
+                Create(shape.shift(DOWN * 2 + RIGHT * ((index % 7) - 3))),
+                run_time=1.2,
+            )
+            if index % 5 == 4:
+                self.wait(0.5)
+`;
+
+export const LONG_SCENE: BenchScene = {
+  key: 'long-high',
+  description: '26 plays (22 animations, 4 waits) with an updater and a TracedPath, quality high',
+  code: LONG,
+  fields: { quality: 'high' },
+};

@@ -159,6 +159,7 @@ class _Plays:
         if play is None:
             return
         entry = {
+            "drawn": play["drawn"],
             "segment": play["segment"],
             "frames": play["frames"],
             "heldFrames": play["held"],

@@ -6,7 +6,7 @@
 import type { JobFile, JobFileEntry } from '../job-files/job-files';
 import type { JobStatus, JobView, RenderOptions, RootRetryRecord } from './job-view-schema';
 import type { RenderProgress } from './render-progress';
-import type { RangeResult, RangeTask, SplitState, SplitSteps } from './split-job';
+import type { RangeResult, RangeTask, SplitState, SplitSteps, SplitTimings } from './split-job';
 
 export {
   JOB_STATUSES,
@@ -46,6 +46,8 @@ export interface RenderResult {
   chunks?: number;
   /** Why a render that could have been split was not. */
   oneContainerReason?: string;
+  /** A split render's timings (not shown to clients). */
+  splitTimings?: SplitTimings;
 }
 
 /** What a job returns: a render's file, or a range's partial movie files. */

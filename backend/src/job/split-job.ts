@@ -38,6 +38,15 @@ export interface PlayRange {
 export interface SplitState {
   plan: ScenePlan;
   ranges: PlayRange[];
+  /** How long the plan pass took, container included. */
+  planMs: number;
+}
+
+/** Where the time of a split render went, kept in its result for benchmarks and logs. */
+export interface SplitTimings {
+  planMs: number;
+  ranges: { durationMs: number; steppedMs: number }[];
+  joinMs: number;
 }
 
 /** What a range job carries besides the scene: its plays and the digests they must match. */
@@ -60,6 +69,8 @@ export interface RangeResult {
   /** A drawn play whose frames differ from the plan's: the scene depends on more than its code. */
   mismatch?: { play: number };
   durationMs: number;
+  /** Of that, the time spent stepping through the plays before the range's first. */
+  steppedMs: number;
 }
 
 /** The queue's side of a split render, as the worker sees it. */
@@ -87,4 +98,9 @@ export class JobParked extends Error {
 /** The id of one range job of a split job. */
 export function rangeJobId(parentId: string, index: number): string {
   return `${parentId}-range-${index}`;
+}
+
+/** The split job a range job belongs to, from the range's id; undefined for other jobs. */
+export function splitJobOf(jobId: string): string | undefined {
+  return /^(.+)-range-\d+$/.exec(jobId)?.[1];
 }

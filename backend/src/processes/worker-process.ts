@@ -6,6 +6,7 @@ import { deploymentScope, redisKeyspace } from '../config/redis-settings';
 import { startDaemonPaths } from '../docker/job-folders/daemon-paths';
 import { createDockerClient, pingEngine } from '../docker/engine/docker-client';
 import { readEngineFacts } from '../docker/engine/engine-facts';
+import { parallelRenders } from '../split/split-capacity';
 import { createImagePuller } from '../render-image/image-puller';
 import { createDockerRenderEngine } from '../docker/docker-render-engine';
 import {
@@ -169,6 +170,13 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   // Read once and kept: the engine's version, API version and security options.
   const engineFacts = await readEngineFacts(docker);
   const engineSecurity = engineFacts.security;
+  presence.update({
+    capacity: {
+      engineId: engineFacts.id,
+      cpus: engineFacts.cpus,
+      concurrency: config.WORKER_CONCURRENCY,
+    },
+  });
   const daemonPaths = await startDaemonPaths({
     docker,
     config,
@@ -258,6 +266,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       placeJobFolder: (workerPath) => daemonPaths.placeJobFolder(workerPath),
       jobFiles,
       outputs,
+      parallelRenders: async () => parallelRenders(await presence.listWorkerStatuses()),
       warmPool: pool,
       whenImageBack: (manimVersion) => imageSupplies.whenBack(manimVersion),
     }),

@@ -2,6 +2,7 @@ import type { RedisKeyspace } from '../config/redis-settings';
 import { QueueEvents } from 'bullmq';
 import type { Logger } from '../logging/logger';
 import { RENDER_STAGES, type RenderProgress } from '../job/render-progress';
+import { splitJobOf } from '../job/split-job';
 import type { JobEvent, JobEventListener, JobEventSource } from './job-events';
 import type { RedisConnection } from './redis-connection';
 
@@ -47,8 +48,12 @@ export class BullmqJobEvents implements JobEventSource {
     queueEvents.on('progress', ({ jobId, data }) => {
       const progress = asRenderProgress(data);
       if (progress !== undefined) this.dispatch(jobId, { kind: 'progress', progress });
+      this.dispatchToSplitJob(jobId);
     });
-    queueEvents.on('completed', ({ jobId }) => this.dispatch(jobId, { kind: 'ended' }));
+    queueEvents.on('completed', ({ jobId }) => {
+      this.dispatch(jobId, { kind: 'ended' });
+      this.dispatchToSplitJob(jobId);
+    });
     queueEvents.on('failed', ({ jobId }) => this.dispatch(jobId, { kind: 'ended' }));
     queueEvents.on('removed', ({ jobId }) => this.dispatch(jobId, { kind: 'ended' }));
     queueEvents.on('error', (error: Error) =>
@@ -69,6 +74,12 @@ export class BullmqJobEvents implements JobEventSource {
     const events = new BullmqJobEvents(queueEvents, options.logger);
     await queueEvents.waitUntilReady();
     return events;
+  }
+
+  /** A range's notice, for the subscribers of the split job it belongs to. */
+  private dispatchToSplitJob(jobId: string): void {
+    const splitJob = splitJobOf(jobId);
+    if (splitJob !== undefined) this.dispatch(splitJob, { kind: 'ranges' });
   }
 
   subscribe(jobId: string, listener: JobEventListener): () => void {

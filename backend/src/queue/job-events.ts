@@ -7,12 +7,14 @@ import type { RenderProgress } from '../job/render-progress';
  *
  * - `active`: a worker has taken the job.
  * - `progress`: the worker published a new progress snapshot.
+ * - `ranges`: a range of the split job moved on; its progress is read from the job store.
  * - `ended`: the job completed, failed (cancelled included) or was removed from the queue.
  * - `closed`: the source is shutting down; no more notices will come.
  */
 export type JobEvent =
   | { kind: 'active' }
   | { kind: 'progress'; progress: RenderProgress }
+  | { kind: 'ranges' }
   | { kind: 'ended' }
   | { kind: 'closed' };
 

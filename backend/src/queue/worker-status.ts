@@ -41,6 +41,17 @@ export const workerStatusSchema = z
       description:
         'True while the worker takes no new jobs (starting, engine away, or pulling its render image).',
     }),
+    capacity: z
+      .object({
+        engineId: z.string().meta({ description: "The engine's ID (`docker info`)." }),
+        cpus: z.int().min(0).meta({ description: 'CPUs of the engine (`docker info` NCPU).' }),
+        concurrency: z.int().min(1).meta({ description: 'WORKER_CONCURRENCY of the worker.' }),
+      })
+      .optional()
+      .meta({
+        description:
+          'What the worker can render at once, for split rendering to know how many ranges can run side by side.',
+      }),
     warmPool: z
       .object({
         size: z

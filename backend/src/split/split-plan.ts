@@ -1,5 +1,6 @@
 import type { Chunks, RenderOptions } from '../job/render-job';
 import type { PlayRange, ScenePlan } from '../job/split-job';
+import { CORES_PER_RENDER } from './split-capacity';
 
 export type SplitDecision =
   { kind: 'split'; ranges: PlayRange[] } | { kind: 'one-container'; reason: string };
@@ -53,8 +54,13 @@ export function whyNotPlanned(options: RenderOptions, maxChunks: number): string
 export function planRanges(
   plan: ScenePlan,
   options: Pick<RenderOptions, 'chunks' | 'quality' | 'resolution'>,
-  maxChunks: number,
+  limits: {
+    maxChunks: number;
+    /** Renders the deployment runs side by side to some gain (split-capacity.ts); caps `auto`. */
+    parallel: number;
+  },
 ): SplitDecision {
+  const { maxChunks } = limits;
   const pixels = options.resolution
     ? options.resolution.width * options.resolution.height
     : QUALITY_PIXELS[options.quality];
@@ -63,11 +69,17 @@ export function planRanges(
   );
   const total = work.reduce((sum, value) => sum + value, 0);
   const chunks = options.chunks ?? 1;
-  const wanted =
-    chunks === 'auto' ? Math.floor(total / MIN_RANGE_WORK) : Math.min(chunks, maxChunks);
+  const byWork = Math.floor(total / MIN_RANGE_WORK);
+  const wanted = chunks === 'auto' ? Math.min(byWork, limits.parallel) : chunks;
   const count = Math.min(wanted, maxChunks, plan.plays.filter((play) => play.frames > 0).length);
   if (count <= 1) {
     if (plan.plays.length <= 1) return { kind: 'one-container', reason: 'the scene has one play' };
+    if (chunks === 'auto' && byWork > 1 && limits.parallel <= 1) {
+      return {
+        kind: 'one-container',
+        reason: `the workers' engines have cores for one render at a time (about ${CORES_PER_RENDER} cores each), so ranges would only wait for each other; more hosts, or chunks above 1, split it`,
+      };
+    }
     const seconds = Math.round(total / (MIN_RANGE_WORK / 10));
     return {
       kind: 'one-container',

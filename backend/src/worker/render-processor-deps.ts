@@ -42,6 +42,8 @@ export interface RenderProcessorDeps {
   warmPool?: { take(): Promise<WarmLease<WarmRenderSlot> | undefined> };
   /** Resolves once a version's image found missing is back (pulled again); absent: the job fails. */
   whenImageBack?: (manimVersion: string) => Promise<void>;
+  /** How many renders the deployment runs side by side to some gain; absent: one. */
+  parallelRenders?: () => Promise<number>;
   /** The first pause before keeping a video again when the store did not answer (1 s). */
   outputRetryDelayMs?: number;
 }

@@ -7,6 +7,7 @@ import {
   type RangeTask,
   type SplitState,
   type SplitSteps,
+  type SplitTimings,
 } from '../job/split-job';
 import { ProgressTracker } from '../render/render-progress';
 import { planRanges, whyNotPlanned } from '../split/split-plan';
@@ -97,20 +98,25 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
         return finish(await runContainerStep(deps, job, videoStep(deps, job)), reason);
       }
 
+      const planStartedAt = Date.now();
       const planned = await runContainerStep(deps, job, planStep());
+      const planMs = Date.now() - planStartedAt;
       if (planned.kind === 'unsupported') {
         log.info('rendering in one container', { reason: planned.reason });
         const video = await runContainerStep(deps, job, videoStep(deps, job));
         return finish(video, { oneContainerReason: planned.reason });
       }
-      const decision = planRanges(planned.plan, data.options, deps.config.SPLIT_MAX_CHUNKS);
+      const decision = planRanges(planned.plan, data.options, {
+        maxChunks: deps.config.SPLIT_MAX_CHUNKS,
+        parallel: (await deps.parallelRenders?.().catch(() => undefined)) ?? 1,
+      });
       if (decision.kind === 'one-container') {
         log.info('rendering in one container', { reason: decision.reason });
         const video = await runContainerStep(deps, job, videoStep(deps, job, wholeCommandFiles()));
         return finish(video, { oneContainerReason: decision.reason });
       }
 
-      const state: SplitState = { plan: planned.plan, ranges: decision.ranges };
+      const state: SplitState = { plan: planned.plan, ranges: decision.ranges, planMs };
       const expected = planned.plan.plays.map((play) => play.digest);
       const tasks: RangeTask[] = decision.ranges.map((playRange, index) => ({
         parentId: id,
@@ -164,13 +170,21 @@ async function join(
     const missing = missingSegments(state.plan, results);
     if (missing.length > 0) throw missingSegmentsError(missing);
     log.info('joining ranges', { ranges: results.length });
+    const joinStartedAt = Date.now();
     const files = await joinFiles(deps, job.id, state.plan, results);
     const video = await runContainerStep(
       deps,
       job,
       videoStep(deps, job, { command: wholeCommandFiles().command, files }),
     );
-    return [video, { chunks: state.ranges.length }];
+    const splitTimings: SplitTimings = {
+      planMs: state.planMs,
+      ranges: [...results]
+        .sort((a, b) => a.index - b.index)
+        .map(({ durationMs, steppedMs }) => ({ durationMs, steppedMs })),
+      joinMs: Date.now() - joinStartedAt,
+    };
+    return [video, { chunks: state.ranges.length, splitTimings }];
   } finally {
     for (let index = 0; index < state.ranges.length; index += 1) {
       await deps.outputs.removeJob(rangeJobId(job.id, index)).catch((error: unknown) =>

@@ -90,7 +90,13 @@ export function rangeStep(
       if (run.exitCode === MISMATCH_EXIT_CODE) {
         const { mismatch } = (await readResult(workspace)) as { mismatch?: { play?: unknown } };
         const play = typeof mismatch?.play === 'number' ? mismatch.play : task.range.first;
-        return { ...base, segments: [], mismatch: { play }, durationMs: Date.now() - startedAt };
+        return {
+          ...base,
+          segments: [],
+          mismatch: { play },
+          durationMs: Date.now() - startedAt,
+          steppedMs: 0,
+        };
       }
       const segments: RangeResult['segments'] = [];
       for (const file of await workspace.listFiles(RENDER_CONTAINER_PATHS.mediaDirName)) {
@@ -111,7 +117,12 @@ export function rangeStep(
         );
         segments.push({ play, path: file, fileName, contentType });
       }
-      return { ...base, segments, durationMs: Date.now() - startedAt };
+      return {
+        ...base,
+        segments,
+        durationMs: Date.now() - startedAt,
+        steppedMs: steppedMsOf(await readResult(workspace), task.range.first),
+      };
     },
   };
 }
@@ -164,6 +175,15 @@ export function missingSegmentsError(plays: number[]): AppError {
     `The ranges of the split render delivered no file for play ${plays.join(', ')}`,
     { details: { plays } },
   );
+}
+
+/** The time the module spent in the plays it stepped through without drawing. */
+function steppedMsOf(result: unknown, first: number): number {
+  const plays = (result as { plays?: { seconds?: unknown }[] }).plays ?? [];
+  const seconds = plays
+    .slice(0, first)
+    .reduce((sum, play) => sum + (typeof play.seconds === 'number' ? play.seconds : 0), 0);
+  return Math.round(seconds * 1000);
 }
 
 async function readResult(workspace: JobWorkspace): Promise<unknown> {

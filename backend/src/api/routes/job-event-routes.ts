@@ -119,6 +119,15 @@ class JobFollower {
           this.options.stream.send('progress', event.progress);
         });
         break;
+      case 'ranges':
+        // A split job's progress is its ranges'; the store adds them up.
+        this.enqueue(async () => {
+          const view = await this.options.jobs.find(this.options.id);
+          if (view === undefined || view.progress.percent <= this.lastPercent) return;
+          this.lastPercent = view.progress.percent;
+          this.options.stream.send('progress', view.progress);
+        });
+        break;
       case 'active':
         this.enqueue(async () => {
           const view = await this.options.jobs.find(this.options.id);

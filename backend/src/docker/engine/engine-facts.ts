@@ -16,12 +16,21 @@ export interface EngineFacts {
   securityOptions: string[];
   /** What those options mean for a render as root. */
   security: EngineSecurity;
+  /** `/info`'s ID: one per engine, shared by the workers that use it. */
+  id: string;
+  /** `/info`'s NCPU: the CPUs the engine's containers run on. */
+  cpus: number;
 }
 
 /** One `/version` and one `/info`, both after the engine has answered `/_ping`. */
 export async function readEngineFacts(docker: DockerClient): Promise<EngineFacts> {
   const [version, info] = await Promise.all([docker.version(), docker.info() as Promise<unknown>]);
-  const fields = (info ?? {}) as { OperatingSystem?: unknown; SecurityOptions?: unknown };
+  const fields = (info ?? {}) as {
+    OperatingSystem?: unknown;
+    SecurityOptions?: unknown;
+    ID?: unknown;
+    NCPU?: unknown;
+  };
   const securityOptions = Array.isArray(fields.SecurityOptions)
     ? fields.SecurityOptions.filter((option): option is string => typeof option === 'string')
     : [];
@@ -33,5 +42,7 @@ export async function readEngineFacts(docker: DockerClient): Promise<EngineFacts
     operatingSystem: typeof fields.OperatingSystem === 'string' ? fields.OperatingSystem : '',
     securityOptions,
     security: parseSecurityOptions(securityOptions),
+    id: typeof fields.ID === 'string' ? fields.ID : '',
+    cpus: typeof fields.NCPU === 'number' ? fields.NCPU : 0,
   };
 }

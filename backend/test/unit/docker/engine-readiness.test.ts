@@ -71,6 +71,8 @@ describe('the engine facts', () => {
       Promise.resolve({
         OperatingSystem: 'Debian GNU/Linux 12 (bookworm)',
         SecurityOptions: ['name=seccomp,profile=default', 'name=userns'],
+        ID: 'engine-1',
+        NCPU: 8,
       }),
     );
     const docker = { version, info } as unknown as DockerClient;
@@ -83,6 +85,8 @@ describe('the engine facts', () => {
       operatingSystem: 'Debian GNU/Linux 12 (bookworm)',
       securityOptions: ['name=seccomp,profile=default', 'name=userns'],
       security: { userNamespaces: true, selinux: false, rootless: false },
+      id: 'engine-1',
+      cpus: 8,
     });
     expect(version).toHaveBeenCalledTimes(1);
     expect(info).toHaveBeenCalledTimes(1);

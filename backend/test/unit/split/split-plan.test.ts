@@ -78,16 +78,36 @@ describe('cutting the plays into ranges', () => {
     const framesAt1080 = MIN_RANGE_WORK / (1920 * 1080);
     // Two ranges' worth of frames at 1080p, in eight plays.
     const twoRanges = plan(Array.from({ length: 8 }, () => (framesAt1080 * 2) / 8));
-    expect(planRanges(twoRanges, OPTIONS, 4)).toMatchObject({ kind: 'split' });
-    const decision = planRanges(twoRanges, OPTIONS, 4);
+    expect(planRanges(twoRanges, OPTIONS, { maxChunks: 4, parallel: 8 })).toMatchObject({
+      kind: 'split',
+    });
+    const decision = planRanges(twoRanges, OPTIONS, { maxChunks: 4, parallel: 8 });
     expect(decision.kind === 'split' && decision.ranges).toHaveLength(2);
     // The same frames at 4k are four times the work; the cap keeps it at three.
-    const at4k = planRanges(twoRanges, { ...OPTIONS, quality: '4k' }, 3);
+    const at4k = planRanges(
+      twoRanges,
+      { ...OPTIONS, quality: '4k' },
+      { maxChunks: 3, parallel: 8 },
+    );
     expect(at4k.kind === 'split' && at4k.ranges).toHaveLength(3);
   });
 
+  it('keeps "auto" to as many ranges as the engines have cores for', () => {
+    const framesAt1080 = MIN_RANGE_WORK / (1920 * 1080);
+    const long = plan(Array.from({ length: 8 }, () => framesAt1080));
+    const two = planRanges(long, OPTIONS, { maxChunks: 4, parallel: 2 });
+    expect(two.kind === 'split' && two.ranges).toHaveLength(2);
+    expect(planRanges(long, OPTIONS, { maxChunks: 4, parallel: 1 })).toEqual({
+      kind: 'one-container',
+      reason: expect.stringMatching(/cores for one render at a time/),
+    });
+    // A number of chunks asked for is taken even so.
+    const asked = planRanges(long, { ...OPTIONS, chunks: 3 }, { maxChunks: 4, parallel: 1 });
+    expect(asked.kind === 'split' && asked.ranges).toHaveLength(3);
+  });
+
   it('keeps a short render in one container and says how short', () => {
-    const decision = planRanges(plan([30, 30, 30]), OPTIONS, 4);
+    const decision = planRanges(plan([30, 30, 30]), OPTIONS, { maxChunks: 4, parallel: 8 });
     expect(decision).toEqual({
       kind: 'one-container',
       reason: expect.stringMatching(/short \(about 3 s of drawing on one core\)/),
@@ -98,17 +118,23 @@ describe('cutting the plays into ranges', () => {
     const framesAt1080 = MIN_RANGE_WORK / (1920 * 1080);
     // Enough frames for two ranges, but all of them held: half a range of work.
     const held = plan([framesAt1080, framesAt1080], [framesAt1080, framesAt1080]);
-    expect(planRanges(held, OPTIONS, 4).kind).toBe('one-container');
+    expect(planRanges(held, OPTIONS, { maxChunks: 4, parallel: 8 }).kind).toBe('one-container');
   });
 
   it('takes a number of chunks as asked, but no more than there are plays', () => {
-    const three = planRanges(plan([1, 1, 1, 1, 1, 1]), { ...OPTIONS, chunks: 3 }, 4);
+    const three = planRanges(
+      plan([1, 1, 1, 1, 1, 1]),
+      { ...OPTIONS, chunks: 3 },
+      { maxChunks: 4, parallel: 8 },
+    );
     expect(three.kind === 'split' && three.ranges).toHaveLength(3);
-    const two = planRanges(plan([1, 1]), { ...OPTIONS, chunks: 4 }, 4);
+    const two = planRanges(plan([1, 1]), { ...OPTIONS, chunks: 4 }, { maxChunks: 4, parallel: 8 });
     expect(two.kind === 'split' && two.ranges).toHaveLength(2);
-    expect(planRanges(plan([5]), { ...OPTIONS, chunks: 4 }, 4)).toEqual({
-      kind: 'one-container',
-      reason: 'the scene has one play',
-    });
+    expect(planRanges(plan([5]), { ...OPTIONS, chunks: 4 }, { maxChunks: 4, parallel: 8 })).toEqual(
+      {
+        kind: 'one-container',
+        reason: 'the scene has one play',
+      },
+    );
   });
 });

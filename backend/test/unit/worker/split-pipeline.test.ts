@@ -174,6 +174,7 @@ describe('a render split into ranges', () => {
         { first: 0, last: 1 },
         { first: 2, last: 3 },
       ],
+      planMs: 5,
     };
 
     async function keepRangeFiles(): Promise<void> {
@@ -192,7 +193,7 @@ describe('a render split into ranges', () => {
             contentType: 'video/mp4',
           });
         }
-        split.results.push({ kind: 'range', index: range, segments, durationMs: 1 });
+        split.results.push({ kind: 'range', index: range, segments, durationMs: 1, steppedMs: 0 });
       }
     }
 
@@ -210,6 +211,13 @@ describe('a render split into ranges', () => {
       const result = asRenderResult(await handle('job-1', { ...SPLIT_JOB, split: state }));
 
       expect(result).toMatchObject({ fileName: 'Hello.mp4', chunks: 2 });
+      expect(result.splitTimings).toMatchObject({
+        planMs: 5,
+        ranges: [
+          { durationMs: 1, steppedMs: 0 },
+          { durationMs: 1, steppedMs: 0 },
+        ],
+      });
       expect(await readFile(path.join(root, 'outputs/job-1/Hello.mp4'), 'utf8')).toBe('joined');
       expect((await readdir(path.join(root, 'outputs'))).sort()).toEqual(['job-1']);
     });
@@ -236,6 +244,7 @@ describe('a render split into ranges', () => {
         segments: [],
         mismatch: { play: 2 },
         durationMs: 1,
+        steppedMs: 0,
       };
       engine.willRun(async (run) => {
         const { dir, control } = await controlOf(run);
