@@ -34,7 +34,11 @@ const AUTO_QUALITIES: ReadonlySet<RenderOptions['quality']> = new Set(['high', '
  * Whether a job goes through the plan pass: undefined when it may be split, else why it renders
  * in one container without one.
  */
-export function whyNotPlanned(options: RenderOptions, maxChunks: number): string | undefined {
+export function whyNotPlanned(
+  options: RenderOptions,
+  limits: { maxChunks: number; parallel: number },
+): string | undefined {
+  const { maxChunks } = limits;
   const chunks: Chunks = options.chunks ?? 1;
   if (chunks === 1) return 'chunks 1 asks for one container';
   if (maxChunks === 1) return 'this server renders every job in one container (SPLIT_MAX_CHUNKS=1)';
@@ -43,6 +47,9 @@ export function whyNotPlanned(options: RenderOptions, maxChunks: number): string
   }
   if (chunks === 'auto' && !AUTO_QUALITIES.has(options.quality) && !options.resolution) {
     return `chunks "auto" splits renders at quality high or above; this one is ${options.quality}`;
+  }
+  if (chunks === 'auto' && limits.parallel <= 1) {
+    return `the workers' engines have cores for one render at a time (about ${CORES_PER_RENDER} cores each), so ranges would only wait for each other; more worker hosts, or chunks above 1, split it`;
   }
   return undefined;
 }
@@ -74,12 +81,6 @@ export function planRanges(
   const count = Math.min(wanted, maxChunks, plan.plays.filter((play) => play.frames > 0).length);
   if (count <= 1) {
     if (plan.plays.length <= 1) return { kind: 'one-container', reason: 'the scene has one play' };
-    if (chunks === 'auto' && byWork > 1 && limits.parallel <= 1) {
-      return {
-        kind: 'one-container',
-        reason: `the workers' engines have cores for one render at a time (about ${CORES_PER_RENDER} cores each), so ranges would only wait for each other; more hosts, or chunks above 1, split it`,
-      };
-    }
     const seconds = Math.round(total / (MIN_RANGE_WORK / 10));
     return {
       kind: 'one-container',

@@ -92,7 +92,11 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       if (data.split) return finish(...(await join(deps, job, split, data.split)));
 
       log.info('render started', { options: data.options });
-      const notPlanned = whyNotPlanned(data.options, deps.config.SPLIT_MAX_CHUNKS);
+      const limits = {
+        maxChunks: deps.config.SPLIT_MAX_CHUNKS,
+        parallel: (await deps.parallelRenders?.().catch(() => undefined)) ?? 1,
+      };
+      const notPlanned = whyNotPlanned(data.options, limits);
       if (notPlanned !== undefined) {
         const reason = data.options.chunks === 'auto' ? { oneContainerReason: notPlanned } : {};
         return finish(await runContainerStep(deps, job, videoStep(deps, job)), reason);
@@ -106,10 +110,7 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
         const video = await runContainerStep(deps, job, videoStep(deps, job));
         return finish(video, { oneContainerReason: planned.reason });
       }
-      const decision = planRanges(planned.plan, data.options, {
-        maxChunks: deps.config.SPLIT_MAX_CHUNKS,
-        parallel: (await deps.parallelRenders?.().catch(() => undefined)) ?? 1,
-      });
+      const decision = planRanges(planned.plan, data.options, limits);
       if (decision.kind === 'one-container') {
         log.info('rendering in one container', { reason: decision.reason });
         const video = await runContainerStep(deps, job, videoStep(deps, job, wholeCommandFiles()));

@@ -123,7 +123,8 @@ class JobFollower {
         // A split job's progress is its ranges'; the store adds them up.
         this.enqueue(async () => {
           const view = await this.options.jobs.find(this.options.id);
-          if (view === undefined || view.progress.percent <= this.lastPercent) return;
+          if (view === undefined || hasEnded(view.status)) return;
+          if (view.progress.percent <= this.lastPercent) return;
           this.lastPercent = view.progress.percent;
           this.options.stream.send('progress', view.progress);
         });

@@ -136,6 +136,24 @@ describe('GET /api/animation/jobs/:id/events', () => {
     await events.allLeft('job-1');
   });
 
+  it("sends a split job's progress as its ranges move on, read from the store", async () => {
+    jobs.views.set('job-1', view('active', 10));
+    const stream = await EventStreamReader.open(url);
+    expect(await stream.next()).toMatchObject({ event: 'state' });
+
+    jobs.views.set('job-1', view('active', 35));
+    events.emit('job-1', { kind: 'ranges' });
+    expect(await stream.next()).toEqual({
+      event: 'progress',
+      data: { stage: 'rendering', percent: 35 },
+    });
+    // A notice that changes nothing sends nothing: the next event is the end.
+    events.emit('job-1', { kind: 'ranges' });
+    jobs.views.set('job-1', view('completed', 100));
+    events.emit('job-1', { kind: 'ended' });
+    expect(await stream.rest()).toEqual([{ event: 'completed', data: view('completed', 100) }]);
+  });
+
   it('sends only the final event of a job that has already ended', async () => {
     const failed = view('failed', 10, {
       error: { code: 'syntax_error', message: 'SyntaxError', hint: 'Fix it', details: { line: 4 } },
