@@ -31,12 +31,15 @@ export const MISMATCH_EXIT_CODE = 86;
 /** Its exit code when the render image's Manim lacks what the module hooks into. */
 export const UNSUPPORTED_EXIT_CODE = 87;
 
-/** Where the control and result files live in the job folder (relative) and the container. */
+/**
+ * Where the control and result files live in the job folder (relative) and the container. The
+ * result goes below the media folder, the part of the job folder copy mode brings back.
+ */
 export const SPLIT_FILES = {
   control: `${RENDER_CONTAINER_PATHS.homeDirName}/split-control.json`,
-  result: `${RENDER_CONTAINER_PATHS.homeDirName}/split-result.json`,
+  result: `${RENDER_CONTAINER_PATHS.mediaDirName}/split-result.json`,
   containerControl: `${RENDER_CONTAINER_PATHS.homeDir}/split-control.json`,
-  containerResult: `${RENDER_CONTAINER_PATHS.homeDir}/split-result.json`,
+  containerResult: `${RENDER_CONTAINER_PATHS.mediaDir}/split-result.json`,
 } as const;
 
 export type SplitStep =

@@ -101,6 +101,33 @@ describe('the S3 output store against a real S3 server', () => {
     expect(back.bytes.equals(content)).toBe(true);
   });
 
+  it('copies a kept file to this host, and removes every file of a job at once', async () => {
+    const first = randomBytes(3000);
+    const second = randomBytes(4000);
+    await store.save({
+      jobId: 'job-r',
+      fileName: 'uncached_00000.mp4',
+      contentType: 'video/mp4',
+      sourcePath: await fileWith(first),
+    });
+    await store.save({
+      jobId: 'job-r',
+      fileName: 'uncached_00001.mp4',
+      contentType: 'video/mp4',
+      sourcePath: await fileWith(second),
+    });
+    await store.save({ jobId: 'job-s', ...VIDEO, sourcePath: await fileWith(first) });
+
+    const target = path.join(root, 'fetched.mp4');
+    await store.fetch({ jobId: 'job-r', fileName: 'uncached_00001.mp4' }, target);
+    expect(await readFile(target)).toEqual(second);
+
+    await store.removeJob('job-r');
+    expect(await store.exists({ jobId: 'job-r', fileName: 'uncached_00000.mp4' })).toBe(false);
+    expect(await store.exists({ jobId: 'job-r', fileName: 'uncached_00001.mp4' })).toBe(false);
+    expect(await store.exists({ jobId: 'job-s', fileName: 'Intro.mp4' })).toBe(true);
+  });
+
   it('says a file is missing when the bucket has none', async () => {
     expect(await store.deliver({ jobId: 'job-none', ...VIDEO }, INLINE)).toEqual({
       kind: 'missing',

@@ -153,3 +153,39 @@ class Slow(Scene):
     }
   });
 });
+
+describe('a split render whose job files are copied through the Docker API', () => {
+  let service: TestService;
+  let dir: string;
+
+  beforeAll(async () => {
+    service = await startTestService({ env: { JOB_FILE_TRANSFER: 'copy' } });
+    dir = await mkdtemp(path.join(tmpdir(), 'split-render-copy-'));
+  });
+  afterAll(async () => {
+    await service?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('plans, renders its ranges and joins them as with a mounted folder', async () => {
+    const [scene] = SPLIT_CORPUS;
+    const submit = async (chunks: number) => {
+      const submitted = await service.submit({
+        code: scene?.code,
+        quality: 'low',
+        cache: false,
+        chunks,
+      });
+      return service.waitForEnd(submitted.body.id);
+    };
+    const [split, plain] = await Promise.all([submit(2), submit(1)]);
+    expect(split).toMatchObject({ status: 'completed', result: { chunks: 2 } });
+    const frames = async (job: JobView) => {
+      const response = await fetch(`${service.url}/api/animation/jobs/${job.id}/video`);
+      const file = path.join(dir, `${job.id}.mp4`);
+      await writeFile(file, Buffer.from(await response.arrayBuffer()));
+      return frameMd5(file);
+    };
+    expect(await frames(split)).toEqual(await frames(plain));
+  });
+});

@@ -100,7 +100,7 @@ const PLAN: ScenePlan = {
 const planPass = async (run: FakeRun) => {
   const { dir, control } = await controlOf(run);
   expect(control).toMatchObject({ mode: 'plan' });
-  await writeIn(dir, 'home/split-result.json', JSON.stringify({ mode: 'plan', ...PLAN }));
+  await writeIn(dir, 'media/split-result.json', JSON.stringify({ mode: 'plan', ...PLAN }));
   return {};
 };
 
@@ -133,7 +133,7 @@ describe('a render split into ranges', () => {
       for (const play of [2, 3])
         await writeIn(dir, `media/${PARTIALS}/uncached_0000${play}.mp4`, `p${play}`);
       await writeIn(dir, 'media/videos/scene/480p15/Hello.mp4', 'the range as one movie');
-      await writeIn(dir, 'home/split-result.json', '{}');
+      await writeIn(dir, 'media/split-result.json', '{}');
       return {};
     });
     const task = { parentId: 'job-1', index: 1, range: { first: 2, last: 3 }, expected: [] };
@@ -157,7 +157,7 @@ describe('a render split into ranges', () => {
   it('reports a range whose frames differ from the plan as a mismatch, not a failure', async () => {
     engine.willRun(async (run) => {
       const { dir } = await controlOf(run);
-      await writeIn(dir, 'home/split-result.json', JSON.stringify({ mismatch: { play: 3 } }));
+      await writeIn(dir, 'media/split-result.json', JSON.stringify({ mismatch: { play: 3 } }));
       return { exitCode: MISMATCH_EXIT_CODE };
     });
     const task = { parentId: 'job-1', index: 1, range: { first: 2, last: 3 }, expected: [] };
@@ -264,7 +264,7 @@ describe('a render split into ranges', () => {
     engine.willRun(
       async (run) => {
         const { dir } = await controlOf(run);
-        await writeIn(dir, 'home/split-result.json', '{"unsupported": "AttributeError: play"}');
+        await writeIn(dir, 'media/split-result.json', '{"unsupported": "AttributeError: play"}');
         return { exitCode: UNSUPPORTED_EXIT_CODE };
       },
       async (run) => {
