@@ -8,8 +8,9 @@ Modes:
 - ``plan``: steps through every frame of every play (animations and updaters, exactly as a
   render does) without drawing or encoding, and writes a digest of the scene's state at each
   frame. A play's digest covers all of its frames.
-- ``range``: plays ``first``..``last`` are drawn and encoded as usual; the plays before are
-  stepped like ``plan`` does, and the scene stops before the play after ``last``. A drawn play
+- ``range``: plays ``first``..``last`` are drawn and encoded as usual (but those in ``reused``,
+  whose files exist from an earlier job, are stepped); the plays before are stepped like
+  ``plan`` does, and the scene stops before the play after ``last``. A drawn play
   whose digest differs from the plan's ends the run with exit code 86.
 - ``join``: runs none of the scene's code; it hands Manim the partial movie files the ranges
   wrote and the sounds the plan recorded, so that Manim joins them and builds the audio track
@@ -112,24 +113,46 @@ _SCALARS = frozenset((bool, int, float, type(None)))
 class _Plays:
     """Follows the plays of the scene: which one runs, whether it is drawn, its frame digests."""
 
+    def segment_path(self):
+        """Where a single render writes play 0's partial movie file, relative to the media folder."""
+        writer = getattr(self.renderer, "file_writer", None)
+        if writer is None:
+            return None
+        try:
+            plan = getattr(writer, "output_plan", None)
+            if plan is not None:
+                path = plan.segment_path("uncached_00000")
+            else:
+                from manim import config
+
+                path = writer.partial_movie_directory / f"uncached_00000{config['movie_file_extension']}"
+            return os.path.relpath(str(path), self.media_dir)
+        except Exception:
+            return None
+
     def __init__(self, control, state_digest):
         self.mode = control["mode"]
         self.first = control.get("first", 0)
         self.last = control.get("last")
+        # Plays in first..last that are not drawn: their files exist already (reused plays).
+        self.reused = set(control.get("reused", []))
         self.expected = control.get("expected")
         self.result_path = control["result"]
+        self.media_dir = control.get("mediaDir", "/job/media")
         self.state_digest = state_digest
         self.plan = control.get("plan")
         self.current = None
         self.plays = []
         self.sounds = []
+        self.renderer = None
         self.started_at = time.monotonic()
 
     def drawn(self, index):
         if self.mode == "whole":
             return True
         if self.mode == "range":
-            return self.first <= index and (self.last is None or index <= self.last)
+            in_range = self.first <= index and (self.last is None or index <= self.last)
+            return in_range and index not in self.reused
         return False
 
     def begin(self, index):
@@ -184,6 +207,7 @@ class _Plays:
             "mode": self.mode,
             "plays": self.plays,
             "sounds": self.sounds,
+            "segmentPath": self.segment_path(),
             "seconds": round(time.monotonic() - self.started_at, 4),
         }
         result.update(extra or {})
@@ -264,6 +288,7 @@ def _install(control):
 
     def init_scene_remembered(self, scene, *args, **kwargs):
         self.scene_for_digest = scene
+        plays.renderer = self
         init_scene(self, scene, *args, **kwargs)
 
     CairoRenderer.init_scene = init_scene_remembered

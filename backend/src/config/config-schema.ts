@@ -261,6 +261,16 @@ export const CONFIG_VARIABLES = {
     '4',
     'The most ranges of plays one render is split into, each rendered by its own container on any worker (request field `chunks`, see docs/split-rendering.md). 1 renders every job in one container.',
   ),
+  PLAY_REUSE: variable(
+    z.enum(['keys', 'everyone', 'off']),
+    'keys',
+    'Which jobs reuse the plays earlier jobs rendered, drawing only plays whose frames are new (docs/split-rendering.md): `keys`, the jobs of one API key (none while the API is open); `everyone`, on an open API, all jobs as one tenant; `off`, none. Plays are never shared between API keys: a scene can write any file of its media folder.',
+  ),
+  PLAY_CACHE_MB: variable(
+    z.coerce.number().int().min(1),
+    '2048',
+    'The most megabytes of reused plays kept per tenant (API key); the plays used longest ago go first.',
+  ),
   RENDER_TIMEOUT_SECONDS: variable(
     positiveInt,
     '300',

@@ -90,6 +90,10 @@ export const renderResultViewSchema = z
       description:
         'How many containers rendered it: more than 1 when its plays were rendered in ranges and joined.',
     }),
+    reusedPlays: z.int().min(0).optional().meta({
+      description:
+        'Plays taken from earlier renders of the same API key instead of being drawn again (PLAY_REUSE); absent when the render reuses none by design.',
+    }),
     oneContainerReason: z.string().optional().meta({
       description:
         'Why a render that could have been split was rendered in one container (too short to pay, a scene whose frames differ between runs, a format that cannot be joined).',

@@ -28,6 +28,11 @@ export interface RenderJobData {
   options: RenderOptions;
   /** Request id of the submitting HTTP request, carried into the worker's logs. */
   requestId?: string;
+  /**
+   * Whose plays the job may reuse and adds to (PLAY_REUSE): a hash of its API key, or `open`;
+   * absent: it reuses nothing.
+   */
+  tenant?: string;
   /** A range job of a split render: the plays it renders. Its files are its parent's. */
   range?: RangeTask;
   /** A split render whose ranges are queued (set by the worker). */
@@ -46,6 +51,8 @@ export interface RenderResult {
   chunks?: number;
   /** Why a render that could have been split was not. */
   oneContainerReason?: string;
+  /** Plays taken from earlier jobs of the same tenant instead of being drawn. */
+  reusedPlays?: number;
   /** A split render's timings (not shown to clients). */
   splitTimings?: SplitTimings;
 }

@@ -25,6 +25,8 @@ export const scenePlanSchema = z.object({
   ),
   sounds: z.array(z.unknown()),
   seconds: z.number(),
+  /** Where a single render writes play 0's partial movie file, relative to the media folder. */
+  segmentPath: z.string().nullable().optional(),
 });
 export type ScenePlan = z.infer<typeof scenePlanSchema>;
 
@@ -40,6 +42,16 @@ export interface SplitState {
   ranges: PlayRange[];
   /** How long the plan pass took, container included. */
   planMs: number;
+  /** Plays taken from the tenant's earlier jobs, and every play's key (PlayCache). */
+  reuse?: PlayReuse;
+}
+
+export interface PlayReuse {
+  tenant: string;
+  /** The key of every play, in order. */
+  keys: string[];
+  /** The plays whose files the tenant has: not drawn, joined from its plays. */
+  reused: number[];
 }
 
 /** Where the time of a split render went, kept in its result for benchmarks and logs. */
@@ -55,12 +67,16 @@ export interface RangeTask {
   index: number;
   range: PlayRange;
   expected: string[];
+  /** Plays in the range that are stepped, not drawn: reused from earlier jobs. */
+  reused?: number[];
 }
 
 /** What a range job returns: its partial movie files (kept under its own id), or a mismatch. */
 export interface RangeResult {
   kind: 'range';
   index: number;
+  /** The job id its files are kept under in the output store. */
+  storeJobId: string;
   /**
    * One per drawn play that has a file: its number, where Manim wrote it (relative to the media
    * folder; the join puts it back there) and its name in the output store.
@@ -103,4 +119,23 @@ export function rangeJobId(parentId: string, index: number): string {
 /** The split job a range job belongs to, from the range's id; undefined for other jobs. */
 export function splitJobOf(jobId: string): string | undefined {
   return /^(.+)-range-\d+$/.exec(jobId)?.[1];
+}
+
+/**
+ * Which reused plays a tenant has, with their sizes and when each was last used; the files
+ * themselves are in the output store. A Redis adapter implements it (queue/redis-play-index.ts).
+ */
+export interface PlayIndex {
+  /** The keys among `keys` the tenant has; marks them used now. */
+  present(tenant: string, keys: string[], now: number): Promise<Set<string>>;
+  /** Records a play; returns the keys to remove so that the tenant keeps at most `maxBytes`. */
+  add(
+    tenant: string,
+    key: string,
+    sizeBytes: number,
+    now: number,
+    maxBytes: number,
+  ): Promise<string[]>;
+  /** Forgets plays (evicted, or found missing in the store). */
+  remove(tenant: string, keys: string[]): Promise<void>;
 }

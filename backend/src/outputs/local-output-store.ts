@@ -44,6 +44,10 @@ export function localOutputStore(outputsDir: string): OutputStore {
       await copyFile(pathOf(jobId, fileName), targetPath);
     },
 
+    async remove({ jobId, fileName }) {
+      await rm(pathOf(jobId, fileName), { force: true });
+    },
+
     async removeJob(jobId) {
       await rm(path.join(root, jobId), { recursive: true, force: true });
     },

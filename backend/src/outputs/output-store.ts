@@ -16,6 +16,8 @@ export interface OutputStore {
   fetch(file: Pick<OutputFile, 'jobId' | 'fileName'>, targetPath: string): Promise<void>;
   /** Removes every file of the job (a split render's ranges once joined). */
   removeJob(jobId: string): Promise<void>;
+  /** Removes one file (a reused play evicted); a missing file is no error. */
+  remove(file: Pick<OutputFile, 'jobId' | 'fileName'>): Promise<void>;
   /** How to answer a request for the job's file. */
   deliver(file: OutputFile, request: DeliveryRequest): Promise<Delivery>;
   /** Removes the files of jobs that ended more than `maxAgeMs` ago; returns their job ids. */

@@ -170,6 +170,14 @@ export function s3OutputStore(settings: S3Settings): OutputStore {
       }
     },
 
+    async remove({ jobId, fileName }) {
+      try {
+        await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: keyOf(jobId, fileName) }));
+      } catch (error) {
+        throw unavailable(error);
+      }
+    },
+
     async removeJob(jobId) {
       try {
         const page = await client.send(

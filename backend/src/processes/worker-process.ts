@@ -6,7 +6,9 @@ import { deploymentScope, redisKeyspace } from '../config/redis-settings';
 import { startDaemonPaths } from '../docker/job-folders/daemon-paths';
 import { createDockerClient, pingEngine } from '../docker/engine/docker-client';
 import { readEngineFacts } from '../docker/engine/engine-facts';
+import { PlayCache } from '../split/play-cache';
 import { parallelRenders } from '../split/split-capacity';
+import { RedisPlayIndex } from '../queue/redis-play-index';
 import { createImagePuller } from '../render-image/image-puller';
 import { createDockerRenderEngine } from '../docker/docker-render-engine';
 import {
@@ -267,6 +269,15 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       jobFiles,
       outputs,
       parallelRenders: async () => parallelRenders(await presence.listWorkerStatuses()),
+      ...(config.PLAY_REUSE === 'off'
+        ? {}
+        : {
+            plays: new PlayCache(
+              new RedisPlayIndex(connection, keyspace),
+              outputs,
+              config.PLAY_CACHE_MB * 1024 * 1024,
+            ),
+          }),
       warmPool: pool,
       whenImageBack: (manimVersion) => imageSupplies.whenBack(manimVersion),
     }),

@@ -43,6 +43,7 @@ export function toJobView(
       url: jobLinks(id).video,
       ...(result.ranAsRoot ? { ranAsRoot: result.ranAsRoot } : {}),
       ...(result.chunks !== undefined ? { chunks: result.chunks } : {}),
+      ...(result.reusedPlays !== undefined ? { reusedPlays: result.reusedPlays } : {}),
       ...(result.oneContainerReason !== undefined
         ? { oneContainerReason: result.oneContainerReason }
         : {}),

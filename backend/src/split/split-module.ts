@@ -44,7 +44,7 @@ export const SPLIT_FILES = {
 
 export type SplitStep =
   | { mode: 'plan' }
-  | { mode: 'range'; range: PlayRange; expected: string[] }
+  | { mode: 'range'; range: PlayRange; expected: string[]; reused?: number[] }
   | { mode: 'join'; plan: ScenePlan }
   | { mode: 'whole' };
 
@@ -58,6 +58,7 @@ export function splitControl(step: SplitStep): string {
         first: step.range.first,
         last: step.range.last,
         expected: step.expected,
+        reused: step.reused ?? [],
       });
     case 'join':
       return JSON.stringify({ ...base, plan: step.plan });

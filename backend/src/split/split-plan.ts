@@ -1,5 +1,6 @@
 import type { Chunks, RenderOptions } from '../job/render-job';
 import type { PlayRange, ScenePlan } from '../job/split-job';
+import { reusesPlays } from './play-cache';
 import { CORES_PER_RENDER } from './split-capacity';
 
 export type SplitDecision =
@@ -55,6 +56,16 @@ export function whyNotPlanned(
 }
 
 /**
+ * Whether a job reuses its tenant's plays (when it has a tenant): a render long enough for a
+ * plan pass to pay (as for `auto`), in a format whose plays are kept.
+ */
+export function mayReusePlays(options: RenderOptions): boolean {
+  if (options.chunks === 1) return false;
+  if (!AUTO_QUALITIES.has(options.quality) && !options.resolution) return false;
+  return reusesPlays(options);
+}
+
+/**
  * Cuts the plays into ranges of about equal drawing work. `chunks` caps their number; `auto`
  * takes one range per MIN_RANGE_WORK, so that a short render stays in one container.
  */
@@ -66,19 +77,23 @@ export function planRanges(
     /** Renders the deployment runs side by side to some gain (split-capacity.ts); caps `auto`. */
     parallel: number;
   },
+  /** Plays whose files exist already: nothing to draw. */
+  reused: ReadonlySet<number> = new Set(),
 ): SplitDecision {
   const { maxChunks } = limits;
   const pixels = options.resolution
     ? options.resolution.width * options.resolution.height
     : QUALITY_PIXELS[options.quality];
-  const work = plan.plays.map(
-    (play) => (play.frames - play.heldFrames + play.heldFrames * HELD_FRAME_WEIGHT) * pixels,
+  const work = plan.plays.map((play, index) =>
+    reused.has(index)
+      ? 0
+      : (play.frames - play.heldFrames + play.heldFrames * HELD_FRAME_WEIGHT) * pixels,
   );
   const total = work.reduce((sum, value) => sum + value, 0);
   const chunks = options.chunks ?? 1;
   const byWork = Math.floor(total / MIN_RANGE_WORK);
   const wanted = chunks === 'auto' ? Math.min(byWork, limits.parallel) : chunks;
-  const count = Math.min(wanted, maxChunks, plan.plays.filter((play) => play.frames > 0).length);
+  const count = Math.min(wanted, maxChunks, work.filter((value) => value > 0).length);
   if (count <= 1) {
     if (plan.plays.length <= 1) return { kind: 'one-container', reason: 'the scene has one play' };
     const seconds = Math.round(total / (MIN_RANGE_WORK / 10));

@@ -5,6 +5,7 @@ import type { EngineSecurity } from '../engine/engine-security';
 import type { JobFolderPlacement, RenderEngine } from '../engine/render-engine';
 import type { JobFileStore } from '../job-files/job-files';
 import type { OutputStore } from '../outputs/output-store';
+import type { PlayCache } from '../split/play-cache';
 import type { FileOwner } from './job-workspace';
 import type { WarmLease } from './warm-pool';
 import type { WarmRenderSlot } from './warm-slots';
@@ -42,6 +43,8 @@ export interface RenderProcessorDeps {
   warmPool?: { take(): Promise<WarmLease<WarmRenderSlot> | undefined> };
   /** Resolves once a version's image found missing is back (pulled again); absent: the job fails. */
   whenImageBack?: (manimVersion: string) => Promise<void>;
+  /** The tenants' reused plays (PLAY_REUSE); absent: nothing is reused. */
+  plays?: PlayCache;
   /** How many renders the deployment runs side by side to some gain; absent: one. */
   parallelRenders?: () => Promise<number>;
   /** The first pause before keeping a video again when the store did not answer (1 s). */

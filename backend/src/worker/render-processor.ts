@@ -1,20 +1,33 @@
+import { copyFile, rm } from 'node:fs/promises';
 import { AppError } from '../errors/app-error';
 import type { RenderEngine } from '../engine/render-engine';
-import type { JobOutcome, RenderJobHandler, RenderResult } from '../job/render-job';
+import type {
+  JobOutcome,
+  RenderJobData,
+  RenderJobHandler,
+  RenderOptions,
+  RenderResult,
+} from '../job/render-job';
 import {
   JobParked,
   rangeJobId,
+  type PlayReuse,
+  type RangeResult,
   type RangeTask,
+  type ScenePlan,
   type SplitState,
   type SplitSteps,
   type SplitTimings,
 } from '../job/split-job';
 import { ProgressTracker } from '../render/render-progress';
-import { planRanges, whyNotPlanned } from '../split/split-plan';
+import { PLAY_FILE_EXTENSION, PlayCache } from '../split/play-cache';
+import { mayReusePlays, planRanges, whyNotPlanned, type SplitDecision } from '../split/split-plan';
+import { imageOf } from './job-inputs';
 import { runContainerStep, type StepJob } from './job-container-step';
 import type { RenderProcessorDeps } from './render-processor-deps';
 import {
   joinFiles,
+  keepDrawnPlays,
   missingSegments,
   missingSegmentsError,
   planStep,
@@ -97,9 +110,15 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
         parallel: (await deps.parallelRenders?.().catch(() => undefined)) ?? 1,
       };
       const notPlanned = whyNotPlanned(data.options, limits);
-      if (notPlanned !== undefined) {
-        const reason = data.options.chunks === 'auto' ? { oneContainerReason: notPlanned } : {};
-        return finish(await runContainerStep(deps, job, videoStep(deps, job)), reason);
+      const autoReason = (reason: string) =>
+        data.options.chunks === 'auto' ? { oneContainerReason: reason } : {};
+      // Reusing plays needs the plan's digests even where splitting would not pay.
+      const tenant = reuseTenant(deps, data);
+      if (notPlanned !== undefined && tenant === undefined) {
+        return finish(
+          await runContainerStep(deps, job, videoStep(deps, job)),
+          autoReason(notPlanned),
+        );
       }
 
       const planStartedAt = Date.now();
@@ -110,22 +129,82 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
         const video = await runContainerStep(deps, job, videoStep(deps, job));
         return finish(video, { oneContainerReason: planned.reason });
       }
-      const decision = planRanges(planned.plan, data.options, limits);
+      const { plan } = planned;
+      const reuse =
+        tenant !== undefined && deps.plays
+          ? await playReuse(deps, deps.plays, tenant, plan, data.options)
+          : undefined;
+      const reused = new Set(reuse?.reused ?? []);
+      const decision: SplitDecision =
+        notPlanned !== undefined
+          ? { kind: 'one-container', reason: notPlanned }
+          : planRanges(plan, data.options, limits, reused);
+      const expected = plan.plays.map((play) => play.digest);
+
       if (decision.kind === 'one-container') {
-        log.info('rendering in one container', { reason: decision.reason });
-        const video = await runContainerStep(deps, job, videoStep(deps, job, wholeCommandFiles()));
-        return finish(video, { oneContainerReason: decision.reason });
+        const reason =
+          notPlanned !== undefined
+            ? autoReason(notPlanned)
+            : { oneContainerReason: decision.reason };
+        if (reused.size === 0) {
+          log.info('rendering in one container', { reason: decision.reason });
+          const video = await runContainerStep(
+            deps,
+            job,
+            videoStep(deps, job, {
+              ...wholeCommandFiles(),
+              ...(reuse
+                ? { beforeRemoval: (workspace) => keepDrawnPlays(deps, workspace, reuse) }
+                : {}),
+            }),
+          );
+          return finish(video, { ...reason, ...(reuse ? { reusedPlays: 0 } : {}) });
+        }
+        // Some plays are reused: this job draws the others itself, then joins.
+        const state: SplitState = { plan, ranges: [], planMs, ...(reuse ? { reuse } : {}) };
+        const toDraw = plan.plays.some((play, index) => play.segment && !reused.has(index));
+        const results = toDraw
+          ? [
+              await runContainerStep(
+                deps,
+                job,
+                rangeStep(deps, job, {
+                  parentId: id,
+                  index: 0,
+                  range: { first: 0, last: plan.plays.length - 1 },
+                  expected,
+                  reused: [...reused],
+                }),
+              ),
+            ]
+          : [];
+        const [video, extra] = await joinRanges(deps, job, state, results);
+        return finish(video, { ...extra, ...reason, chunks: undefined });
       }
 
-      const state: SplitState = { plan: planned.plan, ranges: decision.ranges, planMs };
-      const expected = planned.plan.plays.map((play) => play.digest);
-      const tasks: RangeTask[] = decision.ranges.map((playRange, index) => ({
-        parentId: id,
-        index,
-        range: playRange,
-        expected,
-      }));
-      log.info('rendering in ranges', { ranges: decision.ranges, plays: expected.length });
+      const state: SplitState = {
+        plan,
+        ranges: decision.ranges,
+        planMs,
+        ...(reuse ? { reuse } : {}),
+      };
+      const tasks: RangeTask[] = decision.ranges.map((playRange, index) => {
+        const inRange = [...reused].filter(
+          (play) => play >= playRange.first && play <= playRange.last,
+        );
+        return {
+          parentId: id,
+          index,
+          range: playRange,
+          expected,
+          ...(inRange.length > 0 ? { reused: inRange } : {}),
+        };
+      });
+      log.info('rendering in ranges', {
+        ranges: decision.ranges,
+        plays: expected.length,
+        reused: reused.size,
+      });
       // Throws JobParked unless the ranges have all ended already (a retry after a crash).
       await split.runRanges(state, tasks);
       return finish(...(await join(deps, job, split, state)));
@@ -145,8 +224,7 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
 
 /**
  * The second half of a split render, once its ranges have ended: the first failure of a range
- * is the job's; a range whose frames differed from the plan sends the job to one container;
- * otherwise the ranges' files are joined. The ranges' files are removed in every case.
+ * is the job's; otherwise their files are joined. The ranges' files are removed in every case.
  */
 async function join(
   deps: RenderProcessorDeps,
@@ -154,13 +232,38 @@ async function join(
   split: SplitSteps,
   state: SplitState,
 ): Promise<[KeptVideo, Partial<RenderResult>]> {
-  const { log } = job;
   try {
     const { results, failure } = await split.rangeOutcomes();
     if (failure) {
       await split.stopRanges();
       throw AppError.fromBody(failure);
     }
+    return await joinRanges(deps, job, state, results);
+  } finally {
+    for (let index = 0; index < state.ranges.length; index += 1) {
+      await deps.outputs.removeJob(rangeJobId(job.id, index)).catch((error: unknown) =>
+        job.log.warn('could not remove the files of a range', {
+          range: index,
+          error: (error as Error).message,
+        }),
+      );
+    }
+  }
+}
+
+/**
+ * Joins the plays the ranges drew with the reused ones, keeping the newly drawn ones for reuse;
+ * a range whose frames differed from the plan sends the job to one container instead.
+ */
+async function joinRanges(
+  deps: RenderProcessorDeps,
+  job: StepJob,
+  state: SplitState,
+  results: RangeResult[],
+): Promise<[KeptVideo, Partial<RenderResult>]> {
+  const { log } = job;
+  const { reuse } = state;
+  try {
     const mismatch = results.find((result) => result.mismatch);
     if (mismatch?.mismatch) {
       const reason = `play ${mismatch.mismatch.play} drew other frames than the plan pass: the scene depends on something besides its code (the clock, a file it wrote, the network), so it was rendered again in one container`;
@@ -168,11 +271,12 @@ async function join(
       const video = await runContainerStep(deps, job, videoStep(deps, job, wholeCommandFiles()));
       return [video, { oneContainerReason: reason }];
     }
-    const missing = missingSegments(state.plan, results);
+    const missing = missingSegments(state, results);
     if (missing.length > 0) throw missingSegmentsError(missing);
-    log.info('joining ranges', { ranges: results.length });
+    log.info('joining ranges', { ranges: results.length, reused: reuse?.reused.length ?? 0 });
     const joinStartedAt = Date.now();
-    const files = await joinFiles(deps, job.id, state.plan, results);
+    const keepForReuse = reuse && deps.plays ? keepPlay(deps.plays, reuse) : undefined;
+    const files = await joinFiles(deps, job.id, state, results, keepForReuse);
     const video = await runContainerStep(
       deps,
       job,
@@ -185,17 +289,65 @@ async function join(
         .map(({ durationMs, steppedMs }) => ({ durationMs, steppedMs })),
       joinMs: Date.now() - joinStartedAt,
     };
-    return [video, { chunks: state.ranges.length, splitTimings }];
+    return [
+      video,
+      {
+        chunks: state.ranges.length,
+        splitTimings,
+        ...(reuse ? { reusedPlays: reuse.reused.length } : {}),
+      },
+    ];
   } finally {
-    for (let index = 0; index < state.ranges.length; index += 1) {
-      await deps.outputs.removeJob(rangeJobId(job.id, index)).catch((error: unknown) =>
-        log.warn('could not remove the files of a range', {
-          range: index,
-          error: (error as Error).message,
-        }),
-      );
+    // A range run by the job itself keeps its files under the job's own id, beside its video.
+    for (const result of results) {
+      for (const segment of result.segments) {
+        await deps.outputs
+          .remove({ jobId: result.storeJobId, fileName: segment.fileName })
+          .catch(() => undefined);
+      }
     }
   }
+}
+
+/** Keeps a play a range drew for the tenant's later jobs (a failure costs only the reuse). */
+function keepPlay(plays: PlayCache, reuse: PlayReuse) {
+  return async (play: number, localPath: string) => {
+    const key = reuse.keys[play];
+    if (key === undefined) return;
+    const copy = `${localPath}.keep`;
+    await copyFile(localPath, copy);
+    await plays
+      .keep(reuse.tenant, key, {
+        sourcePath: copy,
+        extension: PLAY_FILE_EXTENSION,
+        contentType: 'video/mp4',
+      })
+      .catch(() => rm(copy, { force: true }));
+  };
+}
+
+/** The tenant whose plays the job reuses, when it reuses any (PLAY_REUSE). */
+function reuseTenant(deps: RenderProcessorDeps, data: RenderJobData): string | undefined {
+  if (!deps.plays || data.tenant === undefined) return undefined;
+  return mayReusePlays(data.options) ? data.tenant : undefined;
+}
+
+/** Every play's key, and which of them the tenant has. */
+async function playReuse(
+  deps: RenderProcessorDeps,
+  plays: PlayCache,
+  tenant: string,
+  plan: ScenePlan,
+  options: RenderOptions,
+): Promise<PlayReuse | undefined> {
+  if (!plan.segmentPath) return undefined;
+  const image = imageOf(options, deps.images);
+  const keys = plan.plays.map((play) => PlayCache.keyOf(play.digest, options, image.name));
+  const present = await plays.present(tenant, keys, PLAY_FILE_EXTENSION);
+  const reused = plan.plays.flatMap((play, index) =>
+    play.segment && present.has(keys[index] ?? '') ? [index] : [],
+  );
+  return { tenant, keys, reused };
 }
 
 function asAppError(error: unknown, engine: Pick<RenderEngine, 'unreachable'>): AppError {

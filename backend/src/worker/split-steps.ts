@@ -2,12 +2,14 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors/app-error';
 import {
-  rangeJobId,
   scenePlanSchema,
+  type PlayReuse,
   type RangeResult,
   type RangeTask,
   type ScenePlan,
+  type SplitState,
 } from '../job/split-job';
+import { PLAY_FILE_EXTENSION } from '../split/play-cache';
 import { RENDER_CONTAINER_PATHS } from '../render/manim-command';
 import { saveWithRetries } from '../outputs/save-with-retries';
 import {
@@ -79,6 +81,7 @@ export function rangeStep(
         mode: 'range',
         range: task.range,
         expected: task.expected,
+        ...(task.reused ? { reused: task.reused } : {}),
       }),
     },
     command: splitCommand,
@@ -86,7 +89,7 @@ export function rangeStep(
     needsVideo: false,
     reportsProgress: true,
     async collect({ workspace, run }) {
-      const base = { kind: 'range' as const, index: task.index };
+      const base = { kind: 'range' as const, index: task.index, storeJobId: job.id };
       if (run.exitCode === MISMATCH_EXIT_CODE) {
         const { mismatch } = (await readResult(workspace)) as { mismatch?: { play?: unknown } };
         const play = typeof mismatch?.play === 'number' ? mismatch.play : task.range.first;
@@ -102,7 +105,8 @@ export function rangeStep(
       for (const file of await workspace.listFiles(RENDER_CONTAINER_PATHS.mediaDirName)) {
         const match = PARTIAL_FILE.exec(file);
         const play = Number(match?.[2]);
-        if (!match || play < task.range.first || play > task.range.last) continue;
+        const drawn = play >= task.range.first && play <= task.range.last;
+        if (!match || !drawn || task.reused?.includes(play)) continue;
         const fileName = `uncached_${match[2] ?? ''}.${match[3] ?? ''}`;
         const contentType = SEGMENT_TYPES[match[3] ?? ''] ?? 'application/octet-stream';
         await saveWithRetries(
@@ -128,15 +132,18 @@ export function rangeStep(
 }
 
 /**
- * The files of the join: the control file, and every range's partial movie files where the
- * ranges' Manim wrote them, fetched from the output store.
+ * The files of the join: the control file, and every play's partial movie file where Manim
+ * writes it: the ranges' from the output store, the reused ones from the tenant's plays.
+ * `onFetched` sees each file a range drew while it is on this host (to keep it for reuse).
  */
 export async function joinFiles(
   deps: RenderProcessorDeps,
   parentId: string,
-  plan: ScenePlan,
+  state: SplitState,
   results: RangeResult[],
+  onFetched?: (play: number, localPath: string) => Promise<void>,
 ): Promise<WorkspaceFiles> {
+  const { plan, reuse } = state;
   const files: WorkspaceFiles = {
     [SPLIT_FILES.control]: splitControl({ mode: 'join', plan }),
   };
@@ -147,11 +154,19 @@ export async function joinFiles(
     for (const result of results) {
       for (const segment of result.segments) {
         const target = path.join(dir, segment.fileName);
-        await deps.outputs.fetch(
-          { jobId: rangeJobId(parentId, result.index), fileName: segment.fileName },
-          target,
-        );
+        await deps.outputs.fetch({ jobId: result.storeJobId, fileName: segment.fileName }, target);
         files[`${RENDER_CONTAINER_PATHS.mediaDirName}/${segment.path}`] = await readFile(target);
+        await onFetched?.(segment.play, target);
+        await rm(target, { force: true });
+      }
+    }
+    if (reuse && reuse.reused.length > 0) {
+      if (!deps.plays || !plan.segmentPath) throw new Error('reused plays without their store');
+      for (const play of reuse.reused) {
+        const target = path.join(dir, `reused-${play}`);
+        await deps.plays.fetch(reuse.tenant, reuse.keys[play] ?? '', PLAY_FILE_EXTENSION, target);
+        files[`${RENDER_CONTAINER_PATHS.mediaDirName}/${segmentPathOf(plan.segmentPath, play)}`] =
+          await readFile(target);
         await rm(target, { force: true });
       }
     }
@@ -161,9 +176,37 @@ export async function joinFiles(
   return files;
 }
 
+/** Play `play`'s partial movie file, from where play 0's goes. */
+export function segmentPathOf(play0Path: string, play: number): string {
+  return play0Path.replace(/uncached_00000(\.\w+)$/, `uncached_${String(play).padStart(5, '0')}$1`);
+}
+
+/** The partial movie files of a one-container render, kept for reuse before its folder goes. */
+export async function keepDrawnPlays(
+  deps: RenderProcessorDeps,
+  workspace: JobWorkspace,
+  reuse: PlayReuse,
+): Promise<void> {
+  if (!deps.plays) return;
+  for (const file of await workspace.listFiles(RENDER_CONTAINER_PATHS.mediaDirName)) {
+    const match = PARTIAL_FILE.exec(file);
+    const key = match ? reuse.keys[Number(match[2])] : undefined;
+    if (!match || key === undefined || match[3] !== PLAY_FILE_EXTENSION) continue;
+    await deps.plays.keep(reuse.tenant, key, {
+      sourcePath: workspace.pathOf(`${RENDER_CONTAINER_PATHS.mediaDirName}/${file}`),
+      extension: PLAY_FILE_EXTENSION,
+      contentType: 'video/mp4',
+    });
+  }
+}
+
 /** The plays a join needs a file for and no range delivered: a bug, never a silent gap. */
-export function missingSegments(plan: ScenePlan, results: RangeResult[]): number[] {
-  const delivered = new Set(results.flatMap((result) => result.segments.map((s) => s.play)));
+export function missingSegments(state: SplitState, results: RangeResult[]): number[] {
+  const { plan } = state;
+  const delivered = new Set([
+    ...results.flatMap((result) => result.segments.map((s) => s.play)),
+    ...(state.reuse?.reused ?? []),
+  ]);
   return plan.plays.flatMap((play, index) =>
     play.segment && !delivered.has(index) ? [index] : [],
   );

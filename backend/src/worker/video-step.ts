@@ -2,7 +2,7 @@ import type { RenderJobData, RenderResult } from '../job/render-job';
 import { RENDER_CONTAINER_PATHS } from '../render/manim-command';
 import { saveWithRetries } from '../outputs/save-with-retries';
 import type { ContainerStep, StepJob } from './job-container-step';
-import type { WorkspaceFiles } from './job-workspace';
+import type { JobWorkspace, WorkspaceFiles } from './job-workspace';
 import type { RenderProcessorDeps } from './render-processor-deps';
 
 const OUTPUT_RETRY_DELAY_MS = 1000;
@@ -17,10 +17,16 @@ export type KeptVideo = Pick<RenderResult, 'fileName' | 'contentType' | 'sizeByt
 export function videoStep(
   deps: RenderProcessorDeps,
   job: StepJob,
-  how: { command?: (manimArgs: string[]) => string[]; files?: WorkspaceFiles } = {},
+  how: {
+    command?: (manimArgs: string[]) => string[];
+    files?: WorkspaceFiles;
+    /** Reads the job folder once the video is kept (plays kept for reuse). */
+    beforeRemoval?: (workspace: JobWorkspace) => Promise<void>;
+  } = {},
 ): ContainerStep<KeptVideo> {
+  const { beforeRemoval, ...step } = how;
   return {
-    ...how,
+    ...step,
     needsVideo: true,
     reportsProgress: true,
     async collect({ workspace, output, ranAsRoot }) {
@@ -45,6 +51,9 @@ export function videoStep(
               error: error.message,
             }),
         },
+      );
+      await beforeRemoval?.(workspace).catch((error: unknown) =>
+        job.log.warn('could not keep the plays for reuse', { error: (error as Error).message }),
       );
       return {
         fileName,

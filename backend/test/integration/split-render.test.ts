@@ -189,3 +189,69 @@ describe('a split render whose job files are copied through the Docker API', () 
     expect(await frames(split)).toEqual(await frames(plain));
   });
 });
+
+describe('plays reused from earlier renders of the same API key', () => {
+  let service: TestService;
+  let dir: string;
+
+  beforeAll(async () => {
+    service = await startTestService({
+      env: { API_KEYS: 'tenant-a-key-0001,tenant-b-key-0002' },
+      apiKey: 'tenant-a-key-0001',
+    });
+    dir = await mkdtemp(path.join(tmpdir(), 'split-reuse-'));
+  });
+  afterAll(async () => {
+    await service?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const scene = (lastShape: string) => `from manim import *
+
+class Edited(Scene):
+    def construct(self):
+        square = Square().set_color(BLUE)
+        square.add_updater(lambda m, dt: m.rotate(dt))
+        dot = Dot(RIGHT * 2)
+        self.add(square, dot, TracedPath(dot.get_center, stroke_color=YELLOW))
+        for _ in range(4):
+            self.play(Rotate(dot, angle=PI / 2, about_point=ORIGIN), run_time=0.6)
+        self.play(Create(${lastShape}), run_time=0.6)
+`;
+
+  async function render(key: string, code: string): Promise<JobView> {
+    const response = await fetch(`${service.url}/api/animation/render`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      // A resolution makes it a render whose plays are kept, small enough to be quick.
+      body: JSON.stringify({ code, resolution: '320x180', fps: 15, cache: false }),
+    });
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    return service.waitForEnd(id);
+  }
+
+  async function frames(key: string, job: JobView): Promise<string[]> {
+    const response = await fetch(`${service.url}/api/animation/jobs/${job.id}/video`, {
+      headers: { 'x-api-key': key },
+    });
+    const file = path.join(dir, `${job.id}.mp4`);
+    await writeFile(file, Buffer.from(await response.arrayBuffer()));
+    return frameMd5(file);
+  }
+
+  it('draws only the play that changed, and the video equals a render from scratch', async () => {
+    const first = await render('tenant-a-key-0001', scene('Circle()'));
+    expect(first).toMatchObject({ status: 'completed', result: { reusedPlays: 0 } });
+
+    const edited = await render('tenant-a-key-0001', scene('Triangle()'));
+    expect(edited).toMatchObject({ status: 'completed', result: { reusedPlays: 4 } });
+
+    // Another key shares nothing: it renders the edited scene from scratch.
+    const fresh = await render('tenant-b-key-0002', scene('Triangle()'));
+    expect(fresh).toMatchObject({ status: 'completed', result: { reusedPlays: 0 } });
+    expect(await frames('tenant-a-key-0001', edited)).toEqual(
+      await frames('tenant-b-key-0002', fresh),
+    );
+  });
+});

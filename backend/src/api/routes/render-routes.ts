@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import multer from 'multer';
 import type { Config } from '../../config/config-schema';
@@ -5,6 +6,7 @@ import { AppError } from '../../errors/app-error';
 import { DEFAULT_SCENE_FILE, describeJobFile } from '../../job-files/job-files';
 import { jobLinks, type RenderSubmitter } from '../../job/render-job';
 import { mediaTypeOf } from '../http-headers';
+import { apiKeyOf } from '../middleware/api-keys';
 import { requestIdOf } from '../middleware/request-id';
 import { parseRenderRequest, validationError } from '../render-request';
 import { RENDER_FIELDS } from '../render-request-schema';
@@ -110,10 +112,12 @@ export function renderRoutes(deps: { config: Config; submitter: RenderSubmitter 
       config,
     );
     const requestId = requestIdOf(res);
+    const tenant = playTenant(config, apiKeyOf(req));
     const submitted = await submitter.submit(
       {
         code,
         options,
+        ...(tenant === undefined ? {} : { tenant }),
         ...(sceneFile === DEFAULT_SCENE_FILE ? {} : { sceneFile }),
         ...(assets.length > 0 ? { assets: assets.map(describeJobFile) } : {}),
         ...(requestId ? { requestId } : {}),
@@ -245,4 +249,21 @@ function explainMulterError(
     return validationError([{ field: field === '' ? 'file' : field, message }]);
   }
   return error;
+}
+
+/**
+ * Whose plays a request's job reuses (PLAY_REUSE): one tenant per API key, named by a hash of
+ * the key; on an open API, everyone together only when PLAY_REUSE is `everyone`.
+ */
+export function playTenant(
+  config: Pick<Config, 'API_KEYS' | 'PLAY_REUSE'>,
+  apiKey: string | undefined,
+): string | undefined {
+  if (config.PLAY_REUSE === 'off') return undefined;
+  if (config.API_KEYS.length > 0) {
+    return apiKey === undefined
+      ? undefined
+      : `key-${createHash('sha256').update(apiKey).digest('hex').slice(0, 24)}`;
+  }
+  return config.PLAY_REUSE === 'everyone' ? 'open' : undefined;
 }

@@ -49,7 +49,12 @@ export interface SubmitBody {
  * on the shared test Redis with a queue of its own, the real engine and the real render image.
  */
 export async function startTestService(
-  options: { env?: Partial<Record<ConfigVariableName, string>>; worker?: boolean } = {},
+  options: {
+    env?: Partial<Record<ConfigVariableName, string>>;
+    worker?: boolean;
+    /** The key the service's own reads of jobs carry, for a service with API_KEYS. */
+    apiKey?: string;
+  } = {},
 ): Promise<TestService> {
   const environment = testEnvironment();
   const root = await mkdtemp(path.join(tmpdir(), 'manim-render-test-'));
@@ -96,7 +101,9 @@ export async function startTestService(
   }
 
   const getJob = async (id: string): Promise<JobView> => {
-    const response = await fetch(`${api.url}/api/animation/jobs/${id}`);
+    const response = await fetch(`${api.url}/api/animation/jobs/${id}`, {
+      headers: options.apiKey === undefined ? {} : { 'x-api-key': options.apiKey },
+    });
     if (response.status !== 200) throw new Error(`GET job ${id} answered ${response.status}`);
     return (await response.json()) as JobView;
   };

@@ -193,7 +193,14 @@ describe('a render split into ranges', () => {
             contentType: 'video/mp4',
           });
         }
-        split.results.push({ kind: 'range', index: range, segments, durationMs: 1, steppedMs: 0 });
+        split.results.push({
+          kind: 'range',
+          index: range,
+          storeJobId: `job-1-range-${range}`,
+          segments,
+          durationMs: 1,
+          steppedMs: 0,
+        });
       }
     }
 
@@ -241,6 +248,7 @@ describe('a render split into ranges', () => {
       split.results[1] = {
         kind: 'range',
         index: 1,
+        storeJobId: 'job-1-range-1',
         segments: [],
         mismatch: { play: 2 },
         durationMs: 1,
