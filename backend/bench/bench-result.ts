@@ -190,6 +190,8 @@ export interface SplitComparison {
   autoChunks: number[];
   /** Model of wall time against the number of ranges, one range per host of this speed. */
   model: { ranges: number; predictedMs: number }[];
+  /** The scene re-rendered with its last play changed, on a service that reuses plays. */
+  editLoop?: { wallMs: Summary; reusedPlays: number[] };
 }
 
 export const SPLIT_SIDES = ['bare', 'chunks1', 'chunks2', 'auto'] as const;

@@ -14,6 +14,8 @@ export const TARGETS = {
   splitWallRatio: 0.8,
   /** The CPU of a split into 2 at most this much more than one container's (85 % efficiency). */
   splitCpuRatio: 1.18,
+  /** The long scene with its last play changed, at most this share of a full render. */
+  editLoopRatio: 0.2,
 } as const;
 
 export function judgeTargets(result: Omit<BenchResult, 'targets'>): TargetVerdict[] {
@@ -82,6 +84,16 @@ export function judgeTargets(result: Omit<BenchResult, 'targets'>): TargetVerdic
       measured: `${chunks2.cpuSeconds.median.toFixed(1)} s vs ${chunks1.cpuSeconds.median.toFixed(1)} s (x${cpuRatio.toFixed(2)})`,
       met: cpuRatio <= TARGETS.splitCpuRatio,
     });
+    const editLoop = result.split.editLoop;
+    if (editLoop) {
+      const ratio = editLoop.wallMs.median / chunks1.wallMs.median;
+      verdicts.push({
+        name: `Edit loop, ${result.split.scene} with its last play changed`,
+        target: `<= x${TARGETS.editLoopRatio} of a full render`,
+        measured: `${ms(editLoop.wallMs.median)} vs ${ms(chunks1.wallMs.median)} (x${ratio.toFixed(2)})`,
+        met: ratio <= TARGETS.editLoopRatio,
+      });
+    }
   }
   return verdicts;
 }

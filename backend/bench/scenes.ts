@@ -75,14 +75,17 @@ export function requestBody(scene: BenchScene, code: string): Record<string, unk
 }
 
 // Many plays with state that accumulates over every frame (an updater, a TracedPath), at
-// quality high: the kind of render split rendering is for.
-const LONG = `from manim import *
+// quality high: the kind of render split rendering is for. \`lastPlay\` is its last line, which
+// the edit loop changes; \`offset\` moves the dot a little, so that renders of different
+// repetitions share no play.
+function longScene(lastPlay: string, offset = 0): string {
+  return `from manim import *
 
 
 class LongReference(Scene):
     def construct(self):
         self.add(NumberPlane())
-        dot = Dot(RIGHT * 2, color=YELLOW)
+        dot = Dot(RIGHT * ${2 + offset}, color=YELLOW)
         trail = TracedPath(dot.get_center, stroke_color=YELLOW, stroke_width=4)
         spinner = Square(side_length=1.2, color=BLUE).shift(LEFT * 4 + UP * 2)
         spinner.add_updater(lambda m, dt: m.rotate(dt))
@@ -98,11 +101,22 @@ class LongReference(Scene):
             )
             if index % 5 == 4:
                 self.wait(0.5)
+        ${lastPlay}
 `;
+}
+
+const LAST_PLAY = 'self.play(FadeOut(spinner), run_time=1)';
+const EDITED_LAST_PLAY = 'self.play(spinner.animate.set_color(RED), run_time=1)';
 
 export const LONG_SCENE: BenchScene = {
   key: 'long-high',
-  description: '26 plays (22 animations, 4 waits) with an updater and a TracedPath, quality high',
-  code: LONG,
+  description: '27 plays (23 animations, 4 waits) with an updater and a TracedPath, quality high',
+  code: longScene(LAST_PLAY),
   fields: { quality: 'high' },
 };
+
+/** The long scene before and after an edit of its last play, for repetition \`repetition\`. */
+export function editLoopScenes(repetition: number): { original: string; edited: string } {
+  const offset = repetition / 1_000_000;
+  return { original: longScene(LAST_PLAY, offset), edited: longScene(EDITED_LAST_PLAY, offset) };
+}

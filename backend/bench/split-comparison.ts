@@ -7,7 +7,7 @@ import { createWorkerRedis } from '../src/queue/redis-connection';
 import type { BareRunner } from './bare-render';
 import { SPLIT_SIDES, type SplitComparison, type SplitSide } from './bench-result';
 import { startBenchService } from './bench-service';
-import { LONG_SCENE, requestBody, uniqueCode } from './scenes';
+import { editLoopScenes, LONG_SCENE, requestBody, uniqueCode } from './scenes';
 import { summarize } from './stats';
 
 /**
@@ -86,6 +86,8 @@ export async function compareSplit(options: {
     }
   }
 
+  const editLoop = await measureEditLoop(options);
+
   const sides = Object.fromEntries(
     SPLIT_SIDES.map((side) => [
       side,
@@ -103,7 +105,47 @@ export async function compareSplit(options: {
     sides,
     autoChunks,
     model: wallModel(sides.bare.wallMs.median, timings.chunks2),
+    editLoop,
   };
+}
+
+/**
+ * The edit loop: on a service that reuses plays (PLAY_REUSE=everyone, an open API as one
+ * tenant), the scene is rendered, then rendered again with its last play changed; the second
+ * render is measured. Each repetition moves the scene a little, so it reuses nothing of another.
+ */
+async function measureEditLoop(
+  options: Parameters<typeof compareSplit>[0],
+): Promise<NonNullable<SplitComparison['editLoop']>> {
+  const queueName = `bench-reuse-${options.runId}`;
+  const service = await startBenchService({
+    redisUrl: options.redisUrl,
+    queueName,
+    concurrency: options.concurrency,
+    warmPoolSize: 0,
+    logger: options.logger,
+    env: { ...options.env, PLAY_REUSE: 'everyone' },
+  });
+  options.onCleanup('stop the edit loop service', () => service.close());
+  const wall: number[] = [];
+  const reusedPlays: number[] = [];
+  for (let repetition = 1; repetition <= options.repetitions; repetition += 1) {
+    const { original, edited } = editLoopScenes(repetition);
+    await service.renderEndToEnd({ ...requestBody(LONG_SCENE, original), cache: false });
+    const startedAt = performance.now();
+    const id = await service.submit({ ...requestBody(LONG_SCENE, edited), cache: false });
+    await service.completion(id);
+    await service.download(id);
+    wall.push(performance.now() - startedAt);
+    const view = (await (await fetch(`${service.url}/api/animation/jobs/${id}`)).json()) as {
+      result?: { reusedPlays?: number };
+    };
+    reusedPlays.push(view.result?.reusedPlays ?? 0);
+    options.progress(
+      `split edit loop ${repetition}/${options.repetitions}: ${((wall.at(-1) ?? 0) / 1000).toFixed(1)} s, ${reusedPlays.at(-1) ?? 0} plays reused`,
+    );
+  }
+  return { wallMs: summarize(wall), reusedPlays };
 }
 
 /**

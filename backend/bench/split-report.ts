@@ -53,5 +53,11 @@ export function splitTables(result: BenchResult): string[] {
         `| ${point.ranges} | ${ms(point.predictedMs)} | x${(point.predictedMs / bareWall).toFixed(2)} |`,
     ),
     '',
+    ...(split.editLoop
+      ? [
+          `Edit loop (PLAY_REUSE): the scene rendered again with its last play changed took ${spread(split.editLoop.wallMs, ms)}, x${(split.editLoop.wallMs.median / split.sides.chunks1.wallMs.median).toFixed(2)} of the service's render in one container, reusing ${split.editLoop.reusedPlays.join(', ')} plays.`,
+          '',
+        ]
+      : []),
   ];
 }
