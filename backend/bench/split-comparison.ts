@@ -12,7 +12,7 @@ import { summarize } from './stats';
 
 /**
  * Split rendering of the long reference scene: the bare single container, and the service with
- * `chunks` 1, 2 and auto, measured in turns (the order rotates with each repetition), with the
+ * `chunks` 1, 2 and auto, measured in turns (the order changes with each repetition), with the
  * machine's CPU time during each run. The split runs' own timings (plan, ranges, join) feed a
  * model of wall time against the number of ranges when each range has a host of its own.
  */
@@ -59,9 +59,11 @@ export async function compareSplit(options: {
   };
 
   for (let repetition = 1; repetition <= options.repetitions; repetition += 1) {
-    const order = SPLIT_SIDES.map(
+    // Rotated, and reversed every other time, so that no side always follows the same one.
+    const rotated = SPLIT_SIDES.map(
       (_, index) => SPLIT_SIDES[(index + repetition) % SPLIT_SIDES.length] as SplitSide,
     );
+    const order = repetition % 2 === 0 ? rotated.reverse() : rotated;
     for (const side of order) {
       const tag = `split-${side}-${options.runId}-${repetition}`;
       const code = uniqueCode(LONG_SCENE, tag);

@@ -16,6 +16,8 @@ Modes:
   wrote and the sounds the plan recorded, so that Manim joins them and builds the audio track
   exactly as at the end of one render.
 - ``whole``: an ordinary render with the same seeding, for a job that renders in one container.
+  Plays in ``reused`` are stepped, not drawn: their files are in place from earlier jobs, and
+  Manim joins them with the drawn ones as usual.
 
 Manim's own ``-n`` skipping calls updaters once per play instead of once per frame, so state
 that accumulates drifts; stepping every frame keeps it exact. Randomness is seeded with 0 when
@@ -149,7 +151,7 @@ class _Plays:
 
     def drawn(self, index):
         if self.mode == "whole":
-            return True
+            return index not in self.reused
         if self.mode == "range":
             in_range = self.first <= index and (self.last is None or index <= self.last)
             return in_range and index not in self.reused
@@ -310,6 +312,9 @@ def _install(control):
         if plays.current is not None:
             plays.current["segment"] = hash_animation is not None
         if drawing():
+            return add_partial_movie_file(self, hash_animation)
+        if plays.mode == "whole":
+            # A reused play: its file is in place already, under the name this render gives it.
             return add_partial_movie_file(self, hash_animation)
         return add_partial_movie_file(self, None)
 

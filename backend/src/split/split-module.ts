@@ -46,7 +46,7 @@ export type SplitStep =
   | { mode: 'plan' }
   | { mode: 'range'; range: PlayRange; expected: string[]; reused?: number[] }
   | { mode: 'join'; plan: ScenePlan }
-  | { mode: 'whole' };
+  | { mode: 'whole'; reused?: number[]; expected?: string[] };
 
 /** The control file of one step. */
 export function splitControl(step: SplitStep): string {
@@ -62,6 +62,12 @@ export function splitControl(step: SplitStep): string {
       });
     case 'join':
       return JSON.stringify({ ...base, plan: step.plan });
+    case 'whole':
+      return JSON.stringify({
+        ...base,
+        reused: step.reused ?? [],
+        ...(step.expected ? { expected: step.expected } : {}),
+      });
     default:
       return JSON.stringify(base);
   }

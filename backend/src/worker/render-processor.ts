@@ -23,11 +23,15 @@ import { ProgressTracker } from '../render/render-progress';
 import { PLAY_FILE_EXTENSION, PlayCache } from '../split/play-cache';
 import { mayReusePlays, planRanges, whyNotPlanned, type SplitDecision } from '../split/split-plan';
 import { imageOf } from './job-inputs';
-import { runContainerStep, type StepJob } from './job-container-step';
+import { runContainerStep, type ContainerStep, type StepJob } from './job-container-step';
+import type { WorkspaceFiles } from './job-workspace';
+import { MISMATCH_EXIT_CODE, SPLIT_FILES, splitCommand, splitControl } from '../split/split-module';
 import type { RenderProcessorDeps } from './render-processor-deps';
 import {
   joinFiles,
   keepDrawnPlays,
+  reusedPlayFiles,
+  transitDir,
   missingSegments,
   missingSegmentsError,
   planStep,
@@ -146,7 +150,7 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
           notPlanned !== undefined
             ? autoReason(notPlanned)
             : { oneContainerReason: decision.reason };
-        if (reused.size === 0) {
+        if (!reuse || reused.size === 0) {
           log.info('rendering in one container', { reason: decision.reason });
           const video = await runContainerStep(
             deps,
@@ -160,26 +164,25 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
           );
           return finish(video, { ...reason, ...(reuse ? { reusedPlays: 0 } : {}) });
         }
-        // Some plays are reused: this job draws the others itself, then joins.
-        const state: SplitState = { plan, ranges: [], planMs, ...(reuse ? { reuse } : {}) };
-        const toDraw = plan.plays.some((play, index) => play.segment && !reused.has(index));
-        const results = toDraw
-          ? [
-              await runContainerStep(
-                deps,
-                job,
-                rangeStep(deps, job, {
-                  parentId: id,
-                  index: 0,
-                  range: { first: 0, last: plan.plays.length - 1 },
-                  expected,
-                  reused: [...reused],
-                }),
-              ),
-            ]
-          : [];
-        const [video, extra] = await joinRanges(deps, job, state, results);
-        return finish(video, { ...extra, ...reason, chunks: undefined });
+        // Some plays are reused: one container draws the others and joins them all.
+        const state = { plan, reuse };
+        const dir = await transitDir(deps, id);
+        const files = await reusedPlayFiles(deps, state, dir).finally(() =>
+          rm(dir, { recursive: true, force: true }),
+        );
+        const drawn = await runContainerStep(
+          deps,
+          job,
+          reusingStep(deps, job, state.reuse, {
+            ...files,
+            [SPLIT_FILES.control]: splitControl({ mode: 'whole', reused: [...reused], expected }),
+          }),
+        );
+        if (drawn !== 'mismatch') return finish(drawn, { ...reason, reusedPlays: reused.size });
+        const mismatchReason = `a play drew other frames than the plan pass: the scene depends on something besides its code (the clock, a file it wrote, the network), so it was rendered again in one container`;
+        log.warn('rendering in one container', { reason: mismatchReason });
+        const video = await runContainerStep(deps, job, videoStep(deps, job, wholeCommandFiles()));
+        return finish(video, { oneContainerReason: mismatchReason });
       }
 
       const state: SplitState = {
@@ -323,6 +326,31 @@ function keepPlay(plays: PlayCache, reuse: PlayReuse) {
         contentType: 'video/mp4',
       })
       .catch(() => rm(copy, { force: true }));
+  };
+}
+
+/**
+ * One container that draws the plays a job does not reuse and joins them with the reused ones,
+ * which are in its folder already; its new plays are kept for reuse. `mismatch` when a drawn
+ * play's frames differ from the plan's.
+ */
+function reusingStep(
+  deps: RenderProcessorDeps,
+  job: StepJob,
+  reuse: PlayReuse,
+  files: WorkspaceFiles,
+): ContainerStep<KeptVideo | 'mismatch'> {
+  const video = videoStep(deps, job, {
+    command: splitCommand,
+    files,
+    beforeRemoval: (workspace) => keepDrawnPlays(deps, workspace, reuse),
+  });
+  return {
+    ...video,
+    needsVideo: false,
+    acceptedExitCodes: [MISMATCH_EXIT_CODE],
+    collect: (done) =>
+      done.run.exitCode === MISMATCH_EXIT_CODE ? Promise.resolve('mismatch') : video.collect(done),
   };
 }
 

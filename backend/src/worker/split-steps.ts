@@ -143,13 +143,11 @@ export async function joinFiles(
   results: RangeResult[],
   onFetched?: (play: number, localPath: string) => Promise<void>,
 ): Promise<WorkspaceFiles> {
-  const { plan, reuse } = state;
+  const { plan } = state;
   const files: WorkspaceFiles = {
     [SPLIT_FILES.control]: splitControl({ mode: 'join', plan }),
   };
-  const tempDir = path.resolve(deps.config.TEMP_DIR);
-  await mkdir(tempDir, { recursive: true });
-  const dir = await mkdtemp(path.join(tempDir, `${parentId}-segments-`));
+  const dir = await transitDir(deps, parentId);
   try {
     for (const result of results) {
       for (const segment of result.segments) {
@@ -160,20 +158,38 @@ export async function joinFiles(
         await rm(target, { force: true });
       }
     }
-    if (reuse && reuse.reused.length > 0) {
-      if (!deps.plays || !plan.segmentPath) throw new Error('reused plays without their store');
-      for (const play of reuse.reused) {
-        const target = path.join(dir, `reused-${play}`);
-        await deps.plays.fetch(reuse.tenant, reuse.keys[play] ?? '', PLAY_FILE_EXTENSION, target);
-        files[`${RENDER_CONTAINER_PATHS.mediaDirName}/${segmentPathOf(plan.segmentPath, play)}`] =
-          await readFile(target);
-        await rm(target, { force: true });
-      }
-    }
+    Object.assign(files, await reusedPlayFiles(deps, state, dir));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   return files;
+}
+
+/** The reused plays' files, fetched from the tenant's plays to where Manim writes them. */
+export async function reusedPlayFiles(
+  deps: RenderProcessorDeps,
+  state: Pick<SplitState, 'plan' | 'reuse'>,
+  dir: string,
+): Promise<WorkspaceFiles> {
+  const { plan, reuse } = state;
+  const files: WorkspaceFiles = {};
+  if (!reuse || reuse.reused.length === 0) return files;
+  if (!deps.plays || !plan.segmentPath) throw new Error('reused plays without their store');
+  for (const play of reuse.reused) {
+    const target = path.join(dir, `reused-${play}`);
+    await deps.plays.fetch(reuse.tenant, reuse.keys[play] ?? '', PLAY_FILE_EXTENSION, target);
+    files[`${RENDER_CONTAINER_PATHS.mediaDirName}/${segmentPathOf(plan.segmentPath, play)}`] =
+      await readFile(target);
+    await rm(target, { force: true });
+  }
+  return files;
+}
+
+/** A folder of its own below TEMP_DIR for files on their way into a job folder. */
+export async function transitDir(deps: RenderProcessorDeps, jobId: string): Promise<string> {
+  const tempDir = path.resolve(deps.config.TEMP_DIR);
+  await mkdir(tempDir, { recursive: true });
+  return mkdtemp(path.join(tempDir, `${jobId}-segments-`));
 }
 
 /** Play `play`'s partial movie file, from where play 0's goes. */
@@ -190,7 +206,8 @@ export async function keepDrawnPlays(
   if (!deps.plays) return;
   for (const file of await workspace.listFiles(RENDER_CONTAINER_PATHS.mediaDirName)) {
     const match = PARTIAL_FILE.exec(file);
-    const key = match ? reuse.keys[Number(match[2])] : undefined;
+    const play = Number(match?.[2]);
+    const key = match && !reuse.reused.includes(play) ? reuse.keys[play] : undefined;
     if (!match || key === undefined || match[3] !== PLAY_FILE_EXTENSION) continue;
     await deps.plays.keep(reuse.tenant, key, {
       sourcePath: workspace.pathOf(`${RENDER_CONTAINER_PATHS.mediaDirName}/${file}`),
