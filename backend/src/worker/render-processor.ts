@@ -1,41 +1,21 @@
-import { copyFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { AppError } from '../errors/app-error';
 import type { RenderEngine } from '../engine/render-engine';
-import type {
-  JobOutcome,
-  RenderJobData,
-  RenderJobHandler,
-  RenderOptions,
-  RenderResult,
-} from '../job/render-job';
-import {
-  JobParked,
-  rangeJobId,
-  type PlayReuse,
-  type RangeResult,
-  type RangeTask,
-  type ScenePlan,
-  type SplitState,
-  type SplitSteps,
-  type SplitTimings,
-} from '../job/split-job';
+import type { JobOutcome, RenderJobHandler, RenderResult } from '../job/render-job';
+import { JobParked, type RangeTask, type SplitState } from '../job/split-job';
 import { ProgressTracker } from '../render/render-progress';
-import { PLAY_FILE_EXTENSION, PlayCache } from '../split/play-cache';
-import { mayReusePlays, planRanges, whyNotPlanned, type SplitDecision } from '../split/split-plan';
-import { imageOf } from './job-inputs';
-import { runContainerStep, type ContainerStep, type StepJob } from './job-container-step';
-import type { WorkspaceFiles } from './job-workspace';
-import { MISMATCH_EXIT_CODE, SPLIT_FILES, splitCommand, splitControl } from '../split/split-module';
+import { planRanges, whyNotPlanned, type SplitDecision } from '../split/split-plan';
+import { SPLIT_FILES, splitControl } from '../split/split-module';
+import { runContainerStep, type StepJob } from './job-container-step';
+import { playReuse, reuseTenant, reusingStep } from './play-reuse';
 import type { RenderProcessorDeps } from './render-processor-deps';
+import { join } from './split-join';
 import {
-  joinFiles,
   keepDrawnPlays,
-  reusedPlayFiles,
-  transitDir,
-  missingSegments,
-  missingSegmentsError,
   planStep,
   rangeStep,
+  reusedPlayFiles,
+  transitDir,
   wholeCommandFiles,
 } from './split-steps';
 import { videoStep, type KeptVideo } from './video-step';
@@ -223,159 +203,6 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       throw failure;
     }
   };
-}
-
-/**
- * The second half of a split render, once its ranges have ended: the first failure of a range
- * is the job's; otherwise their files are joined. The ranges' files are removed in every case.
- */
-async function join(
-  deps: RenderProcessorDeps,
-  job: StepJob,
-  split: SplitSteps,
-  state: SplitState,
-): Promise<[KeptVideo, Partial<RenderResult>]> {
-  try {
-    const { results, failure } = await split.rangeOutcomes();
-    if (failure) {
-      await split.stopRanges();
-      throw AppError.fromBody(failure);
-    }
-    return await joinRanges(deps, job, state, results);
-  } finally {
-    for (let index = 0; index < state.ranges.length; index += 1) {
-      await deps.outputs.removeJob(rangeJobId(job.id, index)).catch((error: unknown) =>
-        job.log.warn('could not remove the files of a range', {
-          range: index,
-          error: (error as Error).message,
-        }),
-      );
-    }
-  }
-}
-
-/**
- * Joins the plays the ranges drew with the reused ones, keeping the newly drawn ones for reuse;
- * a range whose frames differed from the plan sends the job to one container instead.
- */
-async function joinRanges(
-  deps: RenderProcessorDeps,
-  job: StepJob,
-  state: SplitState,
-  results: RangeResult[],
-): Promise<[KeptVideo, Partial<RenderResult>]> {
-  const { log } = job;
-  const { reuse } = state;
-  try {
-    const mismatch = results.find((result) => result.mismatch);
-    if (mismatch?.mismatch) {
-      const reason = `play ${mismatch.mismatch.play} drew other frames than the plan pass: the scene depends on something besides its code (the clock, a file it wrote, the network), so it was rendered again in one container`;
-      log.warn('rendering in one container', { reason });
-      const video = await runContainerStep(deps, job, videoStep(deps, job, wholeCommandFiles()));
-      return [video, { oneContainerReason: reason }];
-    }
-    const missing = missingSegments(state, results);
-    if (missing.length > 0) throw missingSegmentsError(missing);
-    log.info('joining ranges', { ranges: results.length, reused: reuse?.reused.length ?? 0 });
-    const joinStartedAt = Date.now();
-    const keepForReuse = reuse && deps.plays ? keepPlay(deps.plays, reuse) : undefined;
-    const files = await joinFiles(deps, job.id, state, results, keepForReuse);
-    const video = await runContainerStep(
-      deps,
-      job,
-      videoStep(deps, job, { command: wholeCommandFiles().command, files }),
-    );
-    const splitTimings: SplitTimings = {
-      planMs: state.planMs,
-      ranges: [...results]
-        .sort((a, b) => a.index - b.index)
-        .map(({ durationMs, steppedMs }) => ({ durationMs, steppedMs })),
-      joinMs: Date.now() - joinStartedAt,
-    };
-    return [
-      video,
-      {
-        chunks: state.ranges.length,
-        splitTimings,
-        ...(reuse ? { reusedPlays: reuse.reused.length } : {}),
-      },
-    ];
-  } finally {
-    // A range run by the job itself keeps its files under the job's own id, beside its video.
-    for (const result of results) {
-      for (const segment of result.segments) {
-        await deps.outputs
-          .remove({ jobId: result.storeJobId, fileName: segment.fileName })
-          .catch(() => undefined);
-      }
-    }
-  }
-}
-
-/** Keeps a play a range drew for the tenant's later jobs (a failure costs only the reuse). */
-function keepPlay(plays: PlayCache, reuse: PlayReuse) {
-  return async (play: number, localPath: string) => {
-    const key = reuse.keys[play];
-    if (key === undefined) return;
-    const copy = `${localPath}.keep`;
-    await copyFile(localPath, copy);
-    await plays
-      .keep(reuse.tenant, key, {
-        sourcePath: copy,
-        extension: PLAY_FILE_EXTENSION,
-        contentType: 'video/mp4',
-      })
-      .catch(() => rm(copy, { force: true }));
-  };
-}
-
-/**
- * One container that draws the plays a job does not reuse and joins them with the reused ones,
- * which are in its folder already; its new plays are kept for reuse. `mismatch` when a drawn
- * play's frames differ from the plan's.
- */
-function reusingStep(
-  deps: RenderProcessorDeps,
-  job: StepJob,
-  reuse: PlayReuse,
-  files: WorkspaceFiles,
-): ContainerStep<KeptVideo | 'mismatch'> {
-  const video = videoStep(deps, job, {
-    command: splitCommand,
-    files,
-    beforeRemoval: (workspace) => keepDrawnPlays(deps, workspace, reuse),
-  });
-  return {
-    ...video,
-    needsVideo: false,
-    acceptedExitCodes: [MISMATCH_EXIT_CODE],
-    collect: (done) =>
-      done.run.exitCode === MISMATCH_EXIT_CODE ? Promise.resolve('mismatch') : video.collect(done),
-  };
-}
-
-/** The tenant whose plays the job reuses, when it reuses any (PLAY_REUSE). */
-function reuseTenant(deps: RenderProcessorDeps, data: RenderJobData): string | undefined {
-  if (!deps.plays || data.tenant === undefined) return undefined;
-  return mayReusePlays(data.options) ? data.tenant : undefined;
-}
-
-/** Every play's key, and which of them the tenant has. */
-async function playReuse(
-  deps: RenderProcessorDeps,
-  plays: PlayCache,
-  tenant: string,
-  plan: ScenePlan,
-  options: RenderOptions,
-): Promise<PlayReuse | undefined> {
-  if (!plan.segmentPath) return undefined;
-  const image = imageOf(options, deps.images);
-  const keys = plan.plays.map((play) => PlayCache.keyOf(play.digest, options, image.name));
-  const present = await plays.present(tenant, keys, PLAY_FILE_EXTENSION);
-  const reused = plan.plays.flatMap((play, index) =>
-    play.segment && present.has(keys[index] ?? '') ? [index] : [],
-  );
-  return { tenant, keys, reused };
 }
 
 function asAppError(error: unknown, engine: Pick<RenderEngine, 'unreachable'>): AppError {
