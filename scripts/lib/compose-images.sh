@@ -172,7 +172,7 @@ APP_BASE_IMAGE=$(sed -n 's/^ARG BASE_IMAGE=//p' "$PROJECT_ROOT/backend/Dockerfil
 # What backend/Dockerfile copies (see .dockerignore), and the base: the app image is rebuilt when
 # one of them changes.
 APP_IMAGE_INPUTS=(.dockerignore backend/Dockerfile package.json package-lock.json tsconfig.json
-  tsconfig.build.json backend/src backend/playground backend/render-image)
+  tsconfig.build.json backend/src backend/playground backend/render-image backend/render-scripts)
 
 ensure_app_image() {
   local name=$1
