@@ -57,6 +57,11 @@ function digest(key: string): Buffer {
   return createHash('sha256').update(key).digest();
 }
 
+/** An API key as the service stores it where it must name one (rate limits, reused plays). */
+export function apiKeyHash(key: string): string {
+  return digest(key).toString('hex').slice(0, 32);
+}
+
 /**
  * The admin pages follow the API: open when the API is open; otherwise they need the admin key,
  * and stay closed while none is set.

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
 import { AppError } from '../../errors/app-error';
-import { apiKeyOf } from './api-keys';
+import { apiKeyHash, apiKeyOf } from './api-keys';
 
 /** Sends one raw command to Redis; the composition root supplies it. */
 export type RedisCommand = (...args: string[]) => Promise<unknown>;
@@ -32,8 +31,7 @@ export function perMinuteLimit(options: {
     keyGenerator: (req) => {
       const key = apiKeyOf(req);
       // Keys are counted under a hash, so Redis never holds a key itself.
-      if (key !== undefined)
-        return `key:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+      if (key !== undefined) return `key:${apiKeyHash(key)}`;
       return `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
     },
     store: new RedisStore({

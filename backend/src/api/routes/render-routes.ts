@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import multer from 'multer';
 import type { Config } from '../../config/config-schema';
@@ -6,7 +5,7 @@ import { AppError } from '../../errors/app-error';
 import { DEFAULT_SCENE_FILE, describeJobFile } from '../../job-files/job-files';
 import { jobLinks, type RenderSubmitter } from '../../job/render-job';
 import { mediaTypeOf } from '../http-headers';
-import { apiKeyOf } from '../middleware/api-keys';
+import { apiKeyHash, apiKeyOf } from '../middleware/api-keys';
 import { requestIdOf } from '../middleware/request-id';
 import { parseRenderRequest, validationError } from '../render-request';
 import { RENDER_FIELDS } from '../render-request-schema';
@@ -261,9 +260,7 @@ export function playTenant(
 ): string | undefined {
   if (config.PLAY_REUSE === 'off') return undefined;
   if (config.API_KEYS.length > 0) {
-    return apiKey === undefined
-      ? undefined
-      : `key-${createHash('sha256').update(apiKey).digest('hex').slice(0, 24)}`;
+    return apiKey === undefined ? undefined : `key-${apiKeyHash(apiKey)}`;
   }
   return config.PLAY_REUSE === 'everyone' ? 'open' : undefined;
 }
