@@ -39,7 +39,25 @@ export function whyNotPlanned(
   options: RenderOptions,
   limits: { maxChunks: number; parallel: number },
 ): string | undefined {
-  const { maxChunks } = limits;
+  const byRequest = whyNotPlannedByRequest(options, limits.maxChunks);
+  if (byRequest !== undefined) return byRequest;
+  if (options.chunks === 'auto' && limits.parallel <= 1) {
+    return `the workers' engines have cores for one render at a time (about ${CORES_PER_RENDER} cores each), so ranges would only wait for each other; more worker hosts, or chunks above 1, split it`;
+  }
+  return undefined;
+}
+
+/**
+ * Whether whyNotPlanned needs the deployment's capacity for this job: only `auto` counts the
+ * workers' cores, and only once the request itself allows a split (reading them scans the
+ * workers' keys in Redis, which a job that cannot split need not pay for).
+ */
+export function countsCores(options: RenderOptions, maxChunks: number): boolean {
+  return options.chunks === 'auto' && whyNotPlannedByRequest(options, maxChunks) === undefined;
+}
+
+/** The reasons that need nothing but the request and SPLIT_MAX_CHUNKS. */
+function whyNotPlannedByRequest(options: RenderOptions, maxChunks: number): string | undefined {
   const chunks: Chunks = options.chunks ?? 1;
   if (chunks === 1) return 'chunks 1 asks for one container';
   if (maxChunks === 1) return 'this server renders every job in one container (SPLIT_MAX_CHUNKS=1)';
@@ -48,9 +66,6 @@ export function whyNotPlanned(
   }
   if (chunks === 'auto' && !AUTO_QUALITIES.has(options.quality) && !options.resolution) {
     return `chunks "auto" splits renders at quality high or above; this one is ${options.quality}`;
-  }
-  if (chunks === 'auto' && limits.parallel <= 1) {
-    return `the workers' engines have cores for one render at a time (about ${CORES_PER_RENDER} cores each), so ranges would only wait for each other; more worker hosts, or chunks above 1, split it`;
   }
   return undefined;
 }

@@ -4,12 +4,12 @@ import type { RenderEngine } from '../engine/render-engine';
 import type { JobOutcome, RenderJobHandler, RenderResult } from '../job/render-job';
 import { JobParked, type RangeTask, type SplitState } from '../job/split-job';
 import { ProgressTracker } from '../render/render-progress';
-import { planRanges, whyNotPlanned, type SplitDecision } from '../split/split-plan';
+import { countsCores, planRanges, whyNotPlanned, type SplitDecision } from '../split/split-plan';
 import { SPLIT_FILES, splitControl } from '../split/split-module';
 import { runContainerStep, type StepJob } from './job-container-step';
 import { playReuse, reuseTenant, reusingStep } from './play-reuse';
 import type { RenderProcessorDeps } from './render-processor-deps';
-import { join } from './split-join';
+import { join, renderAgainInOneContainer } from './split-join';
 import {
   keepDrawnPlays,
   planStep,
@@ -89,9 +89,12 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
       if (data.split) return finish(...(await join(deps, job, split, data.split)));
 
       log.info('render started', { options: data.options });
+      const maxChunks = deps.config.SPLIT_MAX_CHUNKS;
       const limits = {
-        maxChunks: deps.config.SPLIT_MAX_CHUNKS,
-        parallel: (await deps.parallelRenders?.().catch(() => undefined)) ?? 1,
+        maxChunks,
+        parallel: countsCores(data.options, maxChunks)
+          ? ((await deps.parallelRenders?.().catch(() => undefined)) ?? 1)
+          : 1,
       };
       const notPlanned = whyNotPlanned(data.options, limits);
       const autoReason = (reason: string) =>
@@ -159,10 +162,7 @@ export function createRenderProcessor(deps: RenderProcessorDeps): RenderJobHandl
           }),
         );
         if (drawn !== 'mismatch') return finish(drawn, { ...reason, reusedPlays: reused.size });
-        const mismatchReason = `a play drew other frames than the plan pass: the scene depends on something besides its code (the clock, a file it wrote, the network), so it was rendered again in one container`;
-        log.warn('rendering in one container', { reason: mismatchReason });
-        const video = await runContainerStep(deps, job, videoStep(deps, job, wholeCommandFiles()));
-        return finish(video, { oneContainerReason: mismatchReason });
+        return finish(...(await renderAgainInOneContainer(deps, job, undefined)));
       }
 
       const state: SplitState = {

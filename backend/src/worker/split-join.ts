@@ -1,4 +1,3 @@
-import { copyFile, rm } from 'node:fs/promises';
 import { AppError } from '../errors/app-error';
 import type { RenderResult } from '../job/render-job';
 import {
@@ -10,6 +9,7 @@ import {
   type SplitTimings,
 } from '../job/split-job';
 import { PLAY_FILE_EXTENSION, type PlayCache } from '../split/play-cache';
+import { splitCommand } from '../split/split-module';
 import { runContainerStep, type StepJob } from './job-container-step';
 import type { RenderProcessorDeps } from './render-processor-deps';
 import { joinFiles, missingSegments, missingSegmentsError, wholeCommandFiles } from './split-steps';
@@ -57,12 +57,7 @@ export async function joinRanges(
   const { log } = job;
   const { reuse } = state;
   const mismatch = results.find((result) => result.mismatch);
-  if (mismatch?.mismatch) {
-    const reason = `play ${mismatch.mismatch.play} drew other frames than the plan pass: the scene depends on something besides its code (the clock, a file it wrote, the network), so it was rendered again in one container`;
-    log.warn('rendering in one container', { reason });
-    const video = await runContainerStep(deps, job, videoStep(deps, job, wholeCommandFiles()));
-    return [video, { oneContainerReason: reason }];
-  }
+  if (mismatch?.mismatch) return renderAgainInOneContainer(deps, job, mismatch.mismatch.play);
   const missing = missingSegments(state, results);
   if (missing.length > 0) throw missingSegmentsError(missing);
   log.info('joining ranges', { ranges: results.length, reused: reuse?.reused.length ?? 0 });
@@ -72,7 +67,7 @@ export async function joinRanges(
   const video = await runContainerStep(
     deps,
     job,
-    videoStep(deps, job, { command: wholeCommandFiles().command, files }),
+    videoStep(deps, job, { command: splitCommand, files }),
   );
   const splitTimings: SplitTimings = {
     planMs: state.planMs,
@@ -91,19 +86,36 @@ export async function joinRanges(
   ];
 }
 
-/** Keeps a play a range drew for the tenant's later jobs (a failure costs only the reuse). */
+/**
+ * When a drawn play's frames differed from the plan's (`play`; undefined when the one container
+ * that drew and joined cannot say which): the job renders again in one container, saying why.
+ */
+export async function renderAgainInOneContainer(
+  deps: RenderProcessorDeps,
+  job: StepJob,
+  play: number | undefined,
+): Promise<[KeptVideo, Partial<RenderResult>]> {
+  const which = play === undefined ? 'a play' : `play ${play}`;
+  const reason = `${which} drew other frames than the plan pass: the scene depends on something besides its code (the clock, a file it wrote, the network), so it was rendered again in one container`;
+  job.log.warn('rendering in one container', { reason });
+  const video = await runContainerStep(deps, job, videoStep(deps, job, wholeCommandFiles()));
+  return [video, { oneContainerReason: reason }];
+}
+
+/**
+ * Keeps a play a range drew for the tenant's later jobs, moving the file the join has already
+ * read (a failure costs only the reuse: the join removes the file either way).
+ */
 function keepPlay(plays: PlayCache, reuse: PlayReuse) {
   return async (play: number, localPath: string) => {
     const key = reuse.keys[play];
     if (key === undefined) return;
-    const copy = `${localPath}.keep`;
-    await copyFile(localPath, copy);
     await plays
       .keep(reuse.tenant, key, {
-        sourcePath: copy,
+        sourcePath: localPath,
         extension: PLAY_FILE_EXTENSION,
         contentType: 'video/mp4',
       })
-      .catch(() => rm(copy, { force: true }));
+      .catch(() => undefined);
   };
 }
