@@ -29,6 +29,7 @@ export const RENDER_FIELDS = [
   'transparent',
   'timeout',
   'chunks',
+  'preview',
   'cache',
   'callbackUrl',
 ] as const;
@@ -74,6 +75,7 @@ export interface RenderFieldValues {
   transparent: boolean;
   timeout: number;
   chunks: Chunks;
+  preview: boolean;
   cache: boolean;
   callbackUrl: string;
 }
@@ -225,6 +227,13 @@ export function renderFieldRules(
       ),
       problem: (raw) =>
         `must be "auto" or a whole number from 1 to ${config.SPLIT_MAX_CHUNKS} (SPLIT_MAX_CHUNKS), got ${describe(raw)}`,
+    },
+    preview: {
+      schema: defaulted(
+        flag(),
+        'true renders only the last frame, as PNG (Manim\'s --save_last_frame): a quick look at where the scene ends, in a fraction of the time of the video. The format is then png; another format is refused. Default false. "true" and "false" are accepted too.',
+      ),
+      problem: (raw) => `must be true or false, got ${describe(raw)}`,
     },
     cache: {
       schema: defaulted(

@@ -95,6 +95,7 @@ export function parseRenderRequest(
   const transparent = read('transparent');
   const timeout = read('timeout');
   const chunks = read('chunks');
+  const preview = read('preview');
   const cache = read('cache');
   const callbackUrl = read('callbackUrl');
 
@@ -107,17 +108,25 @@ export function parseRenderRequest(
     }
   }
 
+  if (preview === true && format !== undefined && format !== 'png') {
+    problems.push({
+      field: 'format',
+      message: `must be png or left out in a preview (preview: true renders the last frame as PNG), got ${quote(format)}`,
+    });
+  }
+
   if (problems.length > 0 || source === undefined) throw validationError(problems);
 
   const options: RenderOptions = {
     scene: resolveScene(source.code, scene, { importsModules: input.importsModules === true }),
     manimVersion: manimVersion ?? newestVersion(config.MANIM_VERSIONS),
     quality: quality ?? config.DEFAULT_QUALITY,
-    format: format ?? config.DEFAULT_FORMAT,
+    format: preview === true ? 'png' : (format ?? config.DEFAULT_FORMAT),
     transparent: transparent ?? false,
     timeoutSeconds: timeout ?? config.RENDER_TIMEOUT_SECONDS,
     chunks: chunks ?? 'auto',
   };
+  if (preview === true) options.preview = true;
   if (fps !== undefined) options.fps = fps;
   if (resolution !== undefined) options.resolution = resolution;
   const request = { code: source.code, options, cache: cache ?? true };

@@ -28,6 +28,10 @@ export const ERROR_CATALOGUE = {
     hint: 'Check the job id; finished jobs expire after the retention period.',
   },
   job_not_completed: { status: 409, hint: 'Poll the job until its status is "completed".' },
+  poster_not_found: {
+    status: 404,
+    hint: "No poster could be made for this video; the job's log (GET /api/animation/jobs/{id}/logs) says why. The video itself is there.",
+  },
   job_already_finished: {
     status: 409,
     hint: 'Only queued or active jobs can be cancelled.',

@@ -60,6 +60,9 @@ export const renderOptionsSchema = z
       description:
         'How many containers may render ranges of the plays: "auto" or at most this many (absent in jobs queued before split rendering: 1).',
     }),
+    preview: z.literal(true).optional().meta({
+      description: 'Present in a quick preview: only the last frame was rendered, as PNG.',
+    }),
   })
   .meta({
     id: 'RenderOptions',
@@ -85,6 +88,10 @@ export const renderResultViewSchema = z
     contentType: z.enum(DELIVERED_CONTENT_TYPES),
     sizeBytes: z.int().min(0),
     url: z.string().meta({ description: 'The video route of the job.' }),
+    posterUrl: z.string().optional().meta({
+      description:
+        'The poster route of the job: the last frame as PNG. Absent when no poster could be made (the log says why).',
+    }),
     ranAsRoot: rootRetrySchema.optional(),
     chunks: z.int().min(1).optional().meta({
       description:
@@ -100,6 +107,7 @@ export const renderResultViewSchema = z
     }),
   })
   .meta({ id: 'RenderResult', description: 'The file a completed job produced.' });
+export type RenderResultView = z.infer<typeof renderResultViewSchema>;
 
 export const errorCodeSchema = z
   .enum(Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]])
@@ -161,6 +169,9 @@ export const jobLinksSchema = z
   .strictObject({
     self: z.string().meta({ description: 'The job view.' }),
     video: z.string().meta({ description: 'The rendered file, once the job has completed.' }),
+    poster: z.string().meta({
+      description: 'The last frame as PNG, once the job has completed (the file itself for a PNG).',
+    }),
   })
   .meta({ id: 'JobLinks' });
 export type JobLinks = z.infer<typeof jobLinksSchema>;

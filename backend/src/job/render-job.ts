@@ -47,6 +47,8 @@ export interface RenderResult {
   durationMs: number;
   /** Present when the render could not write its job folder and succeeded on a retry as root. */
   ranAsRoot?: RootRetryRecord;
+  /** The last frame as PNG, beside the file (the file itself for a PNG result). */
+  poster?: { fileName: string; sizeBytes: number };
   /** How many containers rendered it; absent: one. */
   chunks?: number;
   /** Why a render that could have been split was not. */
@@ -120,7 +122,20 @@ export function hasEnded(
   return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
-export function jobLinks(id: string): { self: string; video: string } {
+/**
+ * The poster's name in the output store: beside the video, or the file itself when the result is
+ * a PNG. (No scene class can be named `X.poster`, so it never meets a result's name.)
+ */
+export function posterFileOf(
+  options: Pick<RenderOptions, 'scene'>,
+  result: Pick<RenderResult, 'fileName' | 'contentType'>,
+): { fileName: string; contentType: string } {
+  const contentType = 'image/png';
+  if (result.contentType === contentType) return { fileName: result.fileName, contentType };
+  return { fileName: `${options.scene}.poster.png`, contentType };
+}
+
+export function jobLinks(id: string): { self: string; video: string; poster: string } {
   const self = `/api/animation/jobs/${encodeURIComponent(id)}`;
-  return { self, video: `${self}/video` };
+  return { self, video: `${self}/video`, poster: `${self}/poster` };
 }

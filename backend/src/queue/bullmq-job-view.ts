@@ -41,6 +41,7 @@ export function toJobView(
       contentType: result.contentType,
       sizeBytes: result.sizeBytes,
       url: jobLinks(id).video,
+      ...(result.poster ? { posterUrl: jobLinks(id).poster } : {}),
       ...(result.ranAsRoot ? { ranAsRoot: result.ranAsRoot } : {}),
       ...(result.chunks !== undefined ? { chunks: result.chunks } : {}),
       ...(result.reusedPlays !== undefined ? { reusedPlays: result.reusedPlays } : {}),

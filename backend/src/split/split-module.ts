@@ -1,29 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { renderScriptSource } from '../render/render-scripts';
 import { RENDER_CONTAINER_PATHS } from '../render/manim-command';
 import type { PlayRange, ScenePlan } from '../job/split-job';
 
-/**
- * backend/render-scripts/split_render.py, which the worker hands to the render image's Python
- * as `python3 -c`, so that any render image serves split renders without being rebuilt.
- */
-let moduleSource: string | undefined;
-
+/** backend/render-scripts/split_render.py, the split module. */
 export function splitModuleSource(): string {
-  moduleSource ??= readFileSync(splitModulePath(), 'utf8');
-  return moduleSource;
-}
-
-function splitModulePath(): string {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = path.join(dir, 'backend', 'render-scripts', 'split_render.py');
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir)
-      throw new Error(`backend/render-scripts/split_render.py not found above ${__dirname}`);
-    dir = parent;
-  }
+  return renderScriptSource('split_render.py');
 }
 
 /** The module's exit code when a drawn play's frames differ from the plan's. */

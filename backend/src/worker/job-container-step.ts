@@ -38,6 +38,7 @@ import {
   type RunIdentity,
 } from './root-retry-run';
 import { warmJobInput } from '../render/warm-bootstrap';
+import { commandWithPoster, type PosterRequest } from '../render/poster';
 import type { WarmLease } from './warm-pool';
 import type { WarmRenderSlot } from './warm-slots';
 import type { RenderProcessorDeps } from './render-processor-deps';
@@ -53,6 +54,8 @@ export interface ContainerStep<T> {
   files?: WorkspaceFiles;
   /** The container's command from Manim's argv; absent: that argv, and a warm container may serve it. */
   command?: (manimArgs: string[]) => string[];
+  /** The poster the container makes once Manim has ended well. */
+  poster?: PosterRequest;
   /** Exit codes besides 0 that end the step normally (a range that found a mismatch). */
   acceptedExitCodes?: number[];
   /** Whether the job's video must come out of it. */
@@ -238,7 +241,7 @@ async function runManim<T>(job: StepRun<T>, identity: RunIdentity): Promise<Cont
   const { restoreOwner, warm } = identity;
   // The warm container was made for this folder by the same rules; only its user could differ.
   if (warm && !restoreOwner && sameOwner(warm.user, identity.user)) {
-    return warm.run(warmJobInput(options, job.sceneFile), {
+    return warm.run(warmJobInput(options, job.sceneFile, step.poster), {
       ...runOptions,
       folder: jobFolderRun(job, identity.user, warm.placement),
       timeoutMs,
@@ -247,7 +250,8 @@ async function runManim<T>(job: StepRun<T>, identity: RunIdentity): Promise<Cont
   }
   if (warm) log.warn('the warm container runs as another user than this job; rendering cold');
   const manimArgs = buildManimArgs(options, job.sceneFile);
-  const command = step.command ? step.command(manimArgs) : manimArgs;
+  const manimCommand = step.command ? step.command(manimArgs) : manimArgs;
+  const command = step.poster ? commandWithPoster(manimCommand, step.poster) : manimCommand;
   const jobFolder = await deps.placeJobFolder(jobDir);
   const spec = renderContainerSpec({
     config,

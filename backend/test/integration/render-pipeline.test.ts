@@ -25,6 +25,7 @@ describe('rendering a scene end to end', () => {
       links: {
         self: `/api/animation/jobs/${submitted.body.id}`,
         video: `/api/animation/jobs/${submitted.body.id}/video`,
+        poster: `/api/animation/jobs/${submitted.body.id}/poster`,
       },
     });
 

@@ -48,6 +48,8 @@ describe('a split render', () => {
       ]);
       expect(split).toMatchObject({ status: 'completed', result: { chunks: 2 } });
       expect(single).toMatchObject({ status: 'completed', result: { chunks: 3 } });
+      // The join makes the poster of the joined video.
+      expect(split.result?.posterUrl).toBe(`/api/animation/jobs/${split.id}/poster`);
       const frames = await framesOf(split);
       expect(frames.length).toBeGreaterThan(20);
       expect(await framesOf(single)).toEqual(frames);

@@ -173,6 +173,8 @@ describe('a warm pool of one container', () => {
         status: 'completed',
         result: { fileName: 'Quick.mp4', contentType: 'video/mp4' },
       });
+      // The warm container makes the poster after Manim, as a cold container's command does.
+      expect(job.result?.posterUrl).toBe(`/api/animation/jobs/${job.id}/poster`);
     }
     expect(await coldContainersCreatedFor(viaWarm.id, since)).toBe(0);
     expect(await coldContainersCreatedFor(viaCold.id, since)).toBe(1);

@@ -5,7 +5,7 @@ import { WEBHOOK_HEADERS } from '../../webhooks/webhook-signature';
 import { JOB_ID_PATTERN } from '../job-id';
 import { REQUEST_ID_HEADER, SANE_REQUEST_ID } from '../middleware/request-id';
 import { EVENTS_PATH } from '../routes/job-event-routes';
-import { JOB_PATH, LOGS_PATH, VIDEO_PATH } from '../routes/job-routes';
+import { JOB_PATH, LOGS_PATH, POSTER_PATH, VIDEO_PATH } from '../routes/job-routes';
 import { LIMITS_PATH } from '../routes/limits-routes';
 import { RENDER_PATH } from '../routes/render-routes';
 import { SCENES_PATH } from '../routes/scene-routes';
@@ -76,6 +76,7 @@ function jobLinks(): Record<string, LinkObject> {
     job: link('getJob', 'The job: its status, progress, and result or error.'),
     video: link('getJobVideo', 'The rendered file, once the job has completed.'),
     videoHead: link('headJobVideo', 'The headers of the rendered file.'),
+    poster: link('getJobPoster', 'The last frame as PNG, once the job has completed.'),
     events: link('streamJobEvents', "The job's progress and end as server-sent events."),
     logs: link('getJobLogs', "Manim's output for the job."),
     cancel: link('cancelJob', 'Cancels the job.'),
@@ -287,6 +288,53 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
             schema: { type: 'string', pattern: '^bytes \\*/\\d+$' },
           },
         }),
+      },
+    });
+
+  const posterGet = (method: 'get' | 'head'): OperationObject =>
+    api({
+      operationId: method === 'get' ? 'getJobPoster' : 'headJobPoster',
+      tags: ['Jobs'],
+      summary: method === 'get' ? "The job's poster: its last frame" : 'The headers of the poster',
+      description:
+        'The last frame of a completed job as PNG (for a PNG result, the file itself): a thumbnail for a video, or a look at the result without playing it. Conditional requests get 304 as for the video.',
+      parameters: [JOB_ID_PARAMETER],
+      responses: {
+        '200': {
+          description: 'The poster.',
+          headers: withRequestId(videoHeaders),
+          content:
+            method === 'get'
+              ? { 'image/png': { schema: { type: 'string', format: 'binary' } } }
+              : {},
+        },
+        '304': emptyResponse("The client's cached copy is current."),
+        ...(redirectsToStore
+          ? {
+              '302': emptyResponse(
+                'The poster is fetched from the object store: Location is a presigned URL.',
+                { Location: headerRef('Location') },
+              ),
+            }
+          : {}),
+        ...errorResponses(
+          [
+            ...API_COMMON_ERRORS,
+            'job_not_found',
+            'job_not_completed',
+            'poster_not_found',
+            'queue_unavailable',
+            ...(config.STORAGE === 's3' ? (['output_store_unavailable'] as const) : []),
+          ],
+          {
+            ...API_COMMON_NOTES,
+            job_not_found:
+              'unknown, expired or implausible id, or the job record remains but its poster file is gone',
+            job_not_completed: 'the job is queued, active, failed or cancelled',
+            poster_not_found: 'the video could not be read for a poster (its log says why)',
+            output_store_unavailable: 'the object store that keeps the file does not answer',
+          },
+        ),
       },
     });
 
@@ -600,6 +648,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
       }),
     },
     [toOpenApiPath(VIDEO_PATH)]: { get: videoGet('get'), head: videoGet('head') },
+    [toOpenApiPath(POSTER_PATH)]: { get: posterGet('get'), head: posterGet('head') },
     [toOpenApiPath(SCENES_PATH)]: {
       post: api({
         operationId: 'detectScenes',

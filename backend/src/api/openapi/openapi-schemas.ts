@@ -104,6 +104,7 @@ function renderUploadSchema(config: Config): SchemaObject {
     transparent: field('transparent'),
     timeout: field('timeout'),
     chunks: field('chunks'),
+    preview: field('preview'),
     cache: field('cache'),
     callbackUrl: field('callbackUrl'),
   };
@@ -173,7 +174,11 @@ export function componentSchemas(config: Config): Record<SchemaName, SchemaObjec
       ...example({
         id: JOB_ID_EXAMPLE,
         status: 'queued',
-        links: { self: JOB_URL_EXAMPLE, video: `${JOB_URL_EXAMPLE}/video` },
+        links: {
+          self: JOB_URL_EXAMPLE,
+          video: `${JOB_URL_EXAMPLE}/video`,
+          poster: `${JOB_URL_EXAMPLE}/poster`,
+        },
       }),
     },
     JobLogs: {
@@ -194,7 +199,11 @@ export function componentSchemas(config: Config): Record<SchemaName, SchemaObjec
       ...contract.ReusedJob,
       ...example({
         ...COMPLETED_JOB_EXAMPLE,
-        links: { self: JOB_URL_EXAMPLE, video: `${JOB_URL_EXAMPLE}/video` },
+        links: {
+          self: JOB_URL_EXAMPLE,
+          video: `${JOB_URL_EXAMPLE}/video`,
+          poster: `${JOB_URL_EXAMPLE}/poster`,
+        },
         reused: true,
       }),
     },

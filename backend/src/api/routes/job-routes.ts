@@ -1,13 +1,15 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { AppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
-import type { JobView, RenderJobStore } from '../../job/render-job';
+import { posterFileOf, type JobView, type RenderJobStore } from '../../job/render-job';
+import type { RenderResultView } from '../../job/job-view-schema';
 import { isPlausibleJobId } from '../job-id';
 import type { OutputStore } from '../../outputs/output-store';
 import { sendVideo } from './send-video';
 
 export const JOB_PATH = '/api/animation/jobs/:id';
 export const VIDEO_PATH = '/api/animation/jobs/:id/video';
+export const POSTER_PATH = '/api/animation/jobs/:id/poster';
 export const LOGS_PATH = '/api/animation/jobs/:id/logs';
 
 /** How long DELETE waits for a running job's container to be killed before answering 202. */
@@ -35,12 +37,8 @@ export function jobRoutes(deps: {
     res.json(await findJob(req.params.id));
   };
 
-  const showVideo = async (
-    req: Request<{ id: string }>,
-    res: Response,
-    next: NextFunction,
-  ): Promise<void> => {
-    const job = await findJob(req.params.id);
+  const completedJob = async (id: string): Promise<JobView & { result: RenderResultView }> => {
+    const job = await findJob(id);
     if (job.status !== 'completed') {
       throw new AppError(
         'job_not_completed',
@@ -56,7 +54,31 @@ export function jobRoutes(deps: {
     if (job.result === undefined) {
       throw new Error(`Job ${job.id} is completed but has no result`);
     }
+    return { ...job, result: job.result };
+  };
+
+  const showVideo = async (
+    req: Request<{ id: string }>,
+    res: Response,
+    next: NextFunction,
+  ): Promise<void> => {
+    const job = await completedJob(req.params.id);
     await sendVideo({ outputs, logger }, { id: job.id, result: job.result }, req, res, next);
+  };
+
+  const showPoster = async (
+    req: Request<{ id: string }>,
+    res: Response,
+    next: NextFunction,
+  ): Promise<void> => {
+    const job = await completedJob(req.params.id);
+    if (job.result.posterUrl === undefined) {
+      throw new AppError('poster_not_found', `Job ${job.id} has a video but no poster`, {
+        details: { id: job.id },
+      });
+    }
+    const poster = posterFileOf(job.options, job.result);
+    await sendVideo({ outputs, logger }, { id: job.id, result: poster }, req, res, next);
   };
 
   const cancelJob = async (req: Request<{ id: string }>, res: Response): Promise<void> => {
@@ -92,6 +114,7 @@ export function jobRoutes(deps: {
   router.get(LOGS_PATH, showLogs);
   router.delete(JOB_PATH, cancelJob);
   router.get(VIDEO_PATH, showVideo);
+  router.get(POSTER_PATH, showPoster);
   return router;
 }
 

@@ -40,7 +40,7 @@ export interface SubmitBody {
   status: string;
   reused?: boolean;
   result?: { fileName: string };
-  links: { self: string; video: string };
+  links: { self: string; video: string; poster: string };
   error?: { code: string; message: string; details?: Record<string, unknown> };
 }
 

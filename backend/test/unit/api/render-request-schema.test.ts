@@ -27,6 +27,7 @@ const samples: Record<Exclude<RenderField, 'code' | 'callbackUrl'>, unknown[]> =
   transparent: [true, false, 'true', 'false', 'yes', 1, '', null],
   timeout: [1, 600, '600', 0, 601, '0', '-1', '', null],
   chunks: ['auto', 1, 4, '2', 0, 5, 'AUTO', 2.5, '', null],
+  preview: [true, 'false', 'yes', 1, null],
   cache: [true, 'false', 'no', 0, null],
 };
 

@@ -293,6 +293,23 @@ describe('parseRenderRequest', () => {
     });
   });
 
+  describe('preview', () => {
+    it('renders the last frame as PNG, and says it is a preview', () => {
+      expect(parse({ code, preview: true }).options).toMatchObject({
+        format: 'png',
+        preview: true,
+      });
+      expect(parse({ code, preview: 'true', format: 'png' }).options.format).toBe('png');
+      expect(parse({ code, preview: false }).options).not.toHaveProperty('preview');
+    });
+
+    it('refuses a video format beside it, naming the format', () => {
+      const [problem] = problemsOf(() => parse({ code, preview: true, format: 'mp4' }));
+      expect(problem?.field).toBe('format');
+      expect(problem?.message).toContain('must be png or left out in a preview');
+    });
+  });
+
   describe('fps', () => {
     it.each([
       [1, 1],
@@ -373,7 +390,7 @@ describe('parseRenderRequest', () => {
       const problems = problemsOf(() => parse({ code, colour: 'red', file: 'x.py' }));
       expect(problems.map((problem) => problem.field)).toEqual(['colour', 'file']);
       expect(problems[0]?.message).toContain(
-        'known fields: code, scene, manimVersion, quality, format, fps, resolution, transparent, timeout, chunks, cache, callbackUrl, sceneFile',
+        'known fields: code, scene, manimVersion, quality, format, fps, resolution, transparent, timeout, chunks, preview, cache, callbackUrl, sceneFile',
       );
     });
   });

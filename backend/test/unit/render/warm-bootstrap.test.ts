@@ -1,5 +1,6 @@
 import type { RenderOptions } from '../../../src/job/render-job';
 import { buildManimArgs } from '../../../src/render/manim-command';
+import { commandWithPoster, posterRequest } from '../../../src/render/poster';
 import {
   WARM_READY_LINE,
   warmBootstrapCommand,
@@ -19,7 +20,16 @@ describe('the warm container bootstrap', () => {
     const line = warmJobInput(OPTIONS);
     expect(line.endsWith('\n')).toBe(true);
     expect(line.indexOf('\n')).toBe(line.length - 1);
-    expect(JSON.parse(line)).toEqual(buildManimArgs(OPTIONS));
+    expect(JSON.parse(line)).toEqual({ argv: buildManimArgs(OPTIONS) });
+  });
+
+  it('hands the poster to make on the same line, and carries the poster program', () => {
+    const poster = posterRequest(OPTIONS);
+    expect(JSON.parse(warmJobInput(OPTIONS, undefined, poster))).toEqual({
+      argv: buildManimArgs(OPTIONS),
+      poster,
+    });
+    expect(warmBootstrapCommand()[2]).toContain('def _manim_render_poster(request):');
   });
 
   it('runs Python with the script on its command line and prints the ready line', () => {
@@ -27,5 +37,32 @@ describe('the warm container bootstrap', () => {
     expect([program, flag]).toEqual(['python3', '-c']);
     expect(script).toContain(`os.write(1, b"${WARM_READY_LINE}\\n")`);
     expect(script).toContain('sys.stdin.buffer.readline()');
+  });
+});
+
+describe('the poster of a render', () => {
+  it('is asked of video formats only: a PNG result is its own poster', () => {
+    expect(posterRequest(OPTIONS)).toMatchObject({ scene: 'Intro', extension: 'mp4' });
+    expect(posterRequest({ ...OPTIONS, transparent: true })).toMatchObject({
+      extension: 'mov',
+      transparent: true,
+    });
+    expect(posterRequest({ ...OPTIONS, format: 'png' })).toBeUndefined();
+  });
+
+  it('runs after the command only when it exited 0, and keeps its exit code', () => {
+    const request = posterRequest(OPTIONS);
+    if (!request) throw new Error('no poster request');
+    const [shell, flag, script, name, program, json, ...rest] = commandWithPoster(
+      ['manim', 'render'],
+      request,
+    );
+    expect([shell, flag, name]).toEqual(['sh', '-c', 'sh']);
+    expect(script).toMatch(
+      /if \[ "\$status" -eq 0 \]; then python3 -c "\$program" "\$request"; fi; exit "\$status"/,
+    );
+    expect(program).toContain('_manim_render_poster(json.loads(sys.argv[1]))');
+    expect(JSON.parse(json ?? '')).toEqual(request);
+    expect(rest).toEqual(['manim', 'render']);
   });
 });

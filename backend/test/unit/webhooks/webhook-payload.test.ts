@@ -40,6 +40,7 @@ describe('buildWebhookPayload', () => {
       links: {
         self: '/api/animation/jobs/job-1',
         video: '/api/animation/jobs/job-1/video',
+        poster: '/api/animation/jobs/job-1/poster',
       },
     });
     expect(payload.job.result?.url).toBe('/api/animation/jobs/job-1/video');

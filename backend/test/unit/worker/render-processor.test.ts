@@ -134,6 +134,31 @@ describe('the render processor', () => {
     expect(await leftInTemp()).toEqual([]);
   });
 
+  it('keeps the poster the container made beside the video', async () => {
+    engine.willRun(async (run) => {
+      await writeVideo(run);
+      await writeFile(path.join(run.options.folder?.workerDir ?? '', 'media/poster.png'), 'png');
+      return {};
+    });
+
+    const result = await render(processor());
+
+    expect(result.poster).toEqual({ fileName: 'Hello.poster.png', sizeBytes: 3 });
+    expect(await readFile(path.join(root, 'outputs/job-1/Hello.poster.png'), 'utf8')).toBe('png');
+    const command = engine.runs[0]?.spec.command ?? [];
+    expect(command.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(JSON.parse(command[5] ?? '')).toMatchObject({ scene: 'Hello', extension: 'mp4' });
+  });
+
+  it('completes without a poster when the container made none', async () => {
+    engine.willRun((run) => writeVideo(run).then(() => ({})));
+
+    const result = await render(processor());
+
+    expect(result.fileName).toBe('Hello.mp4');
+    expect(result.poster).toBeUndefined();
+  });
+
   it('keeps the video once the output store answers again, trying with growing pauses', async () => {
     engine.willRun((run) => writeVideo(run).then(() => ({})));
     const local = localOutputStore(path.join(root, 'outputs'));

@@ -8,7 +8,11 @@ import type { JobOutcome, RenderJobData } from '../../../src/job/render-job';
 import { JobParked, type RangeResult, type ScenePlan } from '../../../src/job/split-job';
 import { createLogger } from '../../../src/logging/logger';
 import { localOutputStore } from '../../../src/outputs/local-output-store';
-import { MISMATCH_EXIT_CODE, UNSUPPORTED_EXIT_CODE } from '../../../src/split/split-module';
+import {
+  MISMATCH_EXIT_CODE,
+  SPLIT_FILES,
+  UNSUPPORTED_EXIT_CODE,
+} from '../../../src/split/split-module';
 import { createRenderProcessor } from '../../../src/worker/render-processor';
 import { FakeRenderEngine, type FakeRun } from '../../support/fake-render-engine';
 import { asRenderResult, FakeSplitSteps } from '../../support/fake-split-steps';
@@ -276,7 +280,8 @@ describe('a render split into ranges', () => {
         return { exitCode: UNSUPPORTED_EXIT_CODE };
       },
       async (run) => {
-        expect(run.spec.command[0]).toBe('manim');
+        expect(run.spec.command).not.toContain(SPLIT_FILES.containerControl);
+        expect(run.spec.command.slice(-2)).toEqual(['scene.py', 'Hello']);
         await writeIn(
           run.options.folder?.workerDir ?? '',
           'media/videos/scene/480p15/Hello.mp4',
