@@ -231,7 +231,7 @@ export function renderFieldRules(
     preview: {
       schema: defaulted(
         flag(),
-        'true renders only the last frame, as PNG (Manim\'s --save_last_frame): a quick look at where the scene ends, in a fraction of the time of the video. The format is then png; another format is refused. Default false. "true" and "false" are accepted too.',
+        'true renders only the last frame, as PNG (Manim\'s --save_last_frame): a quick look at where the scene ends, in a fraction of the time of the video. The result is then a PNG, whatever the format says. Default false. "true" and "false" are accepted too.',
       ),
       problem: (raw) => `must be true or false, got ${describe(raw)}`,
     },

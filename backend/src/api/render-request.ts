@@ -108,13 +108,6 @@ export function parseRenderRequest(
     }
   }
 
-  if (preview === true && format !== undefined && format !== 'png') {
-    problems.push({
-      field: 'format',
-      message: `must be png or left out in a preview (preview: true renders the last frame as PNG), got ${quote(format)}`,
-    });
-  }
-
   if (problems.length > 0 || source === undefined) throw validationError(problems);
 
   const options: RenderOptions = {

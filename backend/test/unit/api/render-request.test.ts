@@ -303,10 +303,8 @@ describe('parseRenderRequest', () => {
       expect(parse({ code, preview: false }).options).not.toHaveProperty('preview');
     });
 
-    it('refuses a video format beside it, naming the format', () => {
-      const [problem] = problemsOf(() => parse({ code, preview: true, format: 'mp4' }));
-      expect(problem?.field).toBe('format');
-      expect(problem?.message).toContain('must be png or left out in a preview');
+    it('takes the place of a video format beside it', () => {
+      expect(parse({ code, preview: true, format: 'mp4' }).options.format).toBe('png');
     });
   });
 

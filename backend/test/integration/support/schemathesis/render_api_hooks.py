@@ -49,11 +49,16 @@ def before_call(context, case, kwargs):
 
 
 def _as_validated(value: object) -> object:
-    """An upload as the description validates it: a string (`format: binary` is a string)."""
+    """A form value as the description validates it: every part of a form is text, so an upload
+    is a string (`format: binary` is a string) and a boolean or a number goes as its text."""
     if _is_upload(value):
         return ""
     if isinstance(value, list):
         return [_as_validated(item) for item in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
     return value
 
 
