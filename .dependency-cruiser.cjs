@@ -35,6 +35,14 @@ module.exports = {
       to: { path: 'node_modules/(bullmq|ioredis)/' },
     },
     {
+      name: 'mcp-sdk-in-the-mcp-server',
+      comment:
+        'The Model Context Protocol SDK serves the /mcp route only; the rest of the service does not know it.',
+      severity: 'error',
+      from: { path: '^backend/src/', pathNot: '^backend/src/mcp/' },
+      to: { path: 'node_modules/@modelcontextprotocol/' },
+    },
+    {
       name: 's3-driver-in-its-adapter',
       severity: 'error',
       comment: 'The AWS SDK is used behind the output-store port, in s3-output-store.ts only.',

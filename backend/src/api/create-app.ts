@@ -22,6 +22,7 @@ import { playgroundRoutes } from './routes/playground-routes';
 import { readinessRoutes } from './routes/readiness-routes';
 import { RENDER_PATH, renderRoutes } from './routes/render-routes';
 import { sceneRoutes } from './routes/scene-routes';
+import { MCP_PATH, mcpRoutes } from '../mcp/mcp-routes';
 
 export const ADMIN_QUEUES_PATH = '/admin/queues';
 
@@ -69,29 +70,30 @@ export function createApp(deps: {
   app.use(openApiRoutes({ document: description }));
   app.use('/api', requireApiKey(config.API_KEYS));
   const keyRoot = redisKeyspace(config).root;
-  app.use(
-    '/api',
-    perMinuteLimit({
-      keyRoot,
-      name: 'api',
-      limit: config.RATE_LIMIT_REQUESTS_PER_MINUTE,
-      sendCommand: redisCommand,
-    }),
-  );
-  app.post(
-    RENDER_PATH,
-    perMinuteLimit({
-      keyRoot,
-      name: 'render',
-      limit: config.RATE_LIMIT_RENDERS_PER_MINUTE,
-      sendCommand: redisCommand,
-    }),
-  );
+  const apiLimit = perMinuteLimit({
+    keyRoot,
+    name: 'api',
+    limit: config.RATE_LIMIT_REQUESTS_PER_MINUTE,
+    sendCommand: redisCommand,
+  });
+  app.use('/api', apiLimit);
+  const renderLimit = perMinuteLimit({
+    keyRoot,
+    name: 'render',
+    limit: config.RATE_LIMIT_RENDERS_PER_MINUTE,
+    sendCommand: redisCommand,
+  });
+  app.post(RENDER_PATH, renderLimit);
   app.use(limitsRoutes(config));
   app.use(renderRoutes({ config, submitter: deps.submitter }));
   app.use(jobRoutes({ logger, jobs, outputs }));
   app.use(jobEventRoutes({ logger, jobs, events }));
   app.use(sceneRoutes({ config }));
+  // Tools for clients that speak the Model Context Protocol, behind the same keys and limits.
+  app.use(MCP_PATH, requireApiKey(config.API_KEYS), apiLimit);
+  app.use(
+    mcpRoutes({ config, logger, jobs, submitter: deps.submitter, events, outputs, renderLimit }),
+  );
   app.use(methodNotAllowed(description.paths));
   app.use(notFoundHandler);
   app.use(createErrorHandler(logger));

@@ -6,6 +6,7 @@ import { JOB_ID_PATTERN } from '../job-id';
 import { REQUEST_ID_HEADER, SANE_REQUEST_ID } from '../middleware/request-id';
 import { EVENTS_PATH } from '../routes/job-event-routes';
 import { JOB_PATH, LOGS_PATH, POSTER_PATH, VIDEO_PATH } from '../routes/job-routes';
+import { MCP_PATH } from '../../mcp/mcp-routes';
 import { LIMITS_PATH } from '../routes/limits-routes';
 import { RENDER_PATH } from '../routes/render-routes';
 import { SCENES_PATH } from '../routes/scene-routes';
@@ -77,6 +78,7 @@ function jobLinks(): Record<string, LinkObject> {
     video: link('getJobVideo', 'The rendered file, once the job has completed.'),
     videoHead: link('headJobVideo', 'The headers of the rendered file.'),
     poster: link('getJobPoster', 'The last frame as PNG, once the job has completed.'),
+    posterHead: link('headJobPoster', 'The headers of the poster.'),
     events: link('streamJobEvents', "The job's progress and end as server-sent events."),
     logs: link('getJobLogs', "Manim's output for the job."),
     cancel: link('cancelJob', 'Cancels the job.'),
@@ -144,6 +146,22 @@ function errorResponses(
 }
 
 /** Codes every route under /api can answer: keys, rate limits, and the unexpected. */
+/** A JSON-RPC 2.0 message as the MCP transport answers it (a result, or an error). */
+const MCP_MESSAGE: SchemaObject = {
+  type: 'object',
+  properties: {
+    jsonrpc: { type: 'string', enum: ['2.0'] },
+    id: { nullable: true, oneOf: [{ type: 'string' }, { type: 'integer' }] },
+    result: { type: 'object' },
+    error: {
+      type: 'object',
+      properties: { code: { type: 'integer' }, message: { type: 'string' } },
+      required: ['code', 'message'],
+    },
+  },
+  required: ['jsonrpc'],
+};
+
 const API_COMMON_ERRORS: readonly ErrorCode[] = ['unauthorized', 'rate_limited', 'internal'];
 const API_COMMON_NOTES: Partial<Record<ErrorCode, string>> = {
   unauthorized: 'API_KEYS is set and the request carries no valid key',
@@ -676,6 +694,56 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
         },
       }),
     },
+    [MCP_PATH]: {
+      post: api({
+        operationId: 'callMcp',
+        tags: ['MCP'],
+        summary: 'The Model Context Protocol (Streamable HTTP)',
+        description:
+          'For MCP clients (code-writing tools, agents): one JSON-RPC 2.0 message per POST, without sessions, with `Accept: application/json, text/event-stream`. Tools: render_scene (waits while sending progress notifications; answers with the poster image, or the error with the line of the code), get_job, cancel_job, read_log, list_scenes. Calls of render_scene count against the render rate limit. See docs/mcp.md.',
+        requestBody: {
+          required: true,
+          content: {
+            [JSON_TYPE]: {
+              schema: {
+                type: 'object',
+                description:
+                  'A JSON-RPC 2.0 request or notification of the Model Context Protocol.',
+                properties: {
+                  jsonrpc: { type: 'string', enum: ['2.0'] },
+                  method: { type: 'string', example: 'tools/call' },
+                  id: { oneOf: [{ type: 'string' }, { type: 'integer' }] },
+                  params: { type: 'object' },
+                },
+                required: ['jsonrpc', 'method'],
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description:
+              'The JSON-RPC response: as a stream of events (progress notifications, then the response) or as JSON.',
+            headers: withRequestId(),
+            content: {
+              'text/event-stream': { schema: { type: 'string' } },
+              [JSON_TYPE]: { schema: MCP_MESSAGE },
+            },
+          },
+          '202': emptyResponse('A notification was accepted; it has no response.'),
+          '406': {
+            description: 'The request does not accept both application/json and text/event-stream.',
+            headers: withRequestId(),
+            content: { [JSON_TYPE]: { schema: MCP_MESSAGE } },
+          },
+          ...errorResponses([...API_COMMON_ERRORS, 'validation_failed', 'payload_too_large'], {
+            ...API_COMMON_NOTES,
+            validation_failed: 'the body is not JSON, or not a JSON-RPC message',
+            payload_too_large: `the body is over twice MAX_CODE_BYTES (${config.MAX_CODE_BYTES} bytes) and some`,
+          }),
+        },
+      }),
+    },
   };
 }
 
@@ -844,6 +912,7 @@ export function buildOpenApiDocument(
       { name: 'Jobs', description: 'Follow, inspect, cancel and download jobs.' },
       { name: 'Service', description: 'Health, readiness and metrics.' },
       { name: 'Pages', description: 'Pages for people, and this description.' },
+      { name: 'MCP', description: 'Tools for clients of the Model Context Protocol.' },
     ],
     paths: paths(config, mounts.adminQueuesPath),
     components: components(config),

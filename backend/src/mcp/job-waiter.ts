@@ -1,0 +1,85 @@
+import { hasEnded, type JobView, type RenderJobStore } from '../job/render-job';
+import type { RenderProgress } from '../job/render-progress';
+import type { JobEventSource } from '../queue/job-events';
+
+/** After an `ended` notice the job record may lag for a moment; it is read a few times. */
+const SETTLE_ATTEMPTS = 30;
+const SETTLE_PAUSE_MS = 100;
+/** A notice lost while Redis reconnected must not leave a waiter waiting for the whole bound. */
+const RECHECK_MS = 5_000;
+
+/**
+ * Waits for a job to end, up to `waitMs`, calling `onProgress` with each new snapshot. Resolves
+ * with the job as it is then: ended, still under way (the bound was reached, the caller gave up,
+ * or the source closed), or undefined when it no longer exists.
+ */
+export async function waitForJob(
+  deps: { jobs: RenderJobStore; events: JobEventSource },
+  id: string,
+  options: { waitMs: number; signal: AbortSignal; onProgress?: (progress: RenderProgress) => void },
+): Promise<JobView | undefined> {
+  const { jobs, events } = deps;
+  // A notice that comes while the job is being read is kept for the next wait.
+  let noticed = false;
+  const idle = () => {
+    noticed = true;
+  };
+  let wake: () => void = idle;
+  let lastPercent = -1;
+  const report = (progress: RenderProgress) => {
+    if (progress.percent <= lastPercent) return;
+    lastPercent = progress.percent;
+    options.onProgress?.(progress);
+  };
+  let sourceClosed = false;
+  let endNoticed = false;
+  const unsubscribe = events.subscribe(id, (event) => {
+    if (event.kind === 'progress') return report(event.progress);
+    if (event.kind === 'ended') endNoticed = true;
+    if (event.kind === 'closed') sourceClosed = true;
+    // `active`, `ranges` (a split job's progress is read from the store) and the end.
+    wake();
+  });
+  const deadline = Date.now() + options.waitMs;
+  try {
+    for (;;) {
+      const view = await settledView(jobs, id, endNoticed);
+      if (view === undefined || hasEnded(view.status)) return view;
+      report(view.progress);
+      const left = deadline - Date.now();
+      if (left <= 0 || options.signal.aborted || sourceClosed) return view;
+      if (noticed) {
+        noticed = false;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, RECHECK_MS));
+        const done = () => {
+          clearTimeout(timer);
+          options.signal.removeEventListener('abort', done);
+          resolve();
+        };
+        wake = done;
+        options.signal.addEventListener('abort', done, { once: true });
+      });
+      wake = idle;
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
+async function settledView(
+  jobs: RenderJobStore,
+  id: string,
+  endNoticed: boolean,
+): Promise<JobView | undefined> {
+  const attempts = endNoticed ? SETTLE_ATTEMPTS : 1;
+  let view: JobView | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    view = await jobs.find(id);
+    if (view !== undefined && hasEnded(view.status)) return view;
+    if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS));
+  }
+  return view;
+}
