@@ -142,6 +142,8 @@ export class OutputPanel {
       element.loop = true;
       element.playsInline = true;
       element.preload = 'auto';
+      // The last frame shows while the video loads, and stays when it cannot play.
+      if (result.posterUrl) element.poster = withApiKey(result.posterUrl);
     } else {
       element = document.createElement('img');
       element.alt = `Rendered ${job.options?.scene ?? 'scene'}`;

@@ -140,6 +140,7 @@ describe('the playground page', () => {
     }
     expect(seen.map((entry) => entry.headline)).toContain('Rendering animations');
 
+    expect(await video.getAttribute('poster')).toMatch(/^\/api\/animation\/jobs\/[^/]+\/poster$/);
     const download = await page.locator('#download-link').getAttribute('href');
     expect(download).toMatch(/^\/api\/animation\/jobs\/[^/]+\/video\?download=1$/);
     const file = await page.request.get(`${service.url}${download ?? ''}`);
