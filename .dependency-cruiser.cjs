@@ -39,7 +39,7 @@ module.exports = {
       comment:
         'The Model Context Protocol SDK serves the /mcp route only; the rest of the service does not know it.',
       severity: 'error',
-      from: { path: '^backend/src/', pathNot: '^backend/src/mcp/' },
+      from: { path: '^backend/src/', pathNot: '^backend/src/api/mcp/' },
       to: { path: 'node_modules/@modelcontextprotocol/' },
     },
     {

@@ -22,7 +22,7 @@ import { playgroundRoutes } from './routes/playground-routes';
 import { readinessRoutes } from './routes/readiness-routes';
 import { RENDER_PATH, renderRoutes } from './routes/render-routes';
 import { sceneRoutes } from './routes/scene-routes';
-import { MCP_PATH, mcpRoutes } from '../mcp/mcp-routes';
+import { MCP_PATH, mcpRoutes } from './mcp/mcp-routes';
 
 export const ADMIN_QUEUES_PATH = '/admin/queues';
 

@@ -6,7 +6,7 @@ import { JOB_ID_PATTERN } from '../job-id';
 import { REQUEST_ID_HEADER, SANE_REQUEST_ID } from '../middleware/request-id';
 import { EVENTS_PATH } from '../routes/job-event-routes';
 import { JOB_PATH, LOGS_PATH, POSTER_PATH, VIDEO_PATH } from '../routes/job-routes';
-import { MCP_PATH } from '../../mcp/mcp-routes';
+import { MCP_PATH } from '../mcp/mcp-routes';
 import { LIMITS_PATH } from '../routes/limits-routes';
 import { RENDER_PATH } from '../routes/render-routes';
 import { SCENES_PATH } from '../routes/scene-routes';

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ErrorBody } from '../errors/app-error';
-import { jobLinks, posterFileOf, type JobView } from '../job/render-job';
-import type { OutputStore } from '../outputs/output-store';
+import type { ErrorBody } from '../../errors/app-error';
+import { jobLinks, posterFileOf, type JobView } from '../../job/render-job';
+import type { OutputStore } from '../../outputs/output-store';
 
 /** Posters larger than this are linked, not sent inline (a 4k frame can be several MB). */
 const MAX_INLINE_POSTER_BYTES = 4 * 1024 * 1024;

@@ -1,8 +1,8 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { apiKeyOf } from '../api/middleware/api-keys';
-import { loggerOf, requestIdOf } from '../api/middleware/request-id';
-import { jsonBodyLimitBytes } from '../api/routes/render-routes';
+import { apiKeyOf } from '../middleware/api-keys';
+import { loggerOf, requestIdOf } from '../middleware/request-id';
+import { jsonBodyLimitBytes } from '../routes/render-routes';
 import { createMcpServer } from './mcp-server';
 import type { ToolDeps } from './render-tool';
 

@@ -1,6 +1,6 @@
-import { AppError } from '../../../src/errors/app-error';
-import { progressMessage } from '../../../src/mcp/progress-notifications';
-import { failureText } from '../../../src/mcp/tool-results';
+import { AppError } from '../../../../src/errors/app-error';
+import { progressMessage } from '../../../../src/api/mcp/progress-notifications';
+import { failureText } from '../../../../src/api/mcp/tool-results';
 
 describe('what a tool says about a failure', () => {
   const code =

@@ -1,6 +1,6 @@
-import { hasEnded, type JobView, type RenderJobStore } from '../job/render-job';
-import type { RenderProgress } from '../job/render-progress';
-import type { JobEventSource } from '../queue/job-events';
+import { hasEnded, type JobView, type RenderJobStore } from '../../job/render-job';
+import type { RenderProgress } from '../../job/render-progress';
+import type { JobEventSource } from '../../queue/job-events';
 
 /** After an `ended` notice the job record may lag for a moment; it is read a few times. */
 const SETTLE_ATTEMPTS = 30;

@@ -1,6 +1,6 @@
-import type { RenderProgress } from '../../../src/job/render-progress';
-import { waitForJob } from '../../../src/mcp/job-waiter';
-import { FakeJobEvents, FakeJobStore, jobViewOf as view } from '../../support/fake-jobs';
+import type { RenderProgress } from '../../../../src/job/render-progress';
+import { waitForJob } from '../../../../src/api/mcp/job-waiter';
+import { FakeJobEvents, FakeJobStore, jobViewOf as view } from '../../../support/fake-jobs';
 
 describe('waiting for a job in a tool call', () => {
   let jobs: FakeJobStore;
