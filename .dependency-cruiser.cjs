@@ -49,6 +49,33 @@ module.exports = {
       from: { path: '^backend/src/', pathNot: '^backend/src/outputs/s3-output-store\\.ts$' },
       to: { path: 'node_modules/@aws-sdk/' },
     },
+    {
+      name: 'client-stands-alone',
+      severity: 'error',
+      comment:
+        'client/ talks to the service over HTTP only; its types are generated (npm run client:types), never imported from the service.',
+      from: { path: '^backend/src/client/' },
+      to: { path: '^backend/src/', pathNot: '^backend/src/client/' },
+    },
+    {
+      name: 'render-command-uses-the-client-only',
+      severity: 'error',
+      comment:
+        'The manim-render command (render-cli/) is built on client/ and nothing else of ours.',
+      from: { path: '^backend/src/(render-cli/|cli/manim-render\\.ts$)' },
+      to: { path: '^backend/src/', pathNot: '^backend/src/(client|render-cli)/' },
+    },
+    {
+      name: 'client-libraries',
+      severity: 'error',
+      comment:
+        'The client and the manim-render command need Node built-ins and openapi-fetch only, so that they run without the service installed.',
+      from: { path: '^backend/src/(client/|render-cli/|cli/manim-render\\.ts$)' },
+      to: {
+        path: 'node_modules/',
+        pathNot: 'node_modules/(openapi-fetch|openapi-typescript-helpers)/',
+      },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
