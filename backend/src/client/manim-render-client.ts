@@ -123,18 +123,18 @@ export class ManimRenderClient {
         parseAs: 'stream',
       }),
     );
-    const partial = `${target}.part`;
-    let bytes = 0;
-    try {
-      const source = Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>);
-      source.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      await pipeline(source, createWriteStream(partial));
-      await rename(partial, target);
-    } catch (error) {
-      await rm(partial, { force: true });
-      throw error;
-    }
-    return { path: target, bytes };
+    return saveStream(body, target);
+  }
+
+  /** Downloads a completed job's poster (its last frame as PNG) to `target`, as downloadVideo. */
+  async downloadPoster(id: string, target: string): Promise<{ path: string; bytes: number }> {
+    const body = await this.send(() =>
+      this.api.GET('/api/animation/jobs/{id}/poster', {
+        params: { path: { id } },
+        parseAs: 'stream',
+      }),
+    );
+    return saveStream(body, target);
   }
 
   /** The job's events (GET …/events) as they arrive, until the server ends the stream. */
@@ -207,6 +207,22 @@ export class ManimRenderClient {
     }
     return data as NonNullable<Result['data']>;
   }
+}
+
+/** Writes a response body to `target` through a file beside it, so that it appears whole. */
+async function saveStream(body: unknown, target: string): Promise<{ path: string; bytes: number }> {
+  const partial = `${target}.part`;
+  let bytes = 0;
+  try {
+    const source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
+    source.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    await pipeline(source, createWriteStream(partial));
+    await rename(partial, target);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+  return { path: target, bytes };
 }
 
 /** Errors a reconnect may get past: no answer, or a server that is not ready again yet. */

@@ -41,6 +41,10 @@ export interface RenderCommand {
   timeout: number | undefined;
   manimVersion: string | undefined;
   cache: boolean;
+  /** Only the last frame, as PNG: a quick look at where the scene ends. */
+  preview: boolean;
+  /** Also save the poster (the last frame as PNG) beside the video. */
+  poster: boolean;
   assets: string[];
   outDir: string;
   watch: boolean;
@@ -69,6 +73,8 @@ const OPTIONS = {
   timeout: { type: 'string' },
   'manim-version': { type: 'string' },
   'no-cache': { type: 'boolean' },
+  preview: { type: 'boolean', short: 'p' },
+  poster: { type: 'boolean' },
   asset: { type: 'string', multiple: true, short: 'a' },
   out: { type: 'string', short: 'o' },
   watch: { type: 'boolean', short: 'w' },
@@ -113,6 +119,8 @@ export function parseCliArguments(argv: readonly string[], env: NodeJS.ProcessEn
     timeout: wholeNumber('timeout', values.timeout),
     manimVersion: values['manim-version'],
     cache: values['no-cache'] !== true,
+    preview: values.preview === true,
+    poster: values.poster === true,
     assets: values.asset ?? [],
     outDir: values.out ?? '.',
     watch: values.watch === true,

@@ -85,6 +85,7 @@ export class RenderSession {
       ...(command.timeout === undefined ? {} : { timeout: command.timeout }),
       ...(command.manimVersion === undefined ? {} : { manimVersion: command.manimVersion }),
       ...(command.cache ? {} : { cache: false }),
+      ...(command.preview ? { preview: true } : {}),
     };
     if (input.assets.length === 0) return this.client.submit({ code: input.code, ...fields });
     const scene = { path: path.basename(command.sceneFile), content: input.code };
@@ -111,6 +112,7 @@ export class RenderSession {
         this.output.style.green(`saved ${target} (${formatBytes(bytes)})`),
       );
       this.output.stdout.write(`${target}\n`);
+      if (this.command.poster) await this.savePoster(job);
       return { kind: 'completed', file: target, exitCode: EXIT_CODES.ok };
     }
     if (job.status === 'cancelled') {
@@ -125,6 +127,22 @@ export class RenderSession {
       },
     );
     return { kind: 'failed', exitCode: EXIT_CODES.renderFailed };
+  }
+
+  /** The poster beside the video (a PNG result is its own; a job without one is said so). */
+  private async savePoster(job: JobView): Promise<void> {
+    const result = job.result;
+    if (result === undefined || result.contentType === 'image/png') return;
+    if (result.posterUrl === undefined) {
+      this.output.reporter.message(`job ${job.id} has no poster; its log says why`);
+      return;
+    }
+    const target = path.join(
+      this.command.outDir,
+      `${result.fileName.replace(/\.[^.]+$/, '')}.poster.png`,
+    );
+    await this.client.downloadPoster(job.id, target);
+    this.output.stdout.write(`${target}\n`);
   }
 
   private async cancelled(): Promise<RenderOutcome> {

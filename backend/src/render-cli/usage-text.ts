@@ -16,6 +16,8 @@ Render options:
       --timeout <seconds>      wall-clock limit of the render
       --manim-version <v>      a Manim version the server serves, e.g. 0.19.0
       --no-cache               render again even if an identical render exists
+  -p, --preview                only the last frame, as PNG: quick, to see where the scene ends
+      --poster                 also save the poster (the last frame as PNG) beside the video
   -a, --asset <file>           a file the scene reads or imports, sent beside it at its path
                                relative to the scene's folder (repeat for more)
   -o, --out <dir>              where to save the video (default: the current folder)

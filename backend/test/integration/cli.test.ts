@@ -114,6 +114,27 @@ describe('manim-render against the real service', () => {
     expect(cli.stderr).toContain(`saved ${path.join('videos', 'Steps.mp4')}`);
   });
 
+  it('saves the poster beside the video with --poster, and a preview alone with --preview', async () => {
+    // A scene of its own: an identical render elsewhere in this file would be answered with this job.
+    await writeFile(path.join(folder, 'quick.py'), QUICK_SCENE.replace(/Circle\(\)/, 'Square()'));
+    const env = { MANIM_RENDER_URL: service.url };
+    const withPoster = run(['render', 'quick.py', '-q', 'low', '--poster', '-o', 'posters'], env);
+    expect(await withPoster.exited).toBe(0);
+    expect(withPoster.stdout).toBe(
+      `${path.join('posters', 'Quick.mp4')}\n${path.join('posters', 'Quick.poster.png')}\n`,
+    );
+    const poster = await readFile(path.join(folder, 'posters', 'Quick.poster.png'));
+    expect(poster.subarray(1, 4).toString('latin1')).toBe('PNG');
+
+    const preview = run(['render', 'quick.py', '-q', 'low', '--preview', '-o', 'previews'], env);
+    expect(await preview.exited).toBe(0);
+    const [saved = ''] = preview.stdout.split('\n');
+    expect(saved).toBe(path.join('previews', 'Quick.png'));
+    expect((await readFile(path.join(folder, saved))).subarray(1, 4).toString('latin1')).toBe(
+      'PNG',
+    );
+  });
+
   it('exits 1 on a failing scene and prints the error with the line of the scene', async () => {
     await writeFile(path.join(folder, 'broken.py'), FAILING_SCENE);
     const cli = run(['render', 'broken.py', '-q', 'low', '--url', service.url]);
