@@ -105,6 +105,9 @@ export async function runDoctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> 
     return withoutEngine('the Docker client cannot be created');
   }
   const engine = deps.engine;
+  // The security and runtime checks read the same answer; the engine is asked once.
+  let info: ReturnType<DoctorEngine['info']> | undefined;
+  const engineInfo = () => (info ??= engine.info());
   checks.push(...socketChecks(deps, engine.endpoint));
   const engineState = await engineCheck(engine);
   checks.push(withoutRepeat(engineState.check, checks));
@@ -112,7 +115,7 @@ export async function runDoctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> 
 
   checks.push(
     ...(await guard('engine-security', 'engine security', () =>
-      securityCheck(engine, deps.identity),
+      securityCheck(engineInfo, deps.identity),
     )),
   );
   if (loaded === undefined) {
@@ -140,7 +143,7 @@ export async function runDoctorChecks(deps: DoctorDeps): Promise<DoctorCheck[]> 
   }
   checks.push(
     ...(await guard('render-runtime', 'render runtime', () =>
-      runtimeCheck(engine, config.RENDER_RUNTIME),
+      runtimeCheck(engineInfo, config.RENDER_RUNTIME),
     )),
   );
   // The sharing probe runs the default (newest) version's image.
@@ -386,10 +389,10 @@ async function engineCheck(
 }
 
 async function securityCheck(
-  engine: DoctorEngine,
+  engineInfo: DoctorEngine['info'],
   identity: ProcessIdentity,
 ): Promise<DoctorCheck> {
-  const info = await engine.info();
+  const info = await engineInfo();
   const security = parseSecurityOptions(info.securityOptions);
   const flags = [
     security.rootless ? 'rootless' : 'rootful',
@@ -424,8 +427,11 @@ async function securityCheck(
   return { id: 'engine-security', status: 'ok', title: 'engine security', message, details };
 }
 
-async function runtimeCheck(engine: DoctorEngine, runtime: string): Promise<DoctorCheck> {
-  const info = await engine.info();
+async function runtimeCheck(
+  engineInfo: DoctorEngine['info'],
+  runtime: string,
+): Promise<DoctorCheck> {
+  const info = await engineInfo();
   const base = {
     id: 'render-runtime',
     title: 'render runtime',

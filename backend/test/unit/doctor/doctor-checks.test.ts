@@ -362,6 +362,22 @@ describe('the doctor checks', () => {
     expect(byId(checks, 'redis')).toBeUndefined();
   });
 
+  it('asks the engine for its info once for the security and runtime checks', async () => {
+    let asked = 0;
+    const engine = fakeEngine();
+    const info = engine.info;
+    engine.info = () => {
+      asked += 1;
+      return info();
+    };
+
+    const checks = await runDoctorChecks(fakeDeps({ engine }));
+
+    expect(asked).toBe(1);
+    expect(byId(checks, 'engine-security')?.status).toBe('ok');
+    expect(byId(checks, 'render-runtime')?.status).toBe('ok');
+  });
+
   it('turns a check that throws into a failed line', async () => {
     const checks = await runDoctorChecks(
       fakeDeps({
