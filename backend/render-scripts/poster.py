@@ -1,8 +1,7 @@
-# The poster of a render: the last frame of the video Manim wrote, as PNG. The worker runs it in
-# the render container once Manim has ended well, with the image's own PyAV and Pillow (both are
-# Manim dependencies), either as `python3 -c` after a cold render or inside a warm container's
-# process. It never fails the render: a video it cannot read leaves no poster and one line on
-# stderr.
+# The poster of a render: the last frame of the video Manim wrote, as PNG. It runs in Manim's own
+# process in the render container once Manim has ended well (run_manim.py), with the image's own
+# PyAV and Pillow (both are Manim dependencies). It never fails the render: a video it cannot read
+# leaves no poster and one line on stderr.
 
 
 def _manim_render_poster(request):

@@ -1,8 +1,10 @@
 """Renders one Manim scene in ranges of plays that join into the video one process would make.
 
-Run as ``python3 -c <this file> CONTROL manim render ...``: CONTROL is a JSON file that names the
-mode, and the rest is the argv of an ordinary ``manim render``, run in this process by the
-``manim`` program's own code once the hooks below are in place.
+Run as ``python3 -c <poster.py, run_manim.py and this file> CONTROL POSTER manim render ...``:
+CONTROL is a JSON file that names the mode, POSTER is the poster to make once the video is
+written (JSON, ``null`` for none), and the rest is the argv of an ordinary ``manim render``, run
+in this process by the ``manim`` program's own code (run_manim.py) once the hooks below are in
+place.
 
 Modes:
 - ``plan``: steps through every frame of every play (animations and updaters, exactly as a
@@ -29,7 +31,6 @@ import hashlib
 import json
 import os
 import random
-import shutil
 import sys
 import time
 
@@ -39,8 +40,9 @@ MISMATCH_EXIT_CODE = 86
 def _load_control():
     with open(sys.argv[1], encoding="utf-8") as source:
         control = json.load(source)
-    manim_argv = sys.argv[2:]
-    return control, manim_argv
+    poster = json.loads(sys.argv[2])
+    manim_argv = sys.argv[3:]
+    return control, poster, manim_argv
 
 
 def _write_result(path, result):
@@ -343,35 +345,18 @@ def _join(scene, plan):
         writer.add_sound(sound["file"], sound["time"], sound["gain"], **sound["options"])
 
 
-def _run_manim(manim_argv):
-    program = shutil.which("manim")
-    if program is None:
-        sys.stderr.write("manim is not on PATH in the render image\n")
-        sys.exit(127)
-    with open(program, encoding="utf-8") as source:
-        code = compile(source.read(), program, "exec")
-    sys.path[0] = os.path.dirname(program)
-    sys.argv = [program] + [str(arg) for arg in manim_argv[1:]]
-    import __main__
-
-    __main__.__file__ = program
-    exec(code, __main__.__dict__)
-
-
 def _main():
-    control, manim_argv = _load_control()
+    control, poster, manim_argv = _load_control()
     try:
         plays = _install(control)
     except (ImportError, AttributeError) as error:
         _write_result(control["result"], {"unsupported": f"{type(error).__name__}: {error}"})
         sys.exit(MISMATCH_EXIT_CODE + 1)
-    try:
-        _run_manim(manim_argv)
-    except SystemExit as end:
-        if end.code in (None, 0):
-            plays.write()
-        raise
-    plays.write()
+    # _manim_render_run and _manim_render_poster come with this module (run_manim.py, poster.py).
+    after = [plays.write]
+    if poster:
+        after.append(lambda: _manim_render_poster(poster))
+    _manim_render_run(*_manim_render_load(), manim_argv, after)
 
 
 _main()

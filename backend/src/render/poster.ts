@@ -36,24 +36,34 @@ export function posterRequest(options: RenderOptions): PosterRequest | undefined
   };
 }
 
-/** The poster program's functions, for a Python process that calls them itself (a warm container). */
+/** The poster program's functions, for a Python process that calls them itself. */
 export function posterFunctions(): string {
   return renderScriptSource('poster.py');
 }
 
 /**
- * `command`, then the poster program when it has exited 0; the command's exit code stays the
- * container's.
+ * A render that makes a poster: Python runs the `manim` program's own code with `manimArgs`
+ * (run_manim.py), then the poster program once Manim has exited 0, in the same process. Manim's
+ * process stays the container's first process, as with the plain `manim` command, and its exit
+ * code stays the container's.
  */
-export function commandWithPoster(command: string[], request: PosterRequest): string[] {
-  const program = `${posterFunctions()}\n\nimport json, sys\n_manim_render_poster(json.loads(sys.argv[1]))\n`;
-  return [
-    'sh',
-    '-c',
-    'program=$1; request=$2; shift 2; "$@"; status=$?; if [ "$status" -eq 0 ]; then python3 -c "$program" "$request"; fi; exit "$status"',
-    'sh',
-    program,
-    JSON.stringify(request),
-    ...command,
-  ];
+export function manimCommandWithPoster(manimArgs: string[], poster: PosterRequest): string[] {
+  return ['python3', '-c', renderWithPoster(), JSON.stringify({ argv: manimArgs, poster })];
+}
+
+/** The program of manimCommandWithPoster; its one argument is the job `{argv, poster}`. */
+function renderWithPoster(): string {
+  return `${posterFunctions()}
+${renderScriptSource('run_manim.py')}
+
+import json as _manim_render_json
+import sys as _manim_render_sys
+
+_manim_render_job = _manim_render_json.loads(_manim_render_sys.argv[1])
+_manim_render_run(
+    *_manim_render_load(),
+    _manim_render_job["argv"],
+    [lambda: _manim_render_poster(_manim_render_job["poster"])],
+)
+`;
 }

@@ -1,10 +1,16 @@
 import { renderScriptSource } from '../render/render-scripts';
 import { RENDER_CONTAINER_PATHS } from '../render/manim-command';
+import type { PosterRequest } from '../render/poster';
 import type { PlayRange, ScenePlan } from '../job/split-job';
 
-/** backend/render-scripts/split_render.py, the split module. */
+/**
+ * backend/render-scripts/split_render.py, the split module, after the functions it calls:
+ * run_manim.py (it runs Manim in its own process) and poster.py.
+ */
 export function splitModuleSource(): string {
-  return renderScriptSource('split_render.py');
+  return ['poster.py', 'run_manim.py', 'split_render.py']
+    .map((file) => renderScriptSource(file))
+    .join('\n');
 }
 
 /** The module's exit code when a drawn play's frames differ from the plan's. */
@@ -54,7 +60,17 @@ export function splitControl(step: SplitStep): string {
   }
 }
 
-/** The command of a split step's container: the module, then the ordinary Manim argv. */
-export function splitCommand(manimArgs: string[]): string[] {
-  return ['python3', '-c', splitModuleSource(), SPLIT_FILES.containerControl, ...manimArgs];
+/**
+ * The command of a split step's container: the module, its control file, the poster it makes
+ * once the video is written (a join, or a render in one container), then the ordinary Manim argv.
+ */
+export function splitCommand(manimArgs: string[], poster?: PosterRequest): string[] {
+  return [
+    'python3',
+    '-c',
+    splitModuleSource(),
+    SPLIT_FILES.containerControl,
+    JSON.stringify(poster ?? null),
+    ...manimArgs,
+  ];
 }

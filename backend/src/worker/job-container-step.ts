@@ -38,7 +38,7 @@ import {
   type RunIdentity,
 } from './root-retry-run';
 import { warmJobInput } from '../render/warm-bootstrap';
-import { commandWithPoster, type PosterRequest } from '../render/poster';
+import { manimCommandWithPoster, type PosterRequest } from '../render/poster';
 import type { WarmLease } from './warm-pool';
 import type { WarmRenderSlot } from './warm-slots';
 import type { RenderProcessorDeps } from './render-processor-deps';
@@ -52,8 +52,11 @@ import type { RenderProcessorDeps } from './render-processor-deps';
 export interface ContainerStep<T> {
   /** Files beside the job's own (a split step's control file). */
   files?: WorkspaceFiles;
-  /** The container's command from Manim's argv; absent: that argv, and a warm container may serve it. */
-  command?: (manimArgs: string[]) => string[];
+  /**
+   * The container's command from Manim's argv and the poster to make; absent: that argv (with
+   * the poster, if any), and a warm container may serve it.
+   */
+  command?: (manimArgs: string[], poster?: PosterRequest) => string[];
   /** The poster the container makes once Manim has ended well. */
   poster?: PosterRequest;
   /** Exit codes besides 0 that end the step normally (a range that found a mismatch). */
@@ -250,8 +253,11 @@ async function runManim<T>(job: StepRun<T>, identity: RunIdentity): Promise<Cont
   }
   if (warm) log.warn('the warm container runs as another user than this job; rendering cold');
   const manimArgs = buildManimArgs(options, job.sceneFile);
-  const manimCommand = step.command ? step.command(manimArgs) : manimArgs;
-  const command = step.poster ? commandWithPoster(manimCommand, step.poster) : manimCommand;
+  const command = step.command
+    ? step.command(manimArgs, step.poster)
+    : step.poster
+      ? manimCommandWithPoster(manimArgs, step.poster)
+      : manimArgs;
   const jobFolder = await deps.placeJobFolder(jobDir);
   const spec = renderContainerSpec({
     config,

@@ -1,6 +1,6 @@
 import type { RenderOptions } from '../../../src/job/render-job';
 import { buildManimArgs } from '../../../src/render/manim-command';
-import { commandWithPoster, posterRequest } from '../../../src/render/poster';
+import { manimCommandWithPoster, posterRequest } from '../../../src/render/poster';
 import {
   WARM_READY_LINE,
   warmBootstrapCommand,
@@ -50,19 +50,17 @@ describe('the poster of a render', () => {
     expect(posterRequest({ ...OPTIONS, format: 'png' })).toBeUndefined();
   });
 
-  it('runs after the command only when it exited 0, and keeps its exit code', () => {
+  it("is made in Manim's own process, which stays the container's first", () => {
     const request = posterRequest(OPTIONS);
     if (!request) throw new Error('no poster request');
-    const [shell, flag, script, name, program, json, ...rest] = commandWithPoster(
-      ['manim', 'render'],
+    const [program, flag, script, job, ...rest] = manimCommandWithPoster(
+      buildManimArgs(OPTIONS),
       request,
     );
-    expect([shell, flag, name]).toEqual(['sh', '-c', 'sh']);
-    expect(script).toMatch(
-      /if \[ "\$status" -eq 0 \]; then python3 -c "\$program" "\$request"; fi; exit "\$status"/,
-    );
-    expect(program).toContain('_manim_render_poster(json.loads(sys.argv[1]))');
-    expect(JSON.parse(json ?? '')).toEqual(request);
-    expect(rest).toEqual(['manim', 'render']);
+    expect([program, flag]).toEqual(['python3', '-c']);
+    expect(script).toContain('def _manim_render_run(code, program, argv, on_success=()):');
+    expect(script).toContain('def _manim_render_poster(request):');
+    expect(JSON.parse(job ?? '')).toEqual({ argv: buildManimArgs(OPTIONS), poster: request });
+    expect(rest).toEqual([]);
   });
 });

@@ -125,7 +125,9 @@ describe('the render processor', () => {
       limits: { timeoutMs: 60_000 },
     });
     expect(run?.spec.capAdd).toBeUndefined();
-    expect(run?.spec.command).toEqual(expect.arrayContaining(['scene.py', 'Hello']));
+    // Manim's argv, run with the poster after it in the same process.
+    const job = JSON.parse(run?.spec.command.at(-1) ?? '{}') as { argv?: string[] };
+    expect(job.argv).toEqual(expect.arrayContaining(['scene.py', 'Hello']));
     expect(run?.spec.mounts).toEqual([
       expect.objectContaining({ source: expect.stringMatching(/^\/daemon\//), target: '/job' }),
     ]);
@@ -146,8 +148,11 @@ describe('the render processor', () => {
     expect(result.poster).toEqual({ fileName: 'Hello.poster.png', sizeBytes: 3 });
     expect(await readFile(path.join(root, 'outputs/job-1/Hello.poster.png'), 'utf8')).toBe('png');
     const command = engine.runs[0]?.spec.command ?? [];
-    expect(command.slice(0, 2)).toEqual(['sh', '-c']);
-    expect(JSON.parse(command[5] ?? '')).toMatchObject({ scene: 'Hello', extension: 'mp4' });
+    expect(command.slice(0, 2)).toEqual(['python3', '-c']);
+    expect(JSON.parse(command[3] ?? '')).toMatchObject({
+      argv: expect.arrayContaining(['scene.py', 'Hello']),
+      poster: { scene: 'Hello', extension: 'mp4' },
+    });
   });
 
   it('completes without a poster when the container made none', async () => {

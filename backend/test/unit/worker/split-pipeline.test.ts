@@ -281,7 +281,8 @@ describe('a render split into ranges', () => {
       },
       async (run) => {
         expect(run.spec.command).not.toContain(SPLIT_FILES.containerControl);
-        expect(run.spec.command.slice(-2)).toEqual(['scene.py', 'Hello']);
+        const plain = JSON.parse(run.spec.command.at(-1) ?? '{}') as { argv?: string[] };
+        expect(plain.argv?.slice(-2)).toEqual(['scene.py', 'Hello']);
         await writeIn(
           run.options.folder?.workerDir ?? '',
           'media/videos/scene/480p15/Hello.mp4',
