@@ -170,3 +170,36 @@ describe('the MCP server at /mcp', () => {
     expect(get.status).toBe(405);
   });
 });
+
+describe('the MCP server under the render rate limit', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService({
+      worker: false,
+      env: { RATE_LIMIT_RENDERS_PER_MINUTE: '1' },
+    });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('counts render_scene calls as renders, and other tools not', async () => {
+    const client = new Client({ name: 'mcp-limit-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${service.url}/mcp`)));
+    try {
+      const render = () =>
+        client.callTool({ name: 'render_scene', arguments: { code: CIRCLE, waitSeconds: 0 } });
+      const first = (await render()) as CallToolResult;
+      expect(summaryOf(first).status).toBe('queued');
+      await expect(render()).rejects.toThrow(/rate_limited/);
+      const scenes = (await client.callTool({
+        name: 'list_scenes',
+        arguments: { code: CIRCLE },
+      })) as CallToolResult;
+      expect(texts(scenes)).toBe('Ring (line 2)');
+    } finally {
+      await client.close();
+    }
+  });
+});
