@@ -1,16 +1,14 @@
 import type { RenderOptions } from '../job/render-job';
 import { RENDER_CONTAINER_PATHS } from './manim-command';
 import { expectedOutput } from './output-discovery';
-import { renderScriptSource } from './render-scripts';
+import { manimRunnerFunctions } from './render-scripts';
 
 /**
  * The poster of a video: its last frame as PNG, written by backend/render-scripts/poster.py in the
  * render container once Manim has ended well. A render whose result is a PNG is its own poster.
  */
 export const POSTER_FILE = {
-  /** In the media folder, the part of the job folder copy mode brings back. */
-  name: 'poster.png',
-  /** Relative to the job folder. */
+  /** Relative to the job folder: in media/, the part of it copy mode brings back. */
   path: `${RENDER_CONTAINER_PATHS.mediaDirName}/poster.png`,
 } as const;
 
@@ -36,11 +34,6 @@ export function posterRequest(options: RenderOptions): PosterRequest | undefined
   };
 }
 
-/** The poster program's functions, for a Python process that calls them itself. */
-export function posterFunctions(): string {
-  return renderScriptSource('poster.py');
-}
-
 /**
  * A render that makes a poster: Python runs the `manim` program's own code with `manimArgs`
  * (run_manim.py), then the poster program once Manim has exited 0, in the same process. Manim's
@@ -53,8 +46,7 @@ export function manimCommandWithPoster(manimArgs: string[], poster: PosterReques
 
 /** The program of manimCommandWithPoster; its one argument is the job `{argv, poster}`. */
 function renderWithPoster(): string {
-  return `${posterFunctions()}
-${renderScriptSource('run_manim.py')}
+  return `${manimRunnerFunctions()}
 
 import json as _manim_render_json
 import sys as _manim_render_sys

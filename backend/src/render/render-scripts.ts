@@ -17,6 +17,14 @@ export function renderScriptSource(fileName: string): string {
   return source;
 }
 
+/**
+ * run_manim.py and poster.py: the functions a program that runs Manim in its own process calls
+ * (a render with a poster, a warm container, the split module), to be put before that program.
+ */
+export function manimRunnerFunctions(): string {
+  return `${renderScriptSource('poster.py')}\n${renderScriptSource('run_manim.py')}`;
+}
+
 function renderScriptPath(fileName: string): string {
   const relative = path.join('backend', 'render-scripts', fileName);
   for (let dir = __dirname; ; dir = path.dirname(dir)) {

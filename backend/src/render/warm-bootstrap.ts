@@ -1,7 +1,7 @@
 import type { RenderOptions } from '../job/render-job';
 import { buildManimArgs } from './manim-command';
-import { posterFunctions, type PosterRequest } from './poster';
-import { renderScriptSource } from './render-scripts';
+import type { PosterRequest } from './poster';
+import { manimRunnerFunctions } from './render-scripts';
 
 /** The line a warm render container prints once Manim is imported and it waits for its job. */
 export const WARM_READY_LINE = '__manim_render_warm_ready__';
@@ -45,11 +45,7 @@ _manim_render_run(
 
 /** The command of a warm render container: `python3` on the image's PATH must be the one `manim` runs with. */
 export function warmBootstrapCommand(): string[] {
-  return [
-    'python3',
-    '-c',
-    `${posterFunctions()}\n${renderScriptSource('run_manim.py')}\n${BOOTSTRAP}`,
-  ];
+  return ['python3', '-c', `${manimRunnerFunctions()}\n${BOOTSTRAP}`];
 }
 
 /** The one line a warm container reads: the argv of the cold command for these options, and the poster. */

@@ -1,4 +1,4 @@
-import { renderScriptSource } from '../render/render-scripts';
+import { manimRunnerFunctions, renderScriptSource } from '../render/render-scripts';
 import { RENDER_CONTAINER_PATHS } from '../render/manim-command';
 import type { PosterRequest } from '../render/poster';
 import type { PlayRange, ScenePlan } from '../job/split-job';
@@ -8,9 +8,7 @@ import type { PlayRange, ScenePlan } from '../job/split-job';
  * run_manim.py (it runs Manim in its own process) and poster.py.
  */
 export function splitModuleSource(): string {
-  return ['poster.py', 'run_manim.py', 'split_render.py']
-    .map((file) => renderScriptSource(file))
-    .join('\n');
+  return `${manimRunnerFunctions()}\n${renderScriptSource('split_render.py')}`;
 }
 
 /** The module's exit code when a drawn play's frames differ from the plan's. */
