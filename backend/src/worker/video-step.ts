@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { posterFileOf, type RenderJobData, type RenderResult } from '../job/render-job';
 import { RENDER_CONTAINER_PATHS } from '../render/manim-command';
 import { POSTER_FILE, posterRequest } from '../render/poster';
@@ -23,7 +24,7 @@ export function videoStep(
   deps: RenderProcessorDeps,
   job: StepJob,
   how: {
-    command?: (manimArgs: string[]) => string[];
+    command?: ContainerStep<KeptVideo>['command'];
     files?: WorkspaceFiles;
     /** Reads the job folder once the video is kept (plays kept for reuse). */
     beforeRemoval?: (workspace: JobWorkspace) => Promise<void>;
@@ -102,8 +103,11 @@ async function keepPoster(
     path: string;
   }) => Promise<{ sizeBytes: number }>,
 ): Promise<RenderResult['poster']> {
-  const made = await workspace.listFiles(RENDER_CONTAINER_PATHS.mediaDirName);
-  if (!made.includes(POSTER_FILE.name)) {
+  const made = await stat(workspace.pathOf(POSTER_FILE.path)).then(
+    (file) => file.isFile(),
+    () => false,
+  );
+  if (!made) {
     job.log.warn('the render made no poster; its log says why');
     return undefined;
   }

@@ -67,6 +67,8 @@ describe('job files copied through the Docker API', () => {
     ]);
 
     expect(goodJob).toMatchObject({ status: 'completed', result: { fileName: 'Steps.mp4' } });
+    // The poster comes back with the media folder, as the video does.
+    expect(goodJob.result?.posterUrl).toBe(`/api/animation/jobs/${goodJob.id}/poster`);
     expect(updates.some((update) => update.stage === 'rendering')).toBe(true);
     expect(updates.at(-1)).toMatchObject({ stage: 'done', percent: 100 });
     expect(brokenJob.status).toBe('failed');
