@@ -46,17 +46,13 @@ export const waitSecondsSchema = z
  * line and a hint on failure, or the job id when the wait ran out.
  */
 export function registerRenderTool(server: McpServer, deps: ToolDeps, caller: ToolCaller): void {
-  const rules = renderFieldRules(deps.config);
   server.registerTool(
     'render_scene',
     {
       title: 'Render a Manim scene',
       description:
         'Renders Manim Community Python code (a Scene subclass in one file) to a video and returns the job: on success its last frame as an image and the links to the video, on failure the error, the line of the code and how to fix it. Long renders answer with the job id once waitSeconds have passed; follow them with get_job.',
-      inputSchema: {
-        ...Object.fromEntries(TOOL_FIELDS.map((name) => [name, describedField(rules, name)])),
-        waitSeconds: waitSecondsSchema,
-      },
+      inputSchema: renderToolInput(deps.config),
     },
     async (args, extra) => {
       const { waitSeconds, ...fields } = args as Record<string, unknown> & {
@@ -95,6 +91,25 @@ export function registerRenderTool(server: McpServer, deps: ToolDeps, caller: To
       return jobResult(view, { baseUrl: caller.baseUrl, outputs: deps.outputs, code });
     },
   );
+}
+
+const inputsByConfig = new WeakMap<Config, z.ZodRawShape>();
+
+/**
+ * The tool's input: every field of a render request but callbackUrl, and waitSeconds. A server
+ * is made for every MCP request, the input once per configuration.
+ */
+function renderToolInput(config: Config): z.ZodRawShape {
+  let input = inputsByConfig.get(config);
+  if (input === undefined) {
+    const rules = renderFieldRules(config);
+    input = {
+      ...Object.fromEntries(TOOL_FIELDS.map((name) => [name, describedField(rules, name)])),
+      waitSeconds: waitSecondsSchema,
+    };
+    inputsByConfig.set(config, input);
+  }
+  return input;
 }
 
 /**
