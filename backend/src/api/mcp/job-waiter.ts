@@ -1,10 +1,8 @@
 import { hasEnded, type JobView, type RenderJobStore } from '../../job/render-job';
+import { SETTLE_ATTEMPTS, settledJob } from '../settled-job';
 import type { RenderProgress } from '../../job/render-progress';
 import type { JobEventSource } from '../../queue/job-events';
 
-/** After an `ended` notice the job record may lag for a moment; it is read a few times. */
-const SETTLE_ATTEMPTS = 30;
-const SETTLE_PAUSE_MS = 100;
 /** A notice lost while Redis reconnected must not leave a waiter waiting for the whole bound. */
 const RECHECK_MS = 5_000;
 
@@ -43,7 +41,7 @@ export async function waitForJob(
   const deadline = Date.now() + options.waitMs;
   try {
     for (;;) {
-      const view = await settledView(jobs, id, endNoticed);
+      const view = await settledJob(jobs, id, endNoticed ? SETTLE_ATTEMPTS : 1);
       if (view === undefined || hasEnded(view.status)) return view;
       report(view.progress);
       const left = deadline - Date.now();
@@ -67,19 +65,4 @@ export async function waitForJob(
   } finally {
     unsubscribe();
   }
-}
-
-async function settledView(
-  jobs: RenderJobStore,
-  id: string,
-  endNoticed: boolean,
-): Promise<JobView | undefined> {
-  const attempts = endNoticed ? SETTLE_ATTEMPTS : 1;
-  let view: JobView | undefined;
-  for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    view = await jobs.find(id);
-    if (view !== undefined && hasEnded(view.status)) return view;
-    if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS));
-  }
-  return view;
 }

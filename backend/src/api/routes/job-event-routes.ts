@@ -6,17 +6,12 @@ import { hasEnded, type JobStatus, type JobView, type RenderJobStore } from '../
 import { isPlausibleJobId } from '../job-id';
 import { loggerOf } from '../middleware/request-id';
 import { EventStream } from '../server-sent-events';
+import { SETTLE_ATTEMPTS, settledJob } from '../settled-job';
 
 export const EVENTS_PATH = '/api/animation/jobs/:id/events';
 
 /** A comment every so often keeps proxies and browsers from closing a quiet stream. */
 const DEFAULT_HEARTBEAT_MS = 15_000;
-/**
- * After an `ended` notice the job record may lag for a moment (a job cancelled while queued is
- * removed from the queue first, then its record is written), so it is read a few times.
- */
-const SETTLE_ATTEMPTS = 30;
-const SETTLE_PAUSE_MS = 100;
 
 /**
  * `GET /api/animation/jobs/:id/events`: the job's life as Server-Sent Events. A `state` event with
@@ -169,20 +164,17 @@ class JobFollower {
 
   /** Reads the job until it has ended (up to `attempts` times); sends its final event if so. */
   private async settle(attempts: number): Promise<void> {
-    for (let attempt = 1; attempt <= attempts && !this.ended; attempt += 1) {
-      const view = await this.options.jobs.find(this.options.id);
-      if (view !== undefined && hasEnded(view.status)) {
-        this.finish(view);
-        return;
-      }
-      if (view === undefined && attempt === attempts) {
-        const gone = jobNotFound(this.options.id, 'The job no longer exists');
-        // Not `error`: browsers' EventSource uses that name for its own connection errors.
-        this.options.stream.send('gone', gone.toBody());
-        this.stop();
-        return;
-      }
-      if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS));
+    const view = await settledJob(this.options.jobs, this.options.id, attempts, () => this.ended);
+    if (this.ended) return;
+    if (view !== undefined && hasEnded(view.status)) {
+      this.finish(view);
+      return;
+    }
+    if (view === undefined) {
+      const gone = jobNotFound(this.options.id, 'The job no longer exists');
+      // Not `error`: browsers' EventSource uses that name for its own connection errors.
+      this.options.stream.send('gone', gone.toBody());
+      this.stop();
     }
   }
 
