@@ -6,7 +6,7 @@ import type { Logger } from '../src/logging/logger';
 import { createWorkerRedis } from '../src/queue/redis-connection';
 import type { BareRunner } from './bare-render';
 import { SPLIT_SIDES, type SplitComparison, type SplitSide } from './bench-result';
-import { startBenchService } from './bench-service';
+import { startBenchService, type BenchService } from './bench-service';
 import { editLoopScenes, LONG_SCENE, requestBody, uniqueCode } from './scenes';
 import { summarize } from './stats';
 
@@ -28,15 +28,7 @@ export async function compareSplit(options: {
   onCleanup: (name: string, step: () => Promise<unknown>) => void;
 }): Promise<SplitComparison> {
   const queueName = `bench-split-${options.runId}`;
-  const service = await startBenchService({
-    redisUrl: options.redisUrl,
-    queueName,
-    concurrency: options.concurrency,
-    warmPoolSize: 0,
-    logger: options.logger,
-    env: options.env,
-  });
-  options.onCleanup('stop the split service', () => service.close());
+  const service = await startPartService(options, queueName, 'split', {});
   // Reads the split runs' own timings, which the job view leaves out.
   const connection = createWorkerRedis(service.config);
   const queue = new Queue(queueName, { connection, prefix: service.config.QUEUE_PREFIX });
@@ -120,15 +112,9 @@ async function measureEditLoop(
   options: Parameters<typeof compareSplit>[0],
 ): Promise<NonNullable<SplitComparison['editLoop']>> {
   const queueName = `bench-reuse-${options.runId}`;
-  const service = await startBenchService({
-    redisUrl: options.redisUrl,
-    queueName,
-    concurrency: options.concurrency,
-    warmPoolSize: 0,
-    logger: options.logger,
-    env: { ...options.env, PLAY_REUSE: 'everyone' },
+  const service = await startPartService(options, queueName, 'edit loop', {
+    PLAY_REUSE: 'everyone',
   });
-  options.onCleanup('stop the edit loop service', () => service.close());
   const wall: number[] = [];
   const reusedPlays: number[] = [];
   for (let repetition = 1; repetition <= options.repetitions; repetition += 1) {
@@ -177,4 +163,23 @@ async function machineCpuSeconds(): Promise<number> {
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields.map(Number);
   // USER_HZ is 100 on Linux.
   return (user + nice + system + irq + softirq + steal) / 100;
+}
+
+/** A service of this part on its own queue, stopped at cleanup; `env` adds to the bench's. */
+async function startPartService(
+  options: Parameters<typeof compareSplit>[0],
+  queueName: string,
+  name: string,
+  env: NodeJS.ProcessEnv,
+): Promise<BenchService> {
+  const service = await startBenchService({
+    redisUrl: options.redisUrl,
+    queueName,
+    concurrency: options.concurrency,
+    warmPoolSize: 0,
+    logger: options.logger,
+    env: { ...options.env, ...env },
+  });
+  options.onCleanup(`stop the ${name} service`, () => service.close());
+  return service;
 }
