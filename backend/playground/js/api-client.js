@@ -18,16 +18,6 @@ function apiKey() {
   return localStorage.getItem(API_KEY_STORAGE) ?? '';
 }
 
-/**
- * A URL the browser loads by itself (video, download, event stream) cannot carry a header, so
- * the API key, when the server needs one, travels in the query.
- */
-export function withApiKey(url) {
-  const key = apiKey();
-  if (key === '') return url;
-  return `${url}${url.includes('?') ? '&' : '?'}api_key=${encodeURIComponent(key)}`;
-}
-
 async function request(path, init = {}, askedForKey = false) {
   let response;
   try {
@@ -105,8 +95,16 @@ export function cancelJob(id) {
   return request(jobPath(id), { method: 'DELETE' });
 }
 
-export function videoUrl(id, { download = false } = {}) {
-  return withApiKey(`${jobPath(id)}/video${download ? '?download=1' : ''}`);
+/**
+ * A URL of a job that the browser loads by itself (a video or poster source, a download link, an
+ * event stream) cannot carry a header, and the API key never goes into a URL: the job view's
+ * `browserLinks` carry a short-lived token for each instead. Without them (an older server), the
+ * plain route.
+ */
+export function mediaUrl(job, route, { download = false } = {}) {
+  const url = job.browserLinks?.[route] ?? `${jobPath(job.id)}/${route}`;
+  if (!download) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}download=1`;
 }
 
 /**
@@ -116,41 +114,54 @@ export function videoUrl(id, { download = false } = {}) {
  * The stream is closed at the end, so the browser does not reconnect to a finished job.
  */
 export function followJob(id, { onView, onProgress, onEnd, onError }) {
-  const source = new EventSource(withApiKey(`${jobPath(id)}/events`));
+  let source;
   let done = false;
   const finish = () => {
     done = true;
-    source.close();
+    source?.close();
   };
   const data = (event) => JSON.parse(event.data);
 
-  source.addEventListener('state', (event) => onView(data(event)));
-  source.addEventListener('active', (event) => onView(data(event)));
-  source.addEventListener('progress', (event) => onProgress(data(event)));
-  for (const status of FINAL_STATUSES) {
-    source.addEventListener(status, (event) => {
-      finish();
-      onEnd(data(event));
-    });
-  }
-  source.addEventListener('gone', (event) => {
-    finish();
-    onError(data(event));
-  });
-  source.addEventListener('error', async () => {
-    // While CONNECTING the browser retries by itself and the server starts with `state` again;
-    // CLOSED means the server refused the stream (404): ask the job route what happened.
-    if (done || source.readyState !== EventSource.CLOSED) return;
-    finish();
-    const answer = await getJob(id);
-    if (!answer.ok) onError(answer.error);
-    else if (isFinalStatus(answer.body.status)) onEnd(answer.body);
-    else
-      onError({
-        code: 'stream_failed',
-        message: 'Lost the live connection to the job',
-        hint: 'Select the job in the list to follow it again.',
+  const listen = (source) => {
+    source.addEventListener('state', (event) => onView(data(event)));
+    source.addEventListener('active', (event) => onView(data(event)));
+    source.addEventListener('progress', (event) => onProgress(data(event)));
+    for (const status of FINAL_STATUSES) {
+      source.addEventListener(status, (event) => {
+        finish();
+        onEnd(data(event));
       });
+    }
+    source.addEventListener('gone', (event) => {
+      finish();
+      onError(data(event));
+    });
+    source.addEventListener('error', async () => {
+      // While CONNECTING the browser retries by itself and the server starts with `state` again;
+      // CLOSED means the server refused the stream (404): ask the job route what happened.
+      if (done || source.readyState !== EventSource.CLOSED) return;
+      finish();
+      const answer = await getJob(id);
+      if (!answer.ok) onError(answer.error);
+      else if (isFinalStatus(answer.body.status)) onEnd(answer.body);
+      else
+        onError({
+          code: 'stream_failed',
+          message: 'Lost the live connection to the job',
+          hint: 'Select the job in the list to follow it again.',
+        });
+    });
+  };
+  // The stream's URL carries a token from the job view, so the job is read first.
+  getJob(id).then((answer) => {
+    if (done) return;
+    if (!answer.ok) {
+      finish();
+      onError(answer.error);
+      return;
+    }
+    source = new EventSource(mediaUrl(answer.body, 'events'));
+    listen(source);
   });
   return { close: finish };
 }

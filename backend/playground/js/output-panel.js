@@ -1,4 +1,4 @@
-import { withApiKey } from './api-client.js';
+import { mediaUrl } from './api-client.js';
 import { formatBytes, formatClock, formatSeconds } from './format.js';
 
 /** The stages a render goes through, in order, as the API reports them in `progress.stage`. */
@@ -131,7 +131,7 @@ export class OutputPanel {
     this.stopClock();
     this.setStatus('completed');
     const { result } = job;
-    const download = withApiKey(`${result.url}?download=1`);
+    const download = mediaUrl(job, 'video', { download: true });
     this.media.replaceChildren();
     let element;
     if (result.contentType.startsWith('video/')) {
@@ -143,12 +143,12 @@ export class OutputPanel {
       element.playsInline = true;
       element.preload = 'auto';
       // The last frame shows while the video loads, and stays when it cannot play.
-      if (result.posterUrl) element.poster = withApiKey(result.posterUrl);
+      if (result.posterUrl) element.poster = mediaUrl(job, 'poster');
     } else {
       element = document.createElement('img');
       element.alt = `Rendered ${job.options?.scene ?? 'scene'}`;
     }
-    element.src = withApiKey(result.url);
+    element.src = mediaUrl(job, 'video');
     element.className = 'result-element';
     this.media.append(element);
     this.media.classList.toggle('is-transparent', job.options?.transparent === true);

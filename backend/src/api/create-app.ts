@@ -5,10 +5,12 @@ import type { ApiMetrics } from './metrics';
 import type { Logger } from '../logging/logger';
 import type { JobEventSource } from '../queue/job-events';
 import type { RenderJobStore, RenderSubmitter } from '../job/render-job';
+import type { MediaTokens } from '../tenants/media-tokens';
+import { tenantJobs, type JobsFor } from '../tenants/tenant-jobs';
 import type { WorkerStatusReader } from '../queue/worker-status';
 import type { OutputStore } from '../outputs/output-store';
 import { createErrorHandler, notFoundHandler } from './middleware/error-handler';
-import { requireAdminKey, requireApiKey } from './middleware/api-keys';
+import { authenticate, requireAdminKey } from './middleware/authentication';
 import { perMinuteLimit, type RedisCommand } from './middleware/rate-limits';
 import { methodNotAllowed } from './middleware/method-not-allowed';
 import { requestIdMiddleware } from './middleware/request-id';
@@ -30,7 +32,10 @@ export const ADMIN_QUEUES_PATH = '/admin/queues';
 export function createApp(deps: {
   config: Config;
   logger: Logger;
+  /** Every job, whoever owns it; each request reaches its own caller's only. */
   jobs: RenderJobStore;
+  /** Signs and checks the tokens of the links a browser loads (videos, posters, event streams). */
+  tokens: MediaTokens;
   /** Admits new renders (disk, queue cap, identical requests, callbacks). */
   submitter: RenderSubmitter;
   events: JobEventSource;
@@ -44,7 +49,8 @@ export function createApp(deps: {
   /** The queue dashboard, mounted at ADMIN_QUEUES_PATH behind the admin key. */
   queueDashboard: express.Router;
 }): express.Express {
-  const { config, logger, jobs, events, outputs, redisCommand } = deps;
+  const { config, logger, events, outputs, redisCommand, tokens } = deps;
+  const jobs: JobsFor = (caller) => tenantJobs(deps.jobs, caller, (id) => tokens.browserLinks(id));
   // Built once: its routes serve it, and it says which methods each path answers.
   const description = buildOpenApiDocument(config, { adminQueuesPath: ADMIN_QUEUES_PATH });
   const app = express();
@@ -55,7 +61,7 @@ export function createApp(deps: {
   app.use(deps.metrics.middleware);
   app.get('/metrics', deps.metrics.handler);
   app.use(healthRoutes());
-  app.use(ADMIN_QUEUES_PATH, requireAdminKey(config), deps.queueDashboard);
+  app.use(ADMIN_QUEUES_PATH, requireAdminKey(config.ADMIN_API_KEY), deps.queueDashboard);
   app.use(
     readinessRoutes({
       queueName: config.QUEUE_NAME,
@@ -68,7 +74,12 @@ export function createApp(deps: {
   app.use(playgroundRoutes());
   // The description and its page need no key: the contract is not a secret.
   app.use(openApiRoutes({ document: description }));
-  app.use('/api', requireApiKey(config.API_KEYS));
+  const authenticated = authenticate({
+    apiKeys: config.API_KEYS,
+    adminKey: config.ADMIN_API_KEY,
+    tokens,
+  });
+  app.use('/api', authenticated);
   const keyRoot = redisKeyspace(config).root;
   const apiLimit = perMinuteLimit({
     keyRoot,
@@ -85,14 +96,22 @@ export function createApp(deps: {
   });
   app.post(RENDER_PATH, renderLimit);
   app.use(limitsRoutes(config));
-  app.use(renderRoutes({ config, submitter: deps.submitter }));
+  app.use(renderRoutes({ config, submitter: deps.submitter, tokens }));
   app.use(jobRoutes({ logger, jobs, outputs }));
   app.use(jobEventRoutes({ logger, jobs, events }));
   app.use(sceneRoutes({ config }));
   // Tools for clients that speak the Model Context Protocol, behind the same keys and limits.
-  app.use(MCP_PATH, requireApiKey(config.API_KEYS), apiLimit);
+  app.use(MCP_PATH, authenticated, apiLimit);
   app.use(
-    mcpRoutes({ config, logger, jobs, submitter: deps.submitter, events, outputs, renderLimit }),
+    mcpRoutes({
+      config,
+      logger,
+      jobs,
+      submitter: deps.submitter,
+      events,
+      outputs,
+      renderLimit,
+    }),
   );
   app.use(methodNotAllowed(description.paths));
   app.use(notFoundHandler);

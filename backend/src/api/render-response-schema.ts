@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jobLinksSchema, jobViewSchema } from '../job/job-view-schema';
+import { browserLinksSchema, jobLinksSchema, jobViewSchema } from '../job/job-view-schema';
 import { JOB_ID_PATTERN } from './job-id';
 
 /**
@@ -23,6 +23,7 @@ export const submittedJobSchema = z
     id: z.string().regex(JOB_ID_PATTERN),
     status: z.literal('queued'),
     links: jobLinksSchema,
+    browserLinks: browserLinksSchema,
     webhook: webhookReceiptSchema.optional(),
   })
   .meta({ id: 'SubmittedJob', description: 'A new job.' });
@@ -31,6 +32,7 @@ export type SubmittedJob = z.infer<typeof submittedJobSchema>;
 export const reusedJobSchema = jobViewSchema
   .extend({
     links: jobLinksSchema,
+    browserLinks: browserLinksSchema,
     reused: z.literal(true),
     webhook: webhookReceiptSchema.optional(),
   })

@@ -1,4 +1,5 @@
-import { hasEnded, type JobView, type RenderJobStore } from '../job/render-job';
+import { hasEnded, type JobView } from '../job/render-job';
+import type { TenantJobs } from '../tenants/tenant-jobs';
 
 /**
  * After an `ended` notice the job record may lag for a moment (a job cancelled while queued is
@@ -12,7 +13,7 @@ const SETTLE_PAUSE_MS = 100;
  * read (undefined when the job does not exist), or undefined at once once `stopped` says so.
  */
 export async function settledJob(
-  jobs: RenderJobStore,
+  jobs: Pick<TenantJobs, 'find'>,
   id: string,
   attempts: number,
   stopped: () => boolean = () => false,

@@ -92,7 +92,7 @@ export interface paths {
     };
     /**
      * The queue dashboard (bull-board)
-     * @description Waiting, active, completed and failed jobs, with their data, progress and errors. Everything below this path belongs to the dashboard. Open when the API is open; with API_KEYS it needs ADMIN_API_KEY (HTTP Basic password, any user name, or like an API key) and stays closed without one.
+     * @description Waiting, active, completed and failed jobs, with their data, progress and errors. Everything below this path belongs to the dashboard. It needs ADMIN_API_KEY (HTTP Basic password, any user name, or like an API key) and stays closed while none is set, whether or not the API is open. With ADMIN_READ_ONLY it changes nothing.
      */
     get: operations['getQueueDashboard'];
     put?: never;
@@ -216,7 +216,7 @@ export interface paths {
     };
     /**
      * The job's life as Server-Sent Events
-     * @description Each event is a name and one `data:` line of JSON (see x-server-sent-events). A job that has already ended gets its final event at once. A comment line (`: heartbeat`) every 15 s keeps proxies from closing a quiet stream. The stream ends after the final event; on shutdown the server ends it without one (reconnect to continue). Browsers pass the key in `api_key`.
+     * @description Each event is a name and one `data:` line of JSON (see x-server-sent-events). A job that has already ended gets its final event at once. A comment line (`: heartbeat`) every 15 s keeps proxies from closing a quiet stream. The stream ends after the final event; on shutdown the server ends it without one (reconnect to continue). An EventSource in a browser cannot send a header: it opens `browserLinks.events`, whose token stands in for the key.
      */
     get: operations['streamJobEvents'];
     put?: never;
@@ -343,6 +343,9 @@ export interface components {
      *     - `payload_too_large` (413): Send smaller scene code or raise the server limit.
      *     - `unsupported_media_type` (415): Send application/json or multipart/form-data with a .py file in the field "file".
      *     - `unauthorized` (401): Send a valid API key in "Authorization: Bearer <key>" or "X-API-Key: <key>".
+     *     - `key_in_query` (400): Send the key in "Authorization: Bearer <key>" or "X-API-Key: <key>". A browser loads videos, posters and event streams through the browserLinks of a job, which carry a short-lived token instead of the key.
+     *     - `invalid_token` (401): Read the job again (GET /api/animation/jobs/{id}) with your API key: its browserLinks carry fresh tokens, each opening one route of that job.
+     *     - `admin_closed` (403): Set ADMIN_API_KEY to open the admin pages to whoever has that key.
      *     - `rate_limited` (429): Wait for the time in Retry-After, then send the request again.
      *     - `scene_not_found` (422): Name one of the Scene subclasses defined in the code with the "scene" field.
      *     - `job_not_found` (404): Check the job id; finished jobs expire after the retention period.
@@ -383,6 +386,9 @@ export interface components {
       | 'payload_too_large'
       | 'unsupported_media_type'
       | 'unauthorized'
+      | 'key_in_query'
+      | 'invalid_token'
+      | 'admin_closed'
       | 'rate_limited'
       | 'scene_not_found'
       | 'job_not_found'
@@ -545,6 +551,12 @@ export interface components {
      *         "contentType": "video/mp4",
      *         "sizeBytes": 148211,
      *         "url": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d/video"
+     *       },
+     *       "browserLinks": {
+     *         "video": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d/video?token=djF8dmlkZW98MTczNzM3MjUwMnw1YjBlN2MxZQ.q1Xk0S8bJ3mN2Yw7pTc4hRzLfVdGe6uAoI9sK5jBnM0",
+     *         "poster": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d/poster?token=djF8dmlkZW98MTczNzM3MjUwMnw1YjBlN2MxZQ.q1Xk0S8bJ3mN2Yw7pTc4hRzLfVdGe6uAoI9sK5jBnM0",
+     *         "events": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d/events?token=djF8dmlkZW98MTczNzM3MjUwMnw1YjBlN2MxZQ.q1Xk0S8bJ3mN2Yw7pTc4hRzLfVdGe6uAoI9sK5jBnM0",
+     *         "expiresAt": "2025-01-20T11:15:02.000Z"
      *       }
      *     }
      */
@@ -581,6 +593,7 @@ export interface components {
       }[];
       result?: components['schemas']['RenderResult'];
       error?: components['schemas']['ErrorBody'];
+      browserLinks?: components['schemas']['BrowserLinks'];
       /** @description Deliveries of the webhooks (callbackUrl) requested for this job, the latest 20. */
       webhooks?: components['schemas']['WebhookDelivery'][];
     };
@@ -610,6 +623,20 @@ export interface components {
       /** @description The last frame as PNG, once the job has completed (the file itself for a PNG). */
       poster: string;
     };
+    /** @description Present in answers of the API (not in webhooks): URLs of the job that a browser may load by itself. Each carries a signed token (`?token=`) instead of an API key, which opens that one route of this job until expiresAt; read the job again for fresh ones. */
+    BrowserLinks: {
+      /** @description The rendered file, once the job has completed, for a <video> or <img> source; add `&download=1` for a download link. */
+      video: string;
+      /** @description The last frame as PNG, once the job has completed. */
+      poster: string;
+      /** @description The job's event stream, for an EventSource. */
+      events: string;
+      /**
+       * Format: date-time
+       * @description When the tokens of these links stop opening their routes.
+       */
+      expiresAt: string;
+    };
     /** @description The delivery that will tell this request's callbackUrl about the job's end. */
     WebhookReceipt: {
       /** @description Also sent with every attempt, in X-Manim-Delivery. */
@@ -624,6 +651,12 @@ export interface components {
      *         "self": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d",
      *         "video": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d/video",
      *         "poster": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d/poster"
+     *       },
+     *       "browserLinks": {
+     *         "video": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d/video?token=djF8dmlkZW98MTczNzM3MjUwMnw1YjBlN2MxZQ.q1Xk0S8bJ3mN2Yw7pTc4hRzLfVdGe6uAoI9sK5jBnM0",
+     *         "poster": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d/poster?token=djF8dmlkZW98MTczNzM3MjUwMnw1YjBlN2MxZQ.q1Xk0S8bJ3mN2Yw7pTc4hRzLfVdGe6uAoI9sK5jBnM0",
+     *         "events": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d/events?token=djF8dmlkZW98MTczNzM3MjUwMnw1YjBlN2MxZQ.q1Xk0S8bJ3mN2Yw7pTc4hRzLfVdGe6uAoI9sK5jBnM0",
+     *         "expiresAt": "2025-01-20T11:15:02.000Z"
      *       }
      *     }
      */
@@ -632,6 +665,7 @@ export interface components {
       /** @enum {string} */
       status: 'queued';
       links: components['schemas']['JobLinks'];
+      browserLinks: components['schemas']['BrowserLinks'];
       webhook?: components['schemas']['WebhookReceipt'];
     };
     /**
@@ -659,6 +693,12 @@ export interface components {
      *         "contentType": "video/mp4",
      *         "sizeBytes": 148211,
      *         "url": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d/video"
+     *       },
+     *       "browserLinks": {
+     *         "video": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d/video?token=djF8dmlkZW98MTczNzM3MjUwMnw1YjBlN2MxZQ.q1Xk0S8bJ3mN2Yw7pTc4hRzLfVdGe6uAoI9sK5jBnM0",
+     *         "poster": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d/poster?token=djF8dmlkZW98MTczNzM3MjUwMnw1YjBlN2MxZQ.q1Xk0S8bJ3mN2Yw7pTc4hRzLfVdGe6uAoI9sK5jBnM0",
+     *         "events": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d/events?token=djF8dmlkZW98MTczNzM3MjUwMnw1YjBlN2MxZQ.q1Xk0S8bJ3mN2Yw7pTc4hRzLfVdGe6uAoI9sK5jBnM0",
+     *         "expiresAt": "2025-01-20T11:15:02.000Z"
      *       },
      *       "links": {
      *         "self": "/api/animation/jobs/5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d",
@@ -701,6 +741,7 @@ export interface components {
       }[];
       result?: components['schemas']['RenderResult'];
       error?: components['schemas']['ErrorBody'];
+      browserLinks: components['schemas']['BrowserLinks'];
       /** @description Deliveries of the webhooks (callbackUrl) requested for this job, the latest 20. */
       webhooks?: components['schemas']['WebhookDelivery'][];
       links: components['schemas']['JobLinks'];
@@ -1067,7 +1108,7 @@ export interface components {
     'Retry-After': string;
     /** @description The job view; equals links.self. */
     Location: string;
-    /** @description Bearer for the API; Basic for the admin pages, so that a browser asks for the key. */
+    /** @description Bearer for the API (`Bearer error="invalid_token"` for a token that does not open the route); Basic for the admin pages, so that a browser asks for the key. */
     'WWW-Authenticate': string;
     /** @description The remaining quota (IETF draft 7 RateLimit header). */
     RateLimit: string;
@@ -1193,7 +1234,7 @@ export interface operations {
           'text/html': string;
         };
       };
-      /** @description `unauthorized`: no valid admin key, or API_KEYS is set and ADMIN_API_KEY is not */
+      /** @description `unauthorized`: no valid admin key */
       401: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1205,6 +1246,21 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'unauthorized';
+            };
+          };
+        };
+      };
+      /** @description `admin_closed`: ADMIN_API_KEY is not set: nothing opens the admin pages */
+      403: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'admin_closed';
             };
           };
         };
@@ -1272,6 +1328,21 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Limits'];
+        };
+      };
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'key_in_query';
+            };
+          };
         };
       };
       /** @description `unauthorized`: API_KEYS is set and the request carries no valid key */
@@ -1362,7 +1433,7 @@ export interface operations {
             components['schemas']['SubmittedJob'] | components['schemas']['ReusedJob'];
         };
       };
-      /** @description `validation_failed`: malformed JSON or form, a body that is not an object, bad or unknown fields (every one in details.problems), a bad upload, or a value over a server cap */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted; `validation_failed`: malformed JSON or form, a body that is not an object, bad or unknown fields (every one in details.problems), a bad upload, or a value over a server cap */
       400: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1372,7 +1443,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'] & {
             error?: {
               /** @enum {string} */
-              code?: 'validation_failed';
+              code?: 'key_in_query' | 'validation_failed';
             };
           };
         };
@@ -1529,6 +1600,21 @@ export interface operations {
           'application/json': components['schemas']['JobView'];
         };
       };
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'key_in_query';
+            };
+          };
+        };
+      };
       /** @description `unauthorized`: API_KEYS is set and the request carries no valid key */
       401: {
         headers: {
@@ -1545,7 +1631,7 @@ export interface operations {
           };
         };
       };
-      /** @description `job_not_found`: unknown, expired or implausible id */
+      /** @description `job_not_found`: unknown, expired or implausible id, or another API key's job */
       404: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1646,6 +1732,21 @@ export interface operations {
           'application/json': components['schemas']['JobView'];
         };
       };
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'key_in_query';
+            };
+          };
+        };
+      };
       /** @description `unauthorized`: API_KEYS is set and the request carries no valid key */
       401: {
         headers: {
@@ -1662,7 +1763,7 @@ export interface operations {
           };
         };
       };
-      /** @description `job_not_found`: unknown, expired or implausible id */
+      /** @description `job_not_found`: unknown, expired or implausible id, or another API key's job */
       404: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1776,7 +1877,22 @@ export interface operations {
           };
         };
       };
-      /** @description `unauthorized`: API_KEYS is set and the request carries no valid key */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'key_in_query';
+            };
+          };
+        };
+      };
+      /** @description `unauthorized`: API_KEYS is set and the request carries no valid key; `invalid_token`: the token is expired, altered, or made for another job or route (and no API key was sent) */
       401: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1787,12 +1903,12 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'] & {
             error?: {
               /** @enum {string} */
-              code?: 'unauthorized';
+              code?: 'unauthorized' | 'invalid_token';
             };
           };
         };
       };
-      /** @description `job_not_found`: unknown, expired or implausible id */
+      /** @description `job_not_found`: unknown, expired or implausible id, or another API key's job */
       404: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1883,6 +1999,21 @@ export interface operations {
           'application/json': components['schemas']['JobLogs'];
         };
       };
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'key_in_query';
+            };
+          };
+        };
+      };
       /** @description `unauthorized`: API_KEYS is set and the request carries no valid key */
       401: {
         headers: {
@@ -1899,7 +2030,7 @@ export interface operations {
           };
         };
       };
-      /** @description `job_not_found`: unknown, expired or implausible id */
+      /** @description `job_not_found`: unknown, expired or implausible id, or another API key's job */
       404: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2039,7 +2170,22 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description `unauthorized`: API_KEYS is set and the request carries no valid key */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'key_in_query';
+            };
+          };
+        };
+      };
+      /** @description `unauthorized`: API_KEYS is set and the request carries no valid key; `invalid_token`: the token is expired, altered, or made for another job or route (and no API key was sent) */
       401: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2050,12 +2196,12 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'] & {
             error?: {
               /** @enum {string} */
-              code?: 'unauthorized';
+              code?: 'unauthorized' | 'invalid_token';
             };
           };
         };
       };
-      /** @description `job_not_found`: unknown, expired or implausible id, or the job record remains but its file is gone */
+      /** @description `job_not_found`: unknown, expired or implausible id, another API key's job, or the job record remains but its file is gone */
       404: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2216,7 +2362,22 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description `unauthorized`: API_KEYS is set and the request carries no valid key */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'key_in_query';
+            };
+          };
+        };
+      };
+      /** @description `unauthorized`: API_KEYS is set and the request carries no valid key; `invalid_token`: the token is expired, altered, or made for another job or route (and no API key was sent) */
       401: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2227,12 +2388,12 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'] & {
             error?: {
               /** @enum {string} */
-              code?: 'unauthorized';
+              code?: 'unauthorized' | 'invalid_token';
             };
           };
         };
       };
-      /** @description `job_not_found`: unknown, expired or implausible id, or the job record remains but its file is gone */
+      /** @description `job_not_found`: unknown, expired or implausible id, another API key's job, or the job record remains but its file is gone */
       404: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2370,7 +2531,22 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description `unauthorized`: API_KEYS is set and the request carries no valid key */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'key_in_query';
+            };
+          };
+        };
+      };
+      /** @description `unauthorized`: API_KEYS is set and the request carries no valid key; `invalid_token`: the token is expired, altered, or made for another job or route (and no API key was sent) */
       401: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2381,12 +2557,12 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'] & {
             error?: {
               /** @enum {string} */
-              code?: 'unauthorized';
+              code?: 'unauthorized' | 'invalid_token';
             };
           };
         };
       };
-      /** @description `job_not_found`: unknown, expired or implausible id, or the job record remains but its poster file is gone; `poster_not_found`: the video could not be read for a poster (its log says why) */
+      /** @description `job_not_found`: unknown, expired or implausible id, another API key's job, or the job record remains but its poster file is gone; `poster_not_found`: the video could not be read for a poster (its log says why) */
       404: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2504,7 +2680,22 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description `unauthorized`: API_KEYS is set and the request carries no valid key */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'key_in_query';
+            };
+          };
+        };
+      };
+      /** @description `unauthorized`: API_KEYS is set and the request carries no valid key; `invalid_token`: the token is expired, altered, or made for another job or route (and no API key was sent) */
       401: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2515,12 +2706,12 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'] & {
             error?: {
               /** @enum {string} */
-              code?: 'unauthorized';
+              code?: 'unauthorized' | 'invalid_token';
             };
           };
         };
       };
-      /** @description `job_not_found`: unknown, expired or implausible id, or the job record remains but its poster file is gone; `poster_not_found`: the video could not be read for a poster (its log says why) */
+      /** @description `job_not_found`: unknown, expired or implausible id, another API key's job, or the job record remains but its poster file is gone; `poster_not_found`: the video could not be read for a poster (its log says why) */
       404: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2624,7 +2815,7 @@ export interface operations {
           'application/json': components['schemas']['SceneList'];
         };
       };
-      /** @description `validation_failed`: the body has no string `code`, or is not valid JSON */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted; `validation_failed`: the body has no string `code`, or is not valid JSON */
       400: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2634,7 +2825,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'] & {
             error?: {
               /** @enum {string} */
-              code?: 'validation_failed';
+              code?: 'key_in_query' | 'validation_failed';
             };
           };
         };
@@ -2768,7 +2959,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description `validation_failed`: the body is not JSON, or not a JSON-RPC message */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted; `validation_failed`: the body is not JSON, or not a JSON-RPC message */
       400: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2778,7 +2969,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'] & {
             error?: {
               /** @enum {string} */
-              code?: 'validation_failed';
+              code?: 'key_in_query' | 'validation_failed';
             };
           };
         };

@@ -398,12 +398,36 @@ export const CONFIG_VARIABLES = {
         'every key needs 16 characters or more',
       ),
     '',
-    'Comma-separated API keys. Empty: the API is open. Otherwise every /api route needs one, in `Authorization: Bearer <key>`, `X-API-Key` or (for links and event streams) the `api_key` query parameter.',
+    'Comma-separated API keys. Empty: the API is open and every caller sees every job. Otherwise every /api route needs one, in `Authorization: Bearer <key>` or `X-API-Key`, and each key is a tenant: it sees and touches only the jobs it submitted (docs/security.md). A key in the query string is refused; browsers load videos, posters and event streams through the signed `browserLinks` of a job.',
   ),
   ADMIN_API_KEY: variable(
     z.string().refine((key) => key === '' || key.length >= 16, 'needs 16 characters or more'),
     '',
-    'Key for the admin pages (`/admin/queues`), as the password of HTTP Basic auth or like an API key. When API_KEYS is set and this is empty, the admin pages are closed.',
+    'Key for the admin pages (`/admin/queues`), as the password of HTTP Basic auth or like an API key; on /api it sees every job. Empty: the admin pages are closed, whether or not the API is open.',
+  ),
+  ADMIN_READ_ONLY: variable(
+    boolean,
+    'false',
+    'The queue dashboard shows the queues and their jobs but cannot pause, clean, retry, promote or remove anything.',
+  ),
+  CACHE_SCOPE: variable(
+    z.enum(['tenant', 'global']),
+    'tenant',
+    'Who an identical earlier render answers (the request field `cache`): `tenant`, requests of the same API key only; `global`, any key, each getting a job of its own with a copy of the finished file (a render still under way is shared within a key only). With `global`, a quick answer tells a key that somebody rendered the same code before (docs/security.md).',
+  ),
+  MEDIA_TOKEN_SECRET: variable(
+    z.string().refine((key) => key === '' || key.length >= 32, 'needs 32 characters or more'),
+    '',
+    "Secret that signs the tokens of a job's `browserLinks`; every API process of a deployment needs the same. Empty: a random secret is made once and kept in Redis. Changing it makes every token handed out so far invalid.",
+  ),
+  MEDIA_TOKEN_TTL_SECONDS: variable(
+    z.coerce
+      .number()
+      .int()
+      .min(30)
+      .max(7 * 24 * 3600),
+    '3600',
+    "How long a token of a job's `browserLinks` opens its route, in seconds; reading the job again hands out fresh ones.",
   ),
   RATE_LIMIT_RENDERS_PER_MINUTE: variable(
     z.coerce.number().int().min(0),

@@ -15,6 +15,18 @@ export const ERROR_CATALOGUE = {
     status: 401,
     hint: 'Send a valid API key in "Authorization: Bearer <key>" or "X-API-Key: <key>".',
   },
+  key_in_query: {
+    status: 400,
+    hint: 'Send the key in "Authorization: Bearer <key>" or "X-API-Key: <key>". A browser loads videos, posters and event streams through the browserLinks of a job, which carry a short-lived token instead of the key.',
+  },
+  invalid_token: {
+    status: 401,
+    hint: 'Read the job again (GET /api/animation/jobs/{id}) with your API key: its browserLinks carry fresh tokens, each opening one route of that job.',
+  },
+  admin_closed: {
+    status: 403,
+    hint: 'Set ADMIN_API_KEY to open the admin pages to whoever has that key.',
+  },
   rate_limited: {
     status: 429,
     hint: 'Wait for the time in Retry-After, then send the request again.',

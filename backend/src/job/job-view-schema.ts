@@ -128,6 +128,23 @@ export const errorBodySchema = z
     description: 'What went wrong, the same shape for HTTP errors and failed jobs.',
   });
 
+export const browserLinksSchema = z
+  .strictObject({
+    video: z.string().meta({
+      description:
+        'The rendered file, once the job has completed, for a <video> or <img> source; add `&download=1` for a download link.',
+    }),
+    poster: z.string().meta({ description: 'The last frame as PNG, once the job has completed.' }),
+    events: z.string().meta({ description: "The job's event stream, for an EventSource." }),
+    expiresAt: timestampSchema('When the tokens of these links stop opening their routes.'),
+  })
+  .meta({
+    id: 'BrowserLinks',
+    description:
+      'Present in answers of the API (not in webhooks): URLs of the job that a browser may load by itself. Each carries a signed token (`?token=`) instead of an API key, which opens that one route of this job until expiresAt; read the job again for fresh ones.',
+  });
+export type BrowserLinks = z.infer<typeof browserLinksSchema>;
+
 export const jobViewSchema = z
   .strictObject({
     id: z.string().meta({ description: 'The job id.' }),
@@ -155,6 +172,7 @@ export const jobViewSchema = z
       .meta({ description: 'The files sent beside the scene (assets, or the rest of a project).' }),
     result: renderResultViewSchema.optional(),
     error: errorBodySchema.optional(),
+    browserLinks: browserLinksSchema.optional(),
     webhooks: z
       .array(webhookDeliveryViewSchema)
       .optional()

@@ -10,6 +10,7 @@ import type { RangeResult, RangeTask, SplitState, SplitSteps, SplitTimings } fro
 
 export {
   JOB_STATUSES,
+  type BrowserLinks,
   type Chunks,
   type JobStatus,
   type JobView,
@@ -28,6 +29,11 @@ export interface RenderJobData {
   options: RenderOptions;
   /** Request id of the submitting HTTP request, carried into the worker's logs. */
   requestId?: string;
+  /**
+   * The tenant that submitted the job (tenants/caller.ts): only its callers, and those that see
+   * all, reach the job. Absent in jobs queued before jobs had owners.
+   */
+  owner?: string;
   /**
    * Whose plays the job may reuse and adds to (PLAY_REUSE): a hash of its API key, or `open`;
    * absent: it reuses nothing.
@@ -105,9 +111,19 @@ export interface RenderSubmitter {
   ): Promise<SubmitOutcome>;
 }
 
-/** The port the API looks up and cancels jobs through; the BullMQ adapter implements it. */
+/** A job as the store keeps it: how it is shown, and whose it is. */
+export interface StoredJob {
+  view: JobView;
+  /** The tenant that submitted it (RenderJobData.owner). */
+  owner: string | undefined;
+}
+
+/**
+ * The port the API looks up and cancels every job through, whoever owns it; the BullMQ adapter
+ * implements it. Callers reach jobs through tenants/tenant-jobs.ts, which keeps each to its own.
+ */
 export interface RenderJobStore {
-  find(id: string): Promise<JobView | undefined>;
+  find(id: string): Promise<StoredJob | undefined>;
   /** The render output a worker kept for the job (empty until the render has run). */
   logs(id: string): Promise<string[] | undefined>;
   /** Cancels a queued or running job; waits up to `waitMs` for a running one to end. */

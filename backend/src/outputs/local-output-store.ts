@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { access, chmod, copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { freeDiskBytes } from './disk-space';
 import type { OutputStore } from './output-store';
@@ -38,6 +38,16 @@ export function localOutputStore(outputsDir: string): OutputStore {
       } catch {
         return false;
       }
+    },
+
+    // A hard link costs no space; the retention counts from the new job's folder.
+    async copy({ jobId, fileName }, toJobId) {
+      await mkdir(path.join(root, toJobId), { recursive: true });
+      const target = pathOf(toJobId, fileName);
+      await rm(target, { force: true });
+      await link(pathOf(jobId, fileName), target).catch(() =>
+        copyFile(pathOf(jobId, fileName), target),
+      );
     },
 
     async fetch({ jobId, fileName }, targetPath) {

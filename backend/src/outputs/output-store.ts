@@ -12,6 +12,8 @@ export interface OutputStore {
   save(file: OutputFile & { sourcePath: string }): Promise<{ sizeBytes: number }>;
   /** Whether the job's file is still kept (retention may have removed it). */
   exists(file: Pick<OutputFile, 'jobId' | 'fileName'>): Promise<boolean>;
+  /** Copies the job's file to another job, under the same name (a render shared across tenants). */
+  copy(file: Pick<OutputFile, 'jobId' | 'fileName'>, toJobId: string): Promise<void>;
   /** Copies the job's file to `targetPath` on this host (the join of a split render). */
   fetch(file: Pick<OutputFile, 'jobId' | 'fileName'>, targetPath: string): Promise<void>;
   /** Removes every file of the job (a split render's ranges once joined). */

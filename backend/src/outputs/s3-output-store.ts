@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -157,6 +158,20 @@ export function s3OutputStore(settings: S3Settings): OutputStore {
     },
 
     exists,
+
+    async copy({ jobId, fileName }, toJobId) {
+      try {
+        await client.send(
+          new CopyObjectCommand({
+            Bucket: bucket,
+            Key: keyOf(toJobId, fileName),
+            CopySource: encodeURI(`${bucket}/${keyOf(jobId, fileName)}`),
+          }),
+        );
+      } catch (error) {
+        throw unavailable(error);
+      }
+    },
 
     async fetch({ jobId, fileName }, targetPath) {
       try {

@@ -6,7 +6,10 @@ import type { Config } from '../config/config-schema';
 import { redisKeyspace } from '../config/redis-settings';
 import { defaultManimVersion, renderImages } from '../render-image/render-image';
 import { RedisJobFiles } from '../queue/redis-job-files';
+import { resultCopier } from '../outputs/copy-result';
 import { createOutputStore } from '../outputs/create-output-store';
+import { MediaTokens } from '../tenants/media-tokens';
+import { sharedTokenSecret } from '../queue/redis-token-secret';
 import type { Logger } from '../logging/logger';
 import type { JobView } from '../job/render-job';
 import { BullmqJobEvents } from '../queue/bullmq-job-events';
@@ -94,7 +97,13 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
       imageOf: (manimVersion) =>
         imagesByVersion.get(manimVersion ?? defaultManimVersion(config)) ?? '',
       resultAvailable,
+      cacheScope: config.CACHE_SCOPE,
+      copyResult: resultCopier(outputs, logger),
     },
+  );
+  const tokens = new MediaTokens(
+    config.MEDIA_TOKEN_SECRET || (await sharedTokenSecret(redis, keyspace)),
+    config.MEDIA_TOKEN_TTL_SECONDS,
   );
   // The event reader blocks on Redis, so it gets a connection of its own that waits for Redis.
   const eventsRedis = createWorkerRedis(config);
@@ -113,15 +122,16 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     config,
     logger,
     jobs,
+    tokens,
     submitter,
     events,
     outputs,
     redisCommand: (command, ...args) => sendCommand(redis, command ?? '', args),
     workers: new WorkerPresence(redis, keyspace),
-    queueDashboard: createQueueDashboard(
-      [jobs.bullmqQueue, webhooks.bullmqQueue],
-      ADMIN_QUEUES_PATH,
-    ),
+    queueDashboard: createQueueDashboard([jobs.bullmqQueue, webhooks.bullmqQueue], {
+      basePath: ADMIN_QUEUES_PATH,
+      readOnly: config.ADMIN_READ_ONLY,
+    }),
     metrics: createApiMetrics({
       queueCounts: () => jobs.counts(),
       renderCounts: () => statistics.read(),
@@ -136,6 +146,7 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
   logger.info('api listening', { url: `http://${host}:${port}` });
+  warnWhenOpenToOthers(config, logger);
   return {
     url: `http://${host}:${port}`,
     app,
@@ -150,4 +161,20 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
       redis.disconnect();
     },
   };
+}
+
+/**
+ * An API without keys lets whoever reaches it render, read and cancel every job: fine on
+ * loopback, worth a loud word on any address others can reach.
+ */
+function warnWhenOpenToOthers(config: Pick<Config, 'API_KEYS' | 'HOST'>, logger: Logger): void {
+  if (config.API_KEYS.length > 0 || isLoopback(config.HOST)) return;
+  logger.warn(
+    'THE API IS OPEN: API_KEYS is empty and it listens beyond loopback, so anyone who reaches it can render, read and cancel every job. Set API_KEYS, or HOST=127.0.0.1 (docs/security.md).',
+    { host: config.HOST },
+  );
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -8,6 +8,7 @@ import {
   type RenderJobData,
   type JobOutcome,
   type RenderJobStore,
+  type StoredJob,
 } from '../job/render-job';
 import type { RenderProgress } from '../job/render-progress';
 import { rangeJobId } from '../job/split-job';
@@ -30,7 +31,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
 
   constructor(
     private readonly connection: RedisConnection,
-    keyspace: RedisKeyspace,
+    private readonly keyspace: RedisKeyspace,
     private readonly retentionHours: number,
     logger: Logger,
     /** The webhooks of jobs; a cancelled queued job announces its end through them. */
@@ -86,12 +87,20 @@ export class BullmqRenderJobStore implements RenderJobStore {
     });
   }
 
-  async find(id: string): Promise<JobView | undefined> {
+  /**
+   * Keeps a job that never went through the queue, already ended (a copy of an identical
+   * render's file for another tenant), for the retention time.
+   */
+  async addEnded(record: StoredJob): Promise<void> {
+    await withQueueErrors(() => this.writeRecord(record));
+  }
+
+  async find(id: string): Promise<StoredJob | undefined> {
     return withQueueErrors(async () => {
       const job = await Job.fromId<RenderJobData, JobOutcome>(this.queue, id);
       if (!job) {
-        const cancelled = await this.cancelledBeforeStart(id);
-        return cancelled && this.withWebhooks(cancelled);
+        const record = await this.readRecord(id);
+        return record && { view: await this.withWebhooks(record.view), owner: record.owner };
       }
       const state = await job.getState();
       const view = toJobView(
@@ -103,7 +112,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
         const position = await this.positionOf(id);
         if (position !== undefined) view.position = position;
       }
-      return this.withWebhooks(view);
+      return { view: await this.withWebhooks(view), owner: job.data.owner };
     });
   }
 
@@ -157,8 +166,9 @@ export class BullmqRenderJobStore implements RenderJobStore {
 
   async cancel(id: string, waitMs: number): Promise<CancelOutcome> {
     return withQueueErrors(async () => {
-      const before = await this.find(id);
-      if (!before) return { outcome: 'not_found' };
+      const stored = await this.find(id);
+      if (!stored) return { outcome: 'not_found' };
+      const before = stored.view;
       if (hasEnded(before.status)) return { outcome: 'finished', job: before };
 
       await this.cancellation.request(id);
@@ -182,12 +192,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
           // Read afresh with every view.
           webhooks: undefined,
         };
-        await this.connection.set(
-          this.cancellation.recordKey(id),
-          JSON.stringify(cancelled),
-          'EX',
-          this.retentionHours * 3600,
-        );
+        await this.writeRecord({ view: cancelled, owner: stored.owner });
         await this.files?.remove(id);
         await this.announceEnd(cancelled);
         return { outcome: 'cancelled', job: await this.withWebhooks(cancelled) };
@@ -195,7 +200,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
 
       const deadline = Date.now() + waitMs;
       for (;;) {
-        const current = await this.find(id);
+        const current = (await this.find(id))?.view;
         if (!current) return { outcome: 'not_found' };
         if (hasEnded(current.status)) {
           return {
@@ -209,9 +214,25 @@ export class BullmqRenderJobStore implements RenderJobStore {
     });
   }
 
-  private async cancelledBeforeStart(id: string): Promise<JobView | undefined> {
-    const record = await this.connection.get(this.cancellation.recordKey(id));
-    return record ? (JSON.parse(record) as JobView) : undefined;
+  /** A job kept outside the queue: cancelled before it started, or an ended copy. */
+  private async readRecord(id: string): Promise<StoredJob | undefined> {
+    const record = await this.connection.get(this.recordKey(id));
+    if (!record) return undefined;
+    const parsed = JSON.parse(record) as { view: JobView; owner?: string };
+    return { view: parsed.view, owner: parsed.owner };
+  }
+
+  private async writeRecord(record: StoredJob): Promise<void> {
+    await this.connection.set(
+      this.recordKey(record.view.id),
+      JSON.stringify(record),
+      'EX',
+      this.retentionHours * 3600,
+    );
+  }
+
+  private recordKey(id: string): string {
+    return `${this.keyspace.root}:job-record:${id}`;
   }
 
   async close(): Promise<void> {

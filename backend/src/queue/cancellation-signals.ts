@@ -38,11 +38,6 @@ export class CancellationSignals {
     };
   }
 
-  /** A job removed from the queue before it ran keeps its record here. */
-  recordKey(jobId: string): string {
-    return `${this.keyspace.root}:cancelled:${jobId}`;
-  }
-
   private markerKey(jobId: string): string {
     return `${this.keyspace.root}:cancel-requested:${jobId}`;
   }

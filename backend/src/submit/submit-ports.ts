@@ -1,5 +1,5 @@
 import type { JobFileStore } from '../job-files/job-files';
-import type { JobView, RenderJobData, RenderJobStore } from '../job/render-job';
+import type { JobView, RenderJobData, RenderJobStore, StoredJob } from '../job/render-job';
 
 /**
  * What the submit service needs of the datastores. Each adapter turns a datastore that cannot be
@@ -9,6 +9,8 @@ export interface SubmitPorts {
   /** Where jobs wait for a worker. */
   queue: {
     add(id: string, data: RenderJobData): Promise<void>;
+    /** Keeps a job that is complete from the start (a copy of another tenant's identical render). */
+    addEnded(job: StoredJob): Promise<void>;
     /** Jobs waiting for a worker (not those running). */
     waitingCount(): Promise<number>;
   };

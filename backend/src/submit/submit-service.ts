@@ -6,8 +6,10 @@ import {
   type JobView,
   type RenderJobData,
   type RenderSubmitter,
+  type StoredJob,
   type SubmitOutcome,
 } from '../job/render-job';
+import { copiedRenderView } from './copied-render';
 import { renderIdentity } from './render-identity';
 import type { SubmitPorts } from './submit-ports';
 
@@ -21,6 +23,13 @@ export interface SubmitPolicy {
   imageOf(manimVersion: string | undefined): string;
   /** Whether a completed job's file is still there to be downloaded. */
   resultAvailable(job: JobView): Promise<boolean>;
+  /**
+   * Who an identical earlier render answers (CACHE_SCOPE): requests of its own tenant only, or
+   * of any tenant, each then getting a job of its own with a copy of the file.
+   */
+  cacheScope: 'tenant' | 'global';
+  /** Copies a completed job's files to a new job id; false when they cannot be copied now. */
+  copyResult(job: JobView, toJobId: string): Promise<boolean>;
 }
 
 const MIB = 1024 * 1024;
@@ -31,12 +40,40 @@ const MIB = 1024 * 1024;
  */
 export function createSubmitService(ports: SubmitPorts, policy: SubmitPolicy): RenderSubmitter {
   /** An earlier identical job that is still running, or finished with its file still there. */
-  const reusable = async (id: string): Promise<JobView | undefined> => {
+  const reusable = async (id: string): Promise<StoredJob | undefined> => {
     const earlier = await ports.jobs.find(id);
     if (!earlier) return undefined;
-    if (!hasEnded(earlier.status)) return earlier;
-    if (earlier.status === 'completed' && (await policy.resultAvailable(earlier))) return earlier;
+    const { view } = earlier;
+    if (!hasEnded(view.status)) return earlier;
+    if (view.status === 'completed' && (await policy.resultAvailable(view))) return earlier;
     return undefined;
+  };
+
+  /**
+   * Which requests share renders: those of one tenant, or all (identities then name no tenant).
+   * Jobs are never shared across tenants; see `answerWithCopy`.
+   */
+  const identityOf = (data: RenderJobData): string => {
+    const scope = policy.cacheScope === 'global' ? 'global' : (data.owner ?? 'open');
+    return `${scope}:${renderIdentity(data, policy.imageOf(data.options.manimVersion))}`;
+  };
+
+  /**
+   * Another tenant's identical render has completed: this request gets a job of its own, already
+   * completed, with a copy of the file. Undefined when the copy cannot be made (render anew).
+   */
+  const answerWithCopy = async (
+    earlier: JobView,
+    id: string,
+    data: RenderJobData,
+    callbackUrl: string | undefined,
+  ): Promise<SubmitOutcome | undefined> => {
+    if (earlier.result === undefined || !(await policy.copyResult(earlier, id))) return undefined;
+    const view = copiedRenderView(id, data, earlier.result, new Date());
+    await ports.queue.addEnded({ view, owner: data.owner });
+    if (callbackUrl === undefined) return { id, reused: view };
+    const deliveryId = await callbacks().deliverNow(view, callbackUrl);
+    return { id, reused: view, webhook: { deliveryId } };
   };
 
   const callbacks = () => {
@@ -53,7 +90,7 @@ export function createSubmitService(ports: SubmitPorts, policy: SubmitPolicy): R
     if (!hasEnded(earlier.status)) {
       const subscribed = await callbacks().subscribe(earlier.id, url);
       if (subscribed.attached) return subscribed.deliveryId;
-      ended = await ports.jobs.find(earlier.id);
+      ended = (await ports.jobs.find(earlier.id))?.view;
     }
     if (!ended || !hasEnded(ended.status)) {
       throw new Error(`Job ${earlier.id} ended, but its final state cannot be read`);
@@ -103,16 +140,19 @@ export function createSubmitService(ports: SubmitPorts, policy: SubmitPolicy): R
     async submit(data, options): Promise<SubmitOutcome> {
       await ensureDiskSpace();
       const id = randomUUID();
-      const identity = renderIdentity(data, policy.imageOf(data.options.manimVersion));
+      const identity = identityOf(data);
       // Of two identical requests at the same moment, one renders and the other attaches.
       const holder = options.reuse ? await ports.identities.claim(identity, id) : undefined;
-      if (holder !== undefined) {
-        const earlier = await reusable(holder);
-        if (earlier) {
-          if (options.callbackUrl === undefined) return { id: earlier.id, reused: earlier };
-          const deliveryId = await attachCallback(earlier, options.callbackUrl);
-          return { id: earlier.id, reused: earlier, webhook: { deliveryId } };
-        }
+      const stored = holder === undefined ? undefined : await reusable(holder);
+      if (stored !== undefined && stored.owner === data.owner) {
+        const earlier = stored.view;
+        if (options.callbackUrl === undefined) return { id: earlier.id, reused: earlier };
+        const deliveryId = await attachCallback(earlier, options.callbackUrl);
+        return { id: earlier.id, reused: earlier, webhook: { deliveryId } };
+      }
+      if (stored !== undefined && stored.view.status === 'completed') {
+        const copied = await answerWithCopy(stored.view, id, data, options.callbackUrl);
+        if (copied) return copied;
       }
       if (holder !== undefined || !options.reuse) await ports.identities.assign(identity, id);
       try {

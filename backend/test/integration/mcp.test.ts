@@ -113,6 +113,12 @@ describe('the MCP server at /mcp', () => {
     });
     expect(video.status).toBe(200);
     expect(video.headers.get('content-type')).toBe('video/mp4');
+    await video.arrayBuffer();
+    // The links a model hands to a person open in a browser, without the key.
+    expect(summary.result?.videoUrl).toMatch(/\/video\?token=[\w.-]+$/);
+    const byLink = await fetch(summary.result?.videoUrl ?? '');
+    expect(byLink.status).toBe(200);
+    await byLink.arrayBuffer();
   });
 
   it("answers a failing scene with the error, the scene's line and a hint, and its log", async () => {

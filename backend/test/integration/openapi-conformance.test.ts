@@ -96,9 +96,12 @@ async function followEvents(
   document: OpenApiDocument,
   id: string,
 ): Promise<ReceivedEvent[]> {
-  const stream = await EventStreamReader.open(
-    `${service.url}/api/animation/jobs/${id}/events?api_key=${KEY}`,
-  );
+  // As a browser's EventSource opens it: through the token of the job's browserLinks.
+  const job = await fetch(`${service.url}/api/animation/jobs/${id}`, {
+    headers: { authorization: `Bearer ${KEY}` },
+  });
+  const { browserLinks } = (await job.json()) as { browserLinks: { events: string } };
+  const stream = await EventStreamReader.open(`${service.url}${browserLinks.events}`);
   expect(stream.status).toBe(200);
   const events = await stream.rest();
   for (const event of events) {
@@ -238,6 +241,19 @@ describe('the API against its own OpenAPI description', () => {
         'job_not_found',
       ],
       [call('GET', '/api/limits', { key: false }), 401, 'unauthorized'],
+      [
+        call('GET', JOB, { path: `/api/animation/jobs/no-such-job?api_key=${KEY}`, key: false }),
+        400,
+        'key_in_query',
+      ],
+      [
+        call('GET', `${JOB}/video`, {
+          path: '/api/animation/jobs/no-such-job/video?token=not.a-token',
+          key: false,
+        }),
+        401,
+        'invalid_token',
+      ],
     ];
     for (const [pending, status, code] of cases) {
       const answer = await pending;

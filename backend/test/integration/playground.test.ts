@@ -68,7 +68,7 @@ function watchForProblems(page: Page): string[] {
     // closes a job's event stream on its final event, maybe before the server's end arrives.
     if (request.resourceType() === 'media') return;
     const aborted = request.failure()?.errorText === 'net::ERR_ABORTED';
-    if (aborted && request.url().endsWith('/events')) return;
+    if (aborted && new URL(request.url()).pathname.endsWith('/events')) return;
     problems.push(`request failed: ${request.url()} ${request.failure()?.errorText ?? ''}`);
   });
   return problems;
@@ -140,9 +140,11 @@ describe('the playground page', () => {
     }
     expect(seen.map((entry) => entry.headline)).toContain('Rendering animations');
 
-    expect(await video.getAttribute('poster')).toMatch(/^\/api\/animation\/jobs\/[^/]+\/poster$/);
+    expect(await video.getAttribute('poster')).toMatch(
+      /^\/api\/animation\/jobs\/[^/]+\/poster\?token=[\w.-]+$/,
+    );
     const download = await page.locator('#download-link').getAttribute('href');
-    expect(download).toMatch(/^\/api\/animation\/jobs\/[^/]+\/video\?download=1$/);
+    expect(download).toMatch(/^\/api\/animation\/jobs\/[^/]+\/video\?token=[\w.-]+&download=1$/);
     const file = await page.request.get(`${service.url}${download ?? ''}`);
     expect(file.status()).toBe(200);
     expect(file.headers()['content-disposition']).toMatch(/^attachment; filename="ShapesInMotion/);
@@ -195,6 +197,66 @@ describe('the playground page', () => {
       fullPage: true,
     });
     expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('the playground on a server with API keys', () => {
+  const KEY = 'playground-key-0123456789';
+  let service: TestService;
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    service = await startTestService({ env: { API_KEYS: KEY }, apiKey: KEY });
+    browser = await launchTestBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await service?.close();
+  });
+
+  it('asks for the key once, sends it in a header only, and loads the media by token', async () => {
+    const page = await browser.context.newPage();
+    const problems = watchForProblems(page);
+    const prompts: string[] = [];
+    page.on('dialog', (dialog) => {
+      prompts.push(dialog.message());
+      void dialog.accept(KEY);
+    });
+    const urls: string[] = [];
+    const keyHeaders: string[] = [];
+    page.on('request', (request) => {
+      urls.push(request.url());
+      const header = request.headers()['x-api-key'];
+      if (header !== undefined) keyHeaders.push(header);
+    });
+    await page.goto(`${service.url}/`);
+    await page
+      .locator('.editor-input')
+      .fill(
+        'from manim import *\nclass Keyed(Scene):\n    def construct(self):\n        self.play(FadeIn(Square()), run_time=0.5)\n',
+      );
+    await waitForScene(page, 'Keyed');
+    await page.selectOption('#quality-select', 'low');
+    await page.click('#render-button');
+    await page.locator('#output-result video').waitFor({ timeout: 120_000 });
+    await page.waitForFunction(
+      () =>
+        ((globalThis as unknown as PageScope).document.querySelector('#output-result video')
+          ?.readyState ?? 0) >= 1,
+    );
+
+    expect(prompts).toEqual(['This render service needs an API key:']);
+    expect(keyHeaders.length).toBeGreaterThan(0);
+    expect(new Set(keyHeaders)).toEqual(new Set([KEY]));
+    expect(urls.filter((url) => url.includes(KEY) || url.includes('api_key'))).toEqual([]);
+    const media = urls.filter((url) => /\/(video|poster|events)\?/.test(url));
+    expect(media.length).toBeGreaterThanOrEqual(2);
+    for (const url of media) expect(url).toMatch(/\?token=[\w.-]+/);
+    // The one request before the key was known.
+    expect(problems).toEqual([
+      'console: Failed to load resource: the server responded with a status of 401 (Unauthorized)',
+    ]);
     await page.close();
   });
 });

@@ -128,6 +128,26 @@ describe('the S3 output store against a real S3 server', () => {
     expect(await store.exists({ jobId: 'job-s', fileName: 'Intro.mp4' })).toBe(true);
   });
 
+  it('copies a file to another job, which keeps it after the first job is gone', async () => {
+    const content = randomBytes(6000);
+    await store.save({ jobId: 'job-of-a', ...VIDEO, sourcePath: await fileWith(content) });
+
+    await store.copy({ jobId: 'job-of-a', fileName: 'Intro.mp4' }, 'job-of-b');
+    await store.removeJob('job-of-a');
+
+    const target = path.join(root, 'copied.mp4');
+    await store.fetch({ jobId: 'job-of-b', fileName: 'Intro.mp4' }, target);
+    expect(await readFile(target)).toEqual(content);
+    const delivered = await store.deliver(
+      { jobId: 'job-of-b', ...VIDEO },
+      { ...INLINE, range: 'bytes=0-9' },
+    );
+    expect((await streamed(delivered)).bytes).toEqual(content.subarray(0, 10));
+    await expect(store.copy({ jobId: 'job-of-a', fileName: 'Intro.mp4' }, 'job-c')).rejects.toThrow(
+      OutputStoreUnavailableError,
+    );
+  });
+
   it('says a file is missing when the bucket has none', async () => {
     expect(await store.deliver({ jobId: 'job-none', ...VIDEO }, INLINE)).toEqual({
       kind: 'missing',

@@ -30,8 +30,8 @@ export class EventStreamReader {
     private readonly reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
   ) {}
 
-  static async open(url: string): Promise<EventStreamReader> {
-    const response = await fetch(url, { headers: { accept: 'text/event-stream' } });
+  static async open(url: string, headers: Record<string, string> = {}): Promise<EventStreamReader> {
+    const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers } });
     const contentType = response.headers.get('content-type');
     if (response.body === null || !contentType?.startsWith('text/event-stream')) {
       await response.arrayBuffer();
@@ -58,6 +58,12 @@ export class EventStreamReader {
       }
     }
     return this.ready.shift();
+  }
+
+  /** Leaves a stream that would go on (a job still under way). */
+  async close(): Promise<void> {
+    this.ended = true;
+    await this.reader?.cancel();
   }
 
   /** Every remaining event, once the stream has ended. */

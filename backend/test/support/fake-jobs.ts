@@ -1,17 +1,15 @@
-import type { JobView, RenderJobStore } from '../../src/job/render-job';
+import type { JobView } from '../../src/job/render-job';
+import type { TenantJobs } from '../../src/tenants/tenant-jobs';
 import type { JobEventListener, JobEventSource, JobEvent } from '../../src/queue/job-events';
 
-/** Job views by id; `reads` lets a test change what the next reads return. */
-export class FakeJobStore implements RenderJobStore {
+/** Job views by id, as one caller sees them; `upcoming` lets a test change what the next reads return. */
+export class FakeJobStore implements TenantJobs {
   readonly views = new Map<string, JobView>();
   /** Called at the start of every find, e.g. to emit a notice "while the job is read". */
   onFind: (id: string) => void = () => undefined;
   /** Views to return from the next finds, before falling back to `views`. */
   readonly upcoming: Array<JobView | undefined> = [];
 
-  async submit(): Promise<{ id: string }> {
-    throw new Error('not used');
-  }
   async logs(): Promise<never> {
     throw new Error('not used by this test');
   }
@@ -24,7 +22,6 @@ export class FakeJobStore implements RenderJobStore {
     if (this.upcoming.length > 0) return this.upcoming.shift();
     return this.views.get(id);
   }
-  async close(): Promise<void> {}
 }
 
 /** Notices pushed by the test; tells when the last subscriber of a job has left. */

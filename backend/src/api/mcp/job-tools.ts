@@ -17,6 +17,7 @@ const jobIdSchema = z.string().min(1).max(200).describe('The job id render_scene
 
 /** get_job, cancel_job, read_log and list_scenes: the job routes and the scene route as tools. */
 export function registerJobTools(server: McpServer, deps: ToolDeps, caller: ToolCaller): void {
+  const jobs = deps.jobs(caller.caller);
   const notFound = (id: string): CallToolResult =>
     errorResult(
       new AppError('job_not_found', `No job with id ${JSON.stringify(id.slice(0, 64))}`).toBody(),
@@ -32,7 +33,7 @@ export function registerJobTools(server: McpServer, deps: ToolDeps, caller: Tool
     },
     async ({ jobId, waitSeconds }, extra) => {
       if (!isPlausibleJobId(jobId)) return notFound(jobId);
-      const view = await waitForJob(deps, jobId, {
+      const view = await waitForJob({ jobs, events: deps.events }, jobId, {
         waitMs: (waitSeconds ?? 0) * 1000,
         signal: extra.signal,
         ...progressNotifier(extra),
@@ -52,7 +53,7 @@ export function registerJobTools(server: McpServer, deps: ToolDeps, caller: Tool
     },
     async ({ jobId }) => {
       if (!isPlausibleJobId(jobId)) return notFound(jobId);
-      const cancel = await deps.jobs.cancel(jobId, CANCEL_WAIT_MS);
+      const cancel = await jobs.cancel(jobId, CANCEL_WAIT_MS);
       if (cancel.outcome === 'not_found') return notFound(jobId);
       const said =
         cancel.outcome === 'finished'
@@ -86,9 +87,9 @@ export function registerJobTools(server: McpServer, deps: ToolDeps, caller: Tool
       },
     },
     async ({ jobId, lines }) => {
-      const view = isPlausibleJobId(jobId) ? await deps.jobs.find(jobId) : undefined;
+      const view = isPlausibleJobId(jobId) ? await jobs.find(jobId) : undefined;
       if (view === undefined) return notFound(jobId);
-      const all = ((await deps.jobs.logs(jobId)) ?? []).flatMap((entry) => entry.split('\n'));
+      const all = ((await jobs.logs(jobId)) ?? []).flatMap((entry) => entry.split('\n'));
       const shown = all.slice(-(lines ?? DEFAULT_LOG_LINES));
       const heading =
         all.length === 0

@@ -1,4 +1,5 @@
-import { hasEnded, type JobView, type RenderJobStore } from '../../job/render-job';
+import { hasEnded, type JobView } from '../../job/render-job';
+import type { TenantJobs } from '../../tenants/tenant-jobs';
 import { SETTLE_ATTEMPTS, settledJob } from '../settled-job';
 import type { RenderProgress } from '../../job/render-progress';
 import type { JobEventSource } from '../../queue/job-events';
@@ -12,7 +13,7 @@ const RECHECK_MS = 5_000;
  * or the source closed), or undefined when it no longer exists.
  */
 export async function waitForJob(
-  deps: { jobs: RenderJobStore; events: JobEventSource },
+  deps: { jobs: Pick<TenantJobs, 'find'>; events: JobEventSource },
   id: string,
   options: { waitMs: number; signal: AbortSignal; onProgress?: (progress: RenderProgress) => void },
 ): Promise<JobView | undefined> {

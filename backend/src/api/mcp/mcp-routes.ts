@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { apiKeyOf } from '../middleware/api-keys';
+import { callerOf } from '../middleware/authentication';
 import { loggerOf, requestIdOf } from '../middleware/request-id';
 import { jsonBodyLimitBytes } from '../routes/render-routes';
 import { createMcpServer } from './mcp-server';
@@ -28,12 +28,11 @@ export function mcpRoutes(
   };
 
   const handle = async (req: Request, res: Response): Promise<void> => {
-    const apiKey = apiKeyOf(req);
     const requestId = requestIdOf(res);
     const server = createMcpServer(deps, {
+      caller: callerOf(res),
       ...(requestId === undefined ? {} : { requestId }),
       baseUrl: `${req.protocol}://${req.get('host') ?? 'localhost'}`,
-      ...(apiKey === undefined ? {} : { apiKey }),
     });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {

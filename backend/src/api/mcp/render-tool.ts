@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Config } from '../../config/config-schema';
 import { AppError } from '../../errors/app-error';
-import type { RenderJobStore, RenderSubmitter } from '../../job/render-job';
+import type { RenderSubmitter } from '../../job/render-job';
+import type { JobsFor } from '../../tenants/tenant-jobs';
 import type { Logger } from '../../logging/logger';
 import type { OutputStore } from '../../outputs/output-store';
 import type { JobEventSource } from '../../queue/job-events';
@@ -23,7 +24,8 @@ const TOOL_FIELDS = RENDER_FIELDS.filter((field) => field !== 'callbackUrl');
 export interface ToolDeps {
   config: Config;
   logger: Logger;
-  jobs: RenderJobStore;
+  /** The jobs each caller reaches: its own. */
+  jobs: JobsFor;
   submitter: RenderSubmitter;
   events: JobEventSource;
   outputs: OutputStore;
@@ -63,11 +65,12 @@ export function registerRenderTool(server: McpServer, deps: ToolDeps, caller: To
       let id: string;
       try {
         const request = parseRenderRequest({ fields }, deps.config);
-        const tenant = playTenant(deps.config, caller.apiKey);
+        const tenant = playTenant(deps.config, caller.caller);
         ({ id } = await deps.submitter.submit(
           {
             code: request.code,
             options: request.options,
+            owner: caller.caller.tenant,
             ...(caller.requestId === undefined ? {} : { requestId: caller.requestId }),
             ...(tenant === undefined ? {} : { tenant }),
           },
@@ -78,7 +81,7 @@ export function registerRenderTool(server: McpServer, deps: ToolDeps, caller: To
         throw error;
       }
       log.info('render submitted through MCP', { jobId: id });
-      const view = await waitForJob(deps, id, {
+      const view = await waitForJob({ jobs: deps.jobs(caller.caller), events: deps.events }, id, {
         waitMs: (waitSeconds ?? DEFAULT_WAIT_SECONDS) * 1000,
         signal: extra.signal,
         ...progressNotifier(extra),

@@ -5,6 +5,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ErrorBody } from '../../errors/app-error';
 import { jobLinks, posterFileOf, type JobView } from '../../job/render-job';
 import type { OutputStore } from '../../outputs/output-store';
+import type { Caller } from '../../tenants/caller';
 
 /** Posters larger than this are linked, not sent inline (a 4k frame can be several MB). */
 const MAX_INLINE_POSTER_BYTES = 4 * 1024 * 1024;
@@ -13,16 +14,20 @@ const FAILURE_LOG_LINES = 12;
 
 /** Who called a tool, for links and for the jobs it submits. */
 export interface ToolCaller {
-  /** The API key of the HTTP request, when the server has keys. */
-  apiKey?: string;
+  /** Whom the HTTP request speaks for: the jobs it reaches, and the owner of those it submits. */
+  caller: Caller;
   requestId?: string;
   /** `http(s)://host[:port]` as the client reached this server: links are absolute. */
   baseUrl: string;
 }
 
-/** What a model reads about a job: its state and where its files are. */
+/**
+ * What a model reads about a job: its state and where its files are. The links carry a token
+ * (browserLinks) when the view has them, so that a person's browser opens them without a key.
+ */
 export function jobSummary(view: JobView, baseUrl: string): Record<string, unknown> {
   const links = jobLinks(view.id);
+  const media = view.browserLinks;
   const { id, status, progress, options, result, error } = view;
   return {
     id,
@@ -37,14 +42,18 @@ export function jobSummary(view: JobView, baseUrl: string): Record<string, unkno
             fileName: result.fileName,
             contentType: result.contentType,
             sizeBytes: result.sizeBytes,
-            videoUrl: baseUrl + links.video,
-            ...(result.posterUrl ? { posterUrl: baseUrl + links.poster } : {}),
+            videoUrl: baseUrl + (media?.video ?? links.video),
+            ...(result.posterUrl ? { posterUrl: baseUrl + (media?.poster ?? links.poster) } : {}),
             ...(result.chunks !== undefined ? { chunks: result.chunks } : {}),
           },
         }
       : {}),
     ...(error ? { error: { code: error.code, message: error.message, hint: error.hint } } : {}),
-    links: { job: baseUrl + links.self, events: `${baseUrl}${links.self}/events` },
+    links: {
+      job: baseUrl + links.self,
+      events: baseUrl + (media?.events ?? `${links.self}/events`),
+      ...(media ? { tokensExpireAt: media.expiresAt } : {}),
+    },
   };
 }
 

@@ -2,7 +2,8 @@ import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
 import { AppError } from '../../errors/app-error';
-import { apiKeyHash, apiKeyOf } from './api-keys';
+import { apiKeyHash } from '../../tenants/caller';
+import { apiKeyOf } from './authentication';
 
 /** Sends one raw command to Redis; the composition root supplies it. */
 export type RedisCommand = (...args: string[]) => Promise<unknown>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  browserLinksSchema,
   errorBodySchema,
   jobStatusSchema,
   jobLinksSchema,
@@ -41,6 +42,7 @@ const CONTRACT = {
   JobView: jobViewSchema,
   WebhookDelivery: webhookDeliveryViewSchema,
   JobLinks: jobLinksSchema,
+  BrowserLinks: browserLinksSchema,
   WebhookReceipt: webhookReceiptSchema,
   SubmittedJob: submittedJobSchema,
   ReusedJob: reusedJobSchema,

@@ -162,9 +162,19 @@ const MCP_MESSAGE: SchemaObject = {
   required: ['jsonrpc'],
 };
 
-const API_COMMON_ERRORS: readonly ErrorCode[] = ['unauthorized', 'rate_limited', 'internal'];
+const API_COMMON_ERRORS: readonly ErrorCode[] = [
+  'key_in_query',
+  'unauthorized',
+  'rate_limited',
+  'internal',
+];
+/** The routes a browser loads by itself also answer to a token of the job's browserLinks. */
+const MEDIA_COMMON_ERRORS: readonly ErrorCode[] = [...API_COMMON_ERRORS, 'invalid_token'];
 const API_COMMON_NOTES: Partial<Record<ErrorCode, string>> = {
+  key_in_query: 'an API key in the query string (api_key), which is never accepted',
   unauthorized: 'API_KEYS is set and the request carries no valid key',
+  invalid_token:
+    'the token is expired, altered, or made for another job or route (and no API key was sent)',
   rate_limited:
     'over RATE_LIMIT_REQUESTS_PER_MINUTE (or RATE_LIMIT_RENDERS_PER_MINUTE for renders)',
   internal: 'a bug; the server log, searched for the request id, has the details',
@@ -173,21 +183,24 @@ const API_COMMON_NOTES: Partial<Record<ErrorCode, string>> = {
 
 const JOB_ID_PARAMETER: ReferenceObject = { $ref: '#/components/parameters/JobId' };
 
-function securityFor(config: Config, kind: 'api' | 'admin' | 'open'): SecurityRequirement[] {
+/**
+ * `api`: an API key; `media`: an API key, or the token of a job's browserLinks; `admin`:
+ * ADMIN_API_KEY, and nothing opens the admin pages without one.
+ */
+type Access = 'api' | 'media' | 'admin' | 'open';
+
+function securityFor(config: Config, kind: Access): SecurityRequirement[] {
   if (kind === 'open') return [];
-  const keys: SecurityRequirement[] = [
-    { bearerAuth: [] },
-    { apiKeyHeader: [] },
-    { apiKeyQuery: [] },
-  ];
-  const schemes = kind === 'admin' ? [{ basicAuth: [] }, ...keys] : [...keys, { basicAuth: [] }];
+  const keys: SecurityRequirement[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+  if (kind === 'admin') return [{ basicAuth: [] }, ...keys];
+  const schemes = [...keys, { basicAuth: [] }, ...(kind === 'media' ? [{ mediaToken: [] }] : [])];
   // Without API_KEYS the service is open: a request without credentials is accepted too.
   return config.API_KEYS.length === 0 ? [...schemes, {}] : schemes;
 }
 
 function operation(
   config: Config,
-  kind: 'api' | 'admin' | 'open',
+  kind: Access,
   spec: Omit<OperationObject, 'security'>,
 ): OperationObject {
   return { ...spec, security: securityFor(config, kind) };
@@ -208,11 +221,20 @@ function htmlResponse(description: string): ResponseObject {
 
 function paths(config: Config, adminQueuesPath: string): Record<string, PathItemObject> {
   const api = (spec: Omit<OperationObject, 'security'>) => operation(config, 'api', spec);
+  const media = (spec: Omit<OperationObject, 'security'>) => operation(config, 'media', spec);
   const open = (spec: Omit<OperationObject, 'security'>) => operation(config, 'open', spec);
-  const jobErrors = errorResponses([...API_COMMON_ERRORS, 'job_not_found', 'queue_unavailable'], {
+  const jobErrorNotes = {
     ...API_COMMON_NOTES,
-    job_not_found: 'unknown, expired or implausible id',
-  });
+    job_not_found: "unknown, expired or implausible id, or another API key's job",
+  };
+  const jobErrors = errorResponses(
+    [...API_COMMON_ERRORS, 'job_not_found', 'queue_unavailable'],
+    jobErrorNotes,
+  );
+  const mediaJobErrors = errorResponses(
+    [...MEDIA_COMMON_ERRORS, 'job_not_found', 'queue_unavailable'],
+    jobErrorNotes,
+  );
 
   const videoBinary = Object.fromEntries(
     DELIVERED_CONTENT_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
@@ -230,7 +252,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
   };
   const redirectsToStore = config.STORAGE === 's3' && config.S3_DOWNLOAD === 'redirect';
   const videoGet = (method: 'get' | 'head'): OperationObject =>
-    api({
+    media({
       operationId: method === 'get' ? 'getJobVideo' : 'headJobVideo',
       tags: ['Jobs'],
       summary:
@@ -284,7 +306,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
           : {}),
         ...errorResponses(
           [
-            ...API_COMMON_ERRORS,
+            ...MEDIA_COMMON_ERRORS,
             'job_not_found',
             'job_not_completed',
             'queue_unavailable',
@@ -293,7 +315,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
           {
             ...API_COMMON_NOTES,
             job_not_found:
-              'unknown, expired or implausible id, or the job record remains but its file is gone',
+              "unknown, expired or implausible id, another API key's job, or the job record remains but its file is gone",
             job_not_completed: 'the job is queued, active, failed or cancelled',
             output_store_unavailable: 'the object store that keeps the file does not answer',
           },
@@ -310,7 +332,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
     });
 
   const posterGet = (method: 'get' | 'head'): OperationObject =>
-    api({
+    media({
       operationId: method === 'get' ? 'getJobPoster' : 'headJobPoster',
       tags: ['Jobs'],
       summary: method === 'get' ? "The job's poster: its last frame" : 'The headers of the poster',
@@ -337,7 +359,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
           : {}),
         ...errorResponses(
           [
-            ...API_COMMON_ERRORS,
+            ...MEDIA_COMMON_ERRORS,
             'job_not_found',
             'job_not_completed',
             'poster_not_found',
@@ -347,7 +369,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
           {
             ...API_COMMON_NOTES,
             job_not_found:
-              'unknown, expired or implausible id, or the job record remains but its poster file is gone',
+              "unknown, expired or implausible id, another API key's job, or the job record remains but its poster file is gone",
             job_not_completed: 'the job is queued, active, failed or cancelled',
             poster_not_found: 'the video could not be read for a poster (its log says why)',
             output_store_unavailable: 'the object store that keeps the file does not answer',
@@ -439,15 +461,16 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
         tags: ['Pages'],
         summary: 'The queue dashboard (bull-board)',
         description:
-          'Waiting, active, completed and failed jobs, with their data, progress and errors. Everything below this path belongs to the dashboard. Open when the API is open; with API_KEYS it needs ADMIN_API_KEY (HTTP Basic password, any user name, or like an API key) and stays closed without one.',
+          'Waiting, active, completed and failed jobs, with their data, progress and errors. Everything below this path belongs to the dashboard. It needs ADMIN_API_KEY (HTTP Basic password, any user name, or like an API key) and stays closed while none is set, whether or not the API is open. With ADMIN_READ_ONLY it changes nothing.',
         responses: {
           '200': {
             description: 'The dashboard page.',
             headers: withRequestId(),
             content: { 'text/html': { schema: { type: 'string' } } },
           },
-          ...errorResponses(['unauthorized'], {
-            unauthorized: 'no valid admin key, or API_KEYS is set and ADMIN_API_KEY is not',
+          ...errorResponses(['unauthorized', 'admin_closed'], {
+            unauthorized: 'no valid admin key',
+            admin_closed: 'ADMIN_API_KEY is not set: nothing opens the admin pages',
           }),
         },
       }),
@@ -583,7 +606,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
             [...API_COMMON_ERRORS, 'job_not_found', 'job_already_finished', 'queue_unavailable'],
             {
               ...API_COMMON_NOTES,
-              job_not_found: 'unknown, expired or implausible id',
+              job_not_found: "unknown, expired or implausible id, or another API key's job",
               job_already_finished: 'the job has completed, failed or been cancelled already',
             },
           ),
@@ -591,12 +614,12 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
       }),
     },
     [toOpenApiPath(EVENTS_PATH)]: {
-      get: api({
+      get: media({
         operationId: 'streamJobEvents',
         tags: ['Jobs'],
         summary: "The job's life as Server-Sent Events",
         description:
-          'Each event is a name and one `data:` line of JSON (see x-server-sent-events). A job that has already ended gets its final event at once. A comment line (`: heartbeat`) every 15 s keeps proxies from closing a quiet stream. The stream ends after the final event; on shutdown the server ends it without one (reconnect to continue). Browsers pass the key in `api_key`.',
+          'Each event is a name and one `data:` line of JSON (see x-server-sent-events). A job that has already ended gets its final event at once. A comment line (`: heartbeat`) every 15 s keeps proxies from closing a quiet stream. The stream ends after the final event; on shutdown the server ends it without one (reconnect to continue). An EventSource in a browser cannot send a header: it opens `browserLinks.events`, whose token stands in for the key.',
         parameters: [JOB_ID_PARAMETER],
         responses: {
           '200': {
@@ -649,7 +672,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
               },
             },
           },
-          ...jobErrors,
+          ...mediaJobErrors,
         },
       }),
     },
@@ -835,7 +858,7 @@ function components(config: Config): OpenApiDocument['components'] {
       'WWW-Authenticate': {
         required: true,
         description:
-          'Bearer for the API; Basic for the admin pages, so that a browser asks for the key.',
+          'Bearer for the API (`Bearer error="invalid_token"` for a token that does not open the route); Basic for the admin pages, so that a browser asks for the key.',
         schema: { type: 'string' },
       },
       RateLimit: {
@@ -865,12 +888,12 @@ function components(config: Config): OpenApiDocument['components'] {
         name: 'X-API-Key',
         description: 'An API key from API_KEYS.',
       },
-      apiKeyQuery: {
+      mediaToken: {
         type: 'apiKey',
         in: 'query',
-        name: 'api_key',
+        name: 'token',
         description:
-          'An API key from API_KEYS, for URLs a browser loads by itself (a <video> source, a download link, an EventSource).',
+          "For URLs a browser loads by itself (a <video> source, a download link, an EventSource): the token in the job's browserLinks, which opens that one route of that job until it expires. An API key is never accepted in a URL.",
       },
       basicAuth: {
         type: 'http',

@@ -26,6 +26,15 @@ export function ref(name: SchemaName): SchemaObject {
 
 const JOB_ID_EXAMPLE = '5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d';
 const JOB_URL_EXAMPLE = `/api/animation/jobs/${JOB_ID_EXAMPLE}`;
+/** A made-up token: the real ones are signed with the deployment's secret. */
+const TOKEN_EXAMPLE =
+  'djF8dmlkZW98MTczNzM3MjUwMnw1YjBlN2MxZQ.q1Xk0S8bJ3mN2Yw7pTc4hRzLfVdGe6uAoI9sK5jBnM0';
+const BROWSER_LINKS_EXAMPLE = {
+  video: `${JOB_URL_EXAMPLE}/video?token=${TOKEN_EXAMPLE}`,
+  poster: `${JOB_URL_EXAMPLE}/poster?token=${TOKEN_EXAMPLE}`,
+  events: `${JOB_URL_EXAMPLE}/events?token=${TOKEN_EXAMPLE}`,
+  expiresAt: '2025-01-20T11:15:02.000Z',
+};
 const COMPLETED_JOB_EXAMPLE = {
   id: JOB_ID_EXAMPLE,
   status: 'completed',
@@ -47,6 +56,7 @@ const COMPLETED_JOB_EXAMPLE = {
     sizeBytes: 148211,
     url: `${JOB_URL_EXAMPLE}/video`,
   },
+  browserLinks: BROWSER_LINKS_EXAMPLE,
 } satisfies JobView;
 
 /**
@@ -147,6 +157,7 @@ export type SchemaName =
   | 'RenderResult'
   | 'JobView'
   | 'JobLinks'
+  | 'BrowserLinks'
   | 'SubmittedJob'
   | 'ReusedJob'
   | 'JobLogs'
@@ -179,6 +190,7 @@ export function componentSchemas(config: Config): Record<SchemaName, SchemaObjec
           video: `${JOB_URL_EXAMPLE}/video`,
           poster: `${JOB_URL_EXAMPLE}/poster`,
         },
+        browserLinks: BROWSER_LINKS_EXAMPLE,
       }),
     },
     JobLogs: {

@@ -2,7 +2,9 @@ import express, { type Request, type Response, type Router } from 'express';
 import { AppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import type { JobEvent, JobEventSource } from '../../queue/job-events';
-import { hasEnded, type JobStatus, type JobView, type RenderJobStore } from '../../job/render-job';
+import { hasEnded, type JobStatus, type JobView } from '../../job/render-job';
+import type { JobsFor, TenantJobs } from '../../tenants/tenant-jobs';
+import { callerOf } from '../middleware/authentication';
 import { isPlausibleJobId } from '../job-id';
 import { loggerOf } from '../middleware/request-id';
 import { EventStream } from '../server-sent-events';
@@ -22,16 +24,18 @@ const DEFAULT_HEARTBEAT_MS = 15_000;
  */
 export function jobEventRoutes(deps: {
   logger: Logger;
-  jobs: RenderJobStore;
+  /** The jobs each caller reaches: its own. */
+  jobs: JobsFor;
   events: JobEventSource;
   heartbeatMs?: number;
 }): Router {
-  const { jobs, events, logger } = deps;
+  const { events, logger } = deps;
   const heartbeatMs = deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
 
   const streamEvents = async (req: Request<{ id: string }>, res: Response): Promise<void> => {
     const id = req.params.id;
     if (!isPlausibleJobId(id)) throw jobNotFound(id);
+    const jobs = deps.jobs(callerOf(res));
 
     // Subscribe before reading the job, so that nothing that happens in between is missed.
     const early: JobEvent[] = [];
@@ -82,7 +86,7 @@ class JobFollower {
     private readonly options: {
       id: string;
       stream: EventStream;
-      jobs: RenderJobStore;
+      jobs: TenantJobs;
       logger: Logger;
       heartbeatMs: number;
       onEnd: () => void;

@@ -1,7 +1,9 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { AppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
-import { posterFileOf, type JobView, type RenderJobStore } from '../../job/render-job';
+import { posterFileOf, type JobView } from '../../job/render-job';
+import type { JobsFor, TenantJobs } from '../../tenants/tenant-jobs';
+import { callerOf } from '../middleware/authentication';
 import type { RenderResultView } from '../../job/job-view-schema';
 import { isPlausibleJobId } from '../job-id';
 import type { OutputStore } from '../../outputs/output-store';
@@ -17,13 +19,15 @@ const CANCEL_WAIT_MS = 5000;
 
 export function jobRoutes(deps: {
   logger: Logger;
-  jobs: RenderJobStore;
+  /** The jobs each caller reaches: its own. */
+  jobs: JobsFor;
   /** Where the videos of completed jobs are kept. */
   outputs: OutputStore;
 }): Router {
-  const { jobs, logger, outputs } = deps;
+  const { logger, outputs } = deps;
+  const jobsOf = (res: Response): TenantJobs => deps.jobs(callerOf(res));
 
-  const findJob = async (id: string): Promise<JobView> => {
+  const findJob = async (jobs: TenantJobs, id: string): Promise<JobView> => {
     const job = isPlausibleJobId(id) ? await jobs.find(id) : undefined;
     if (job === undefined) {
       throw new AppError('job_not_found', `No job with id ${JSON.stringify(shorten(id))}`, {
@@ -34,11 +38,14 @@ export function jobRoutes(deps: {
   };
 
   const showJob = async (req: Request<{ id: string }>, res: Response): Promise<void> => {
-    res.json(await findJob(req.params.id));
+    res.json(await findJob(jobsOf(res), req.params.id));
   };
 
-  const completedJob = async (id: string): Promise<JobView & { result: RenderResultView }> => {
-    const job = await findJob(id);
+  const completedJob = async (
+    jobs: TenantJobs,
+    id: string,
+  ): Promise<JobView & { result: RenderResultView }> => {
+    const job = await findJob(jobs, id);
     if (job.status !== 'completed') {
       throw new AppError(
         'job_not_completed',
@@ -62,7 +69,7 @@ export function jobRoutes(deps: {
     res: Response,
     next: NextFunction,
   ): Promise<void> => {
-    const job = await completedJob(req.params.id);
+    const job = await completedJob(jobsOf(res), req.params.id);
     await sendVideo({ outputs, logger }, { id: job.id, result: job.result }, req, res, next);
   };
 
@@ -71,7 +78,7 @@ export function jobRoutes(deps: {
     res: Response,
     next: NextFunction,
   ): Promise<void> => {
-    const job = await completedJob(req.params.id);
+    const job = await completedJob(jobsOf(res), req.params.id);
     if (job.result.posterUrl === undefined) {
       throw new AppError('poster_not_found', `Job ${job.id} has a video but no poster`, {
         details: { id: job.id },
@@ -83,10 +90,11 @@ export function jobRoutes(deps: {
 
   const cancelJob = async (req: Request<{ id: string }>, res: Response): Promise<void> => {
     const id = req.params.id;
+    const jobs = jobsOf(res);
     const cancel = isPlausibleJobId(id)
       ? await jobs.cancel(id, CANCEL_WAIT_MS)
       : ({ outcome: 'not_found' } as const);
-    if (cancel.outcome === 'not_found') await findJob(id);
+    if (cancel.outcome === 'not_found') await findJob(jobs, id);
     else if (cancel.outcome === 'finished') {
       throw new AppError(
         'job_already_finished',
@@ -100,7 +108,8 @@ export function jobRoutes(deps: {
   };
 
   const showLogs = async (req: Request<{ id: string }>, res: Response): Promise<void> => {
-    const job = await findJob(req.params.id);
+    const jobs = jobsOf(res);
+    const job = await findJob(jobs, req.params.id);
     const entries = (await jobs.logs(job.id)) ?? [];
     res.json({
       id: job.id,

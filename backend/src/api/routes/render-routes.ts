@@ -5,7 +5,9 @@ import { AppError } from '../../errors/app-error';
 import { DEFAULT_SCENE_FILE, describeJobFile } from '../../job-files/job-files';
 import { jobLinks, type RenderSubmitter } from '../../job/render-job';
 import { mediaTypeOf } from '../http-headers';
-import { apiKeyHash, apiKeyOf } from '../middleware/api-keys';
+import type { Caller } from '../../tenants/caller';
+import type { MediaTokens } from '../../tenants/media-tokens';
+import { callerOf } from '../middleware/authentication';
 import { requestIdOf } from '../middleware/request-id';
 import { parseRenderRequest, validationError } from '../render-request';
 import { RENDER_FIELDS } from '../render-request-schema';
@@ -23,8 +25,12 @@ export function jsonBodyLimitBytes(maxCodeBytes: number): number {
   return maxCodeBytes * 2 + 16 * 1024;
 }
 
-export function renderRoutes(deps: { config: Config; submitter: RenderSubmitter }): Router {
-  const { config, submitter } = deps;
+export function renderRoutes(deps: {
+  config: Config;
+  submitter: RenderSubmitter;
+  tokens: Pick<MediaTokens, 'browserLinks'>;
+}): Router {
+  const { config, submitter, tokens } = deps;
   const maxCodeBytes = config.MAX_CODE_BYTES;
 
   const parseJson = express.json({
@@ -111,11 +117,13 @@ export function renderRoutes(deps: { config: Config; submitter: RenderSubmitter 
       config,
     );
     const requestId = requestIdOf(res);
-    const tenant = playTenant(config, apiKeyOf(req));
+    const caller = callerOf(res);
+    const tenant = playTenant(config, caller);
     const submitted = await submitter.submit(
       {
         code,
         options,
+        owner: caller.tenant,
         ...(tenant === undefined ? {} : { tenant }),
         ...(sceneFile === DEFAULT_SCENE_FILE ? {} : { sceneFile }),
         ...(assets.length > 0 ? { assets: assets.map(describeJobFile) } : {}),
@@ -128,6 +136,7 @@ export function renderRoutes(deps: { config: Config; submitter: RenderSubmitter 
       },
     );
     const links = jobLinks(submitted.id);
+    const browserLinks = tokens.browserLinks(submitted.id);
     const webhook = submitted.webhook ? { webhook: submitted.webhook } : {};
     if (submitted.reused) {
       // An identical render: finished (200, with its result) or still running (202, attached).
@@ -136,13 +145,19 @@ export function renderRoutes(deps: { config: Config; submitter: RenderSubmitter 
       res
         .status(status)
         .location(links.self)
-        .json({ ...job, links, reused: true, ...webhook } satisfies ReusedJob);
+        .json({ ...job, links, browserLinks, reused: true, ...webhook } satisfies ReusedJob);
       return;
     }
     res
       .status(202)
       .location(links.self)
-      .json({ id: submitted.id, status: 'queued', links, ...webhook } satisfies SubmittedJob);
+      .json({
+        id: submitted.id,
+        status: 'queued',
+        links,
+        browserLinks,
+        ...webhook,
+      } satisfies SubmittedJob);
   };
 
   const router = express.Router();
@@ -251,16 +266,14 @@ function explainMulterError(
 }
 
 /**
- * Whose plays a request's job reuses (PLAY_REUSE): one tenant per API key, named by a hash of
- * the key; on an open API, everyone together only when PLAY_REUSE is `everyone`.
+ * Whose plays a request's job reuses (PLAY_REUSE): the caller's tenant (one per API key); on an
+ * open API, everyone together only when PLAY_REUSE is `everyone`.
  */
 export function playTenant(
   config: Pick<Config, 'API_KEYS' | 'PLAY_REUSE'>,
-  apiKey: string | undefined,
+  caller: Caller,
 ): string | undefined {
   if (config.PLAY_REUSE === 'off') return undefined;
-  if (config.API_KEYS.length > 0) {
-    return apiKey === undefined ? undefined : `key-${apiKeyHash(apiKey)}`;
-  }
-  return config.PLAY_REUSE === 'everyone' ? 'open' : undefined;
+  if (config.API_KEYS.length > 0) return caller.tenant;
+  return config.PLAY_REUSE === 'everyone' ? caller.tenant : undefined;
 }

@@ -5,7 +5,9 @@ import { QueueEvents } from 'bullmq';
 import type { Express } from 'express';
 import type { Config, ConfigVariableName } from '../../../src/config/config-schema';
 import { loadConfig } from '../../../src/config/load-config';
-import { createLogger } from '../../../src/logging/logger';
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { createLogger, type Logger } from '../../../src/logging/logger';
 import { startApiProcess } from '../../../src/processes/api-process';
 import { startWorkerProcess } from '../../../src/processes/worker-process';
 import { createWorkerRedis } from '../../../src/queue/redis-connection';
@@ -54,6 +56,8 @@ export async function startTestService(
     worker?: boolean;
     /** The key the service's own reads of jobs carry, for a service with API_KEYS. */
     apiKey?: string;
+    /** Keeps every log line of the API and the worker here (all levels), instead of dropping them. */
+    logLines?: string[];
   } = {},
 ): Promise<TestService> {
   const environment = testEnvironment();
@@ -72,11 +76,10 @@ export async function startTestService(
     RATE_LIMIT_REQUESTS_PER_MINUTE: '0',
     ...options.env,
   });
-  const logger = createLogger({
-    level: 'warn',
-    service: 'test',
-    silent: process.env.TEST_LOGS !== '1',
-  });
+  const logger =
+    options.logLines === undefined
+      ? createLogger({ level: 'warn', service: 'test', silent: process.env.TEST_LOGS !== '1' })
+      : capturingLogger(options.logLines);
   // The service's own kind of connection, so that a Redis behind sentinels is followed too.
   const eventsRedis = createWorkerRedis(config);
   const queueEvents = new QueueEvents(config.QUEUE_NAME, {
@@ -158,6 +161,28 @@ export async function startTestService(
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/** The service's own logger at its most talkative, writing its JSON lines into `lines`. */
+function capturingLogger(lines: string[]): Logger {
+  const logger = createLogger({ level: 'debug', service: 'test' });
+  logger.clear();
+  logger.add(
+    new winston.transports.Stream({
+      stream: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(
+            ...chunk
+              .toString('utf8')
+              .split('\n')
+              .filter((line) => line !== ''),
+          );
+          done();
+        },
+      }),
+    }),
+  );
+  return logger;
 }
 
 function nextEvent(

@@ -1,8 +1,10 @@
 import type { Server } from 'node:http';
 import express from 'express';
+import { setCaller } from '../../../src/api/middleware/authentication';
 import { createErrorHandler } from '../../../src/api/middleware/error-handler';
 import { jobEventRoutes } from '../../../src/api/routes/job-event-routes';
 import { createLogger } from '../../../src/logging/logger';
+import { OPEN_CALLER } from '../../../src/tenants/caller';
 import { FakeJobEvents, FakeJobStore, jobViewOf as view } from '../../support/fake-jobs';
 import { EventStreamReader } from '../../support/event-stream-client';
 
@@ -17,7 +19,11 @@ describe('GET /api/animation/jobs/:id/events', () => {
     events = new FakeJobEvents();
     const logger = createLogger({ level: 'error', service: 'test', silent: true });
     const app = express();
-    app.use(jobEventRoutes({ logger, jobs, events, heartbeatMs: 50 }));
+    app.use((_req, res, next) => {
+      setCaller(res, OPEN_CALLER);
+      next();
+    });
+    app.use(jobEventRoutes({ logger, jobs: () => jobs, events, heartbeatMs: 50 }));
     app.use(createErrorHandler(logger));
     server = await new Promise<Server>((resolve) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));

@@ -1,10 +1,11 @@
 import express from 'express';
 import request from 'supertest';
 import { ADMIN_QUEUES_PATH } from '../../../src/api/create-app';
-import { requireApiKey } from '../../../src/api/middleware/api-keys';
+import { authenticate } from '../../../src/api/middleware/authentication';
 import { buildOpenApiDocument } from '../../../src/api/openapi/openapi-document';
 import { openApiRoutes } from '../../../src/api/routes/openapi-routes';
 import { loadConfig } from '../../../src/config/load-config';
+import { MediaTokens } from '../../../src/tenants/media-tokens';
 
 const KEY = 'a-key-of-twenty-chars';
 
@@ -17,7 +18,8 @@ function appWithKeys() {
       document: buildOpenApiDocument(config, { adminQueuesPath: ADMIN_QUEUES_PATH }),
     }),
   );
-  app.use('/api', requireApiKey(config.API_KEYS));
+  const tokens = new MediaTokens('a-secret-of-thirty-two-characters', 60);
+  app.use('/api', authenticate({ apiKeys: config.API_KEYS, adminKey: '', tokens }));
   app.use((_req, res) => void res.status(404).json({ missing: true }));
   return { app, config };
 }

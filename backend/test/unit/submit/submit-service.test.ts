@@ -1,6 +1,6 @@
 import { AppError } from '../../../src/errors/app-error';
 import type { JobFile } from '../../../src/job-files/job-files';
-import type { JobView, RenderJobData } from '../../../src/job/render-job';
+import type { JobView, RenderJobData, StoredJob } from '../../../src/job/render-job';
 import { renderIdentity } from '../../../src/submit/render-identity';
 import type {
   CallbackRegistry,
@@ -9,16 +9,24 @@ import type {
 } from '../../../src/submit/submit-ports';
 import { createSubmitService, type SubmitPolicy } from '../../../src/submit/submit-service';
 import { refusal } from '../../support/refusal';
-import { HELLO_JOB as data } from '../../support/render-jobs';
+import { HELLO_JOB } from '../../support/render-jobs';
 
 const IMAGE = 'manim-render:test';
-const identity = renderIdentity(data, IMAGE);
+const data: RenderJobData = { ...HELLO_JOB, owner: 'key-a' };
+/** The same request from another API key. */
+const dataOfB: RenderJobData = { ...HELLO_JOB, owner: 'key-b' };
+const identity = `key-a:${renderIdentity(data, IMAGE)}`;
 
 /** The datastores in memory, keeping what was done to them in order. */
 class FakeStores {
   readonly events: string[] = [];
   readonly queued = new Map<string, RenderJobData>();
   readonly jobs = new Map<string, JobView>();
+  /** Jobs complete from the start (copies for another tenant). */
+  readonly ended = new Map<string, StoredJob>();
+  /** Files copied from one job to another: `from -> to`. */
+  readonly copies: string[] = [];
+  copyFails = false;
   readonly identities = new Map<string, string>();
   readonly files = new Map<string, JobFile[]>();
   waiting = 0;
@@ -62,9 +70,13 @@ class FakeStores {
           this.queued.set(id, job);
           this.events.push(`add ${id}`);
         },
+        addEnded: async (job) => {
+          this.ended.set(job.view.id, job);
+          this.events.push(`add ended ${job.view.id}`);
+        },
         waitingCount: async () => this.waiting,
       },
-      jobs: { find: async (id) => this.jobs.get(id) },
+      jobs: { find: async (id) => this.find(id) },
       identities,
       callbacks,
       files: {
@@ -80,6 +92,19 @@ class FakeStores {
       freeDiskBytes: async () => this.freeBytes,
     };
   }
+
+  /** A queued job as the test last set it, owned by whoever submitted it; or a copy. */
+  find(id: string): StoredJob | undefined {
+    const view = this.jobs.get(id);
+    if (view !== undefined) return { view, owner: this.queued.get(id)?.owner };
+    return this.ended.get(id);
+  }
+
+  copyResult = async (job: JobView, toJobId: string): Promise<boolean> => {
+    if (this.copyFails) return false;
+    this.copies.push(`${job.id} -> ${toJobId}`);
+    return true;
+  };
 }
 
 function view(id: string, status: JobView['status']): JobView {
@@ -101,6 +126,8 @@ function service(policy: Partial<SubmitPolicy> = {}) {
     minFreeMb: 100,
     imageOf: () => IMAGE,
     resultAvailable: async (job) => filesOfEarlierJobs.has(job.id),
+    cacheScope: 'tenant',
+    copyResult: stores.copyResult,
     ...policy,
   });
 }
@@ -233,8 +260,15 @@ describe('the submit service', () => {
     // Read once to find the job running, and again after the subscription to find it completed.
     const reads = [view(first.id, 'active'), view(first.id, 'completed')];
     const submitter = createSubmitService(
-      { ...ports, jobs: { find: async () => reads.shift() } },
-      { maxQueuedJobs: 10, minFreeMb: 0, imageOf: () => IMAGE, resultAvailable: async () => true },
+      { ...ports, jobs: { find: async () => ({ view: reads.shift()!, owner: data.owner }) } },
+      {
+        maxQueuedJobs: 10,
+        minFreeMb: 0,
+        imageOf: () => IMAGE,
+        resultAvailable: async () => true,
+        cacheScope: 'tenant',
+        copyResult: stores.copyResult,
+      },
     );
 
     const second = await submitter.submit(data, { reuse: true, callbackUrl: 'https://b.example' });
@@ -251,5 +285,106 @@ describe('the submit service', () => {
     const failure = await refusal(service().submit(data, { reuse: false, files }));
     expect(failure.code).toBe('queue_unavailable');
     expect([...stores.files.keys()]).toEqual([outcome.id]);
+  });
+});
+
+describe('the submit service between tenants', () => {
+  /** A's render, completed with its file still kept. */
+  async function completedRenderOfA(cacheScope: SubmitPolicy['cacheScope']): Promise<string> {
+    const first = await service({ cacheScope }).submit(data, { reuse: true });
+    stores.jobs.set(first.id, {
+      ...view(first.id, 'completed'),
+      result: {
+        fileName: 'Hello.mp4',
+        contentType: 'video/mp4',
+        sizeBytes: 2048,
+        url: `/api/animation/jobs/${first.id}/video`,
+        posterUrl: `/api/animation/jobs/${first.id}/poster`,
+        chunks: 2,
+        reusedPlays: 1,
+      },
+    });
+    filesOfEarlierJobs.add(first.id);
+    return first.id;
+  }
+
+  it('never answers one tenant with the job of another by default, running or completed', async () => {
+    const first = await service().submit(data, { reuse: true });
+    stores.jobs.set(first.id, view(first.id, 'active'));
+
+    const second = await service().submit(dataOfB, { reuse: true });
+    expect(second).toEqual({ id: expect.any(String) });
+    expect(second.id).not.toBe(first.id);
+
+    const completed = await completedRenderOfA('tenant');
+    const third = await service().submit(dataOfB, { reuse: true });
+    expect(third.reused).toBeUndefined();
+    expect(third.id).not.toBe(completed);
+    expect(stores.copies).toEqual([]);
+  });
+
+  it('with a global cache, answers another tenant with a completed job of its own holding a copy', async () => {
+    const earlier = await completedRenderOfA('global');
+    const at = Date.now();
+
+    const outcome = await service({ cacheScope: 'global' }).submit(dataOfB, { reuse: true });
+
+    expect(outcome.id).not.toBe(earlier);
+    expect(outcome.reused).toMatchObject({
+      id: outcome.id,
+      status: 'completed',
+      options: dataOfB.options,
+      result: {
+        fileName: 'Hello.mp4',
+        sizeBytes: 2048,
+        url: `/api/animation/jobs/${outcome.id}/video`,
+        posterUrl: `/api/animation/jobs/${outcome.id}/poster`,
+      },
+    });
+    expect(Date.parse(outcome.reused?.createdAt ?? '')).toBeGreaterThanOrEqual(at - 1000);
+    // Nothing of the other tenant's job shows: not its id, nor how it was rendered.
+    expect(JSON.stringify(outcome)).not.toContain(earlier);
+    expect(outcome.reused?.result).not.toHaveProperty('chunks');
+    expect(outcome.reused?.result).not.toHaveProperty('reusedPlays');
+    expect(stores.copies).toEqual([`${earlier} -> ${outcome.id}`]);
+    expect(stores.ended.get(outcome.id)).toEqual({ view: outcome.reused, owner: 'key-b' });
+    expect(stores.queued.size).toBe(1);
+  });
+
+  it('with a global cache, sends the webhook of the copy, not of the other job', async () => {
+    await completedRenderOfA('global');
+
+    const outcome = await service({ cacheScope: 'global' }).submit(dataOfB, {
+      reuse: true,
+      callbackUrl: 'https://b.example',
+    });
+
+    expect(outcome.webhook).toEqual({ deliveryId: `now-${outcome.id}` });
+    expect(stores.events).toContain(`deliver ${outcome.id} https://b.example`);
+  });
+
+  it('with a global cache, still answers a tenant with its own earlier job', async () => {
+    const earlier = await completedRenderOfA('global');
+
+    const again = await service({ cacheScope: 'global' }).submit(data, { reuse: true });
+
+    expect(again.id).toBe(earlier);
+    expect(stores.copies).toEqual([]);
+  });
+
+  it("with a global cache, renders anew beside another tenant's running job, or when the copy fails", async () => {
+    const first = await service({ cacheScope: 'global' }).submit(data, { reuse: true });
+    stores.jobs.set(first.id, view(first.id, 'active'));
+    const beside = await service({ cacheScope: 'global' }).submit(dataOfB, { reuse: true });
+    expect(beside).toEqual({ id: expect.any(String) });
+    expect(stores.queued.get(beside.id)?.owner).toBe('key-b');
+
+    stores.jobs.clear();
+    const earlier = await completedRenderOfA('global');
+    stores.copyFails = true;
+    const anew = await service({ cacheScope: 'global' }).submit(dataOfB, { reuse: true });
+    expect(anew.reused).toBeUndefined();
+    expect(anew.id).not.toBe(earlier);
+    expect(stores.queued.has(anew.id)).toBe(true);
   });
 });
