@@ -27,6 +27,12 @@ describe('rendering a scene end to end', () => {
         video: `/api/animation/jobs/${submitted.body.id}/video`,
         poster: `/api/animation/jobs/${submitted.body.id}/poster`,
       },
+      browserLinks: {
+        video: expect.stringMatching(/\/video\?token=[\w.-]+$/),
+        poster: expect.stringMatching(/\/poster\?token=[\w.-]+$/),
+        events: expect.stringMatching(/\/events\?token=[\w.-]+$/),
+        expiresAt: expect.any(String),
+      },
     });
 
     const job = await service.waitForEnd(submitted.body.id);
