@@ -40,16 +40,15 @@ export function authenticate(options: {
   adminKey: string;
   tokens: Pick<MediaTokens, 'verify'>;
 }): RequestHandler {
-  const known = new Map(options.apiKeys.map((key) => [digest(key).toString('hex'), key]));
+  const known = options.apiKeys.map((key) => ({ key, digest: digest(key) }));
   const admin = options.adminKey === '' ? undefined : digest(options.adminKey);
   const open = options.apiKeys.length === 0;
 
   const callerOfKey = (key: string): Caller | undefined => {
     const hashed = digest(key);
     if (admin !== undefined && timingSafeEqual(admin, hashed)) return ADMIN_CALLER;
-    // The map is keyed by the hash, so a lookup compares hashes, not the keys themselves.
-    const match = known.get(hashed.toString('hex'));
-    return match === undefined ? undefined : { tenant: keyTenant(match), seesAll: false };
+    const match = known.find((entry) => timingSafeEqual(entry.digest, hashed));
+    return match === undefined ? undefined : { tenant: keyTenant(match.key), seesAll: false };
   };
 
   return (req, res, next) => {
