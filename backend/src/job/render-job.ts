@@ -124,8 +124,11 @@ export interface StoredJob {
  */
 export interface RenderJobStore {
   find(id: string): Promise<StoredJob | undefined>;
-  /** The render output a worker kept for the job (empty until the render has run). */
-  logs(id: string): Promise<string[] | undefined>;
+  /**
+   * The render output a worker kept for the job (empty until the render has run, and for an id
+   * no job has: whether it exists is read with `find`).
+   */
+  logs(id: string): Promise<string[]>;
   /** Cancels a queued or running job; waits up to `waitMs` for a running one to end. */
   cancel(id: string, waitMs: number): Promise<CancelOutcome>;
   close(): Promise<void>;

@@ -147,11 +147,9 @@ export class BullmqRenderJobStore implements RenderJobStore {
     );
   }
 
-  async logs(id: string): Promise<string[] | undefined> {
-    return withQueueErrors(async () => {
-      if (!(await this.find(id))) return undefined;
-      return (await this.queue.getJobLogs(id)).logs;
-    });
+  /** Whether the job exists, and whose it is, is for the caller to have read (tenant-jobs.ts). */
+  async logs(id: string): Promise<string[]> {
+    return withQueueErrors(async () => (await this.queue.getJobLogs(id)).logs);
   }
 
   /** Workers take jobs from the right end of the wait list, so the place counts from there. */

@@ -9,6 +9,7 @@ import {
   type StoredJob,
   type SubmitOutcome,
 } from '../job/render-job';
+import { OPEN_TENANT } from '../tenants/caller';
 import { copiedRenderView } from './copied-render';
 import { renderIdentity } from './render-identity';
 import type { SubmitPorts } from './submit-ports';
@@ -54,7 +55,7 @@ export function createSubmitService(ports: SubmitPorts, policy: SubmitPolicy): R
    * Jobs are never shared across tenants; see `answerWithCopy`.
    */
   const identityOf = (data: RenderJobData): string => {
-    const scope = policy.cacheScope === 'global' ? 'global' : (data.owner ?? 'open');
+    const scope = policy.cacheScope === 'global' ? 'global' : (data.owner ?? OPEN_TENANT);
     return `${scope}:${renderIdentity(data, policy.imageOf(data.options.manimVersion))}`;
   };
 
