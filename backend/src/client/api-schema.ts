@@ -818,6 +818,8 @@ export interface components {
         maxTotalBytes: number;
         /** @description What a "project" archive may be. */
         archiveFormats: ('zip' | 'tar.gz')[];
+        /** @description Most a "project" archive may inflate to, counting headers, folders and clutter besides the files: maxTotalBytes plus 32 KiB for each file maxFiles allows, where each entry counts at least 4 KiB. */
+        archiveInflationMaxBytes: number;
         /** @description Names a file may not have at the top of the project. */
         reservedNames: string[];
       };

@@ -74,10 +74,10 @@ export class RequestFiles {
   }
 
   /** A 413 about the field as a whole (e.g. an archive larger than the limit). */
-  tooLarge(message: string): AppError {
+  tooLarge(message: string, details: Record<string, unknown> = {}): AppError {
     return new AppError('payload_too_large', message, {
       hint: 'Send fewer or smaller files, or ask the operator to raise MAX_ASSET_FILE_MB or MAX_ASSETS_TOTAL_MB.',
-      details: { field: this.field },
+      details: { field: this.field, ...details },
     });
   }
 

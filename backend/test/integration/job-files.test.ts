@@ -2,7 +2,8 @@ import { redisKeyspace } from '../../src/config/redis-settings';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logging/logger';
 import { startWorkerProcess, type WorkerProcess } from '../../src/processes/worker-process';
-import { buildTarGz } from '../support/archives';
+import { gzipSync } from 'node:zlib';
+import { buildTarGz, gzippedZeros, TAR_END, tarFile, tarHeader } from '../support/archives';
 import { testEnvironment } from './support/test-environment';
 import { startTestService, type TestService } from './support/test-service';
 import { twoColourPng } from './support/media-files';
@@ -77,6 +78,39 @@ describe('files sent with a scene', () => {
       ]);
       expect(status).toBe(400);
       expect(body.error?.message).toContain('project entry "images/logo.png" is a symbolic link');
+    });
+
+    it('refuse archive bombs with a 413 naming the limit, while the API keeps answering', async () => {
+      const GiB = 1024 ** 3;
+      const sendProject = (content: Buffer) =>
+        service.submitForm({}, [{ field: 'project', name: 'project.tar.gz', content }]);
+      // 20 MB that inflate to 20 GiB: clutter that declares them, or zeros after the archive's end.
+      const clutterBomb = Buffer.concat([
+        gzipSync(Buffer.concat([tarFile('scene.py', SCENE), tarHeader('__MACOSX/._x', 20 * GiB)])),
+        gzippedZeros(20 * GiB),
+      ]);
+      const paddedProject = Buffer.concat([
+        gzipSync(
+          Buffer.concat([tarFile('scene.py', SCENE), tarFile('images/logo.png', logo), TAR_END]),
+        ),
+        gzippedZeros(20 * GiB),
+      ]);
+
+      const bombs = Array.from({ length: 6 }, () => sendProject(clutterBomb));
+      const health = await fetch(`${service.url}/health`);
+      const answers = await Promise.all(bombs);
+
+      expect(health.status).toBe(200);
+      for (const { status, body } of answers) {
+        expect(status).toBe(413);
+        expect(body.error?.message).toContain('"project.tar.gz" inflates to more than');
+        expect(body.error?.message).toContain('MAX_ASSETS_TOTAL_MB');
+      }
+      const padded = await sendProject(paddedProject);
+      expect(padded.status).toBe(202);
+      expect((await service.getJob(padded.body.id)).assets).toEqual([
+        { path: 'images/logo.png', sizeBytes: logo.length },
+      ]);
     });
 
     it('refuse a file over the size limit with a 413 that names it', async () => {

@@ -88,3 +88,57 @@ export async function buildTarGz(entries: TarEntry[]): Promise<Buffer> {
   await ended;
   return gzipSync(Buffer.concat(chunks));
 }
+
+/**
+ * One ustar header block declaring `size` bytes of data, as tar tools write it: the size in octal
+ * while it fits the field, in GNU base-256 beyond (over 8 GiB).
+ */
+export function tarHeader(name: string, size: number, typeFlag = '0'): Buffer {
+  const block = Buffer.alloc(512);
+  block.write(name, 0, 100, 'utf8');
+  block.write('0000644\0', 100, 'latin1');
+  block.write('0000000\0', 108, 'latin1');
+  block.write('0000000\0', 116, 'latin1');
+  if (size < 8 ** 11) {
+    block.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+  } else {
+    let rest = BigInt(size);
+    for (let index = 135; index > 124; index -= 1) {
+      block[index] = Number(rest & 0xffn);
+      rest >>= 8n;
+    }
+    block[124] = 0x80;
+  }
+  block.write('00000000000\0', 136, 'latin1');
+  block.write(typeFlag, 156, 'latin1');
+  block.write('ustar\0' + '00', 257, 'latin1');
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return block;
+}
+
+/** A regular file's entry of a tar archive: its header, its bytes, padding to the next block. */
+export function tarFile(name: string, content: Buffer | string): Buffer {
+  const bytes = Buffer.from(content);
+  const padding = (512 - (bytes.length % 512)) % 512;
+  return Buffer.concat([tarHeader(name, bytes.length), bytes, Buffer.alloc(padding)]);
+}
+
+/** The two zero blocks that end a tar archive. */
+export const TAR_END = Buffer.alloc(1024);
+
+const ZERO_MEMBER_BYTES = 16 * 1024 * 1024;
+let zeroMember: Buffer | undefined;
+
+/**
+ * A gzip stream that inflates to `bytes` zeros (a multiple of 16 MiB) while staying small: one
+ * gzip member of 16 MiB of zeros, repeated. Gzip readers inflate concatenated members as one
+ * stream, so this is what a tar bomb pads itself with.
+ */
+export function gzippedZeros(bytes: number): Buffer {
+  zeroMember ??= gzipSync(Buffer.alloc(ZERO_MEMBER_BYTES), { level: 9 });
+  const member = zeroMember;
+  return Buffer.concat(Array.from({ length: Math.ceil(bytes / ZERO_MEMBER_BYTES) }, () => member));
+}

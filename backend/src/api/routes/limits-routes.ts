@@ -2,6 +2,11 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { FORMATS, QUALITIES, type Config } from '../../config/config-schema';
 import { RESERVED_TOP_LEVEL_NAMES } from '../../job-files/asset-path';
+import {
+  ARCHIVE_ENTRY_BYTES,
+  ARCHIVE_ROOM_PER_FILE_BYTES,
+  archiveInflationBudget,
+} from '../../job-files/inflation-budget';
 import { outputFormatSchema, qualitySchema } from '../../job/job-view-schema';
 import { jobFileLimits } from '../render-uploads';
 
@@ -47,6 +52,9 @@ export const limitsSchema = z
         archiveFormats: z
           .array(z.enum(['zip', 'tar.gz']))
           .meta({ description: 'What a "project" archive may be.' }),
+        archiveInflationMaxBytes: positive(
+          `Most a "project" archive may inflate to, counting headers, folders and clutter besides the files: maxTotalBytes plus ${ARCHIVE_ROOM_PER_FILE_BYTES / 1024} KiB for each file maxFiles allows, where each entry counts at least ${ARCHIVE_ENTRY_BYTES / 1024} KiB.`,
+        ),
         reservedNames: z
           .array(z.string())
           .meta({ description: 'Names a file may not have at the top of the project.' }),
@@ -98,6 +106,7 @@ export function describeLimits(config: Config): Limits {
     assets: {
       ...jobFileLimits(config),
       archiveFormats: ['zip', 'tar.gz'],
+      archiveInflationMaxBytes: archiveInflationBudget(jobFileLimits(config)),
       reservedNames: [...RESERVED_TOP_LEVEL_NAMES],
     },
     container: {

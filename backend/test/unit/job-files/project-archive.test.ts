@@ -1,5 +1,10 @@
+import { gzipSync } from 'node:zlib';
+import {
+  ARCHIVE_ENTRY_BYTES,
+  archiveInflationBudget,
+} from '../../../src/job-files/inflation-budget';
 import { unpackProjectArchive } from '../../../src/job-files/project-archive';
-import { buildTarGz, buildZip } from '../../support/archives';
+import { buildTarGz, buildZip, gzippedZeros, TAR_END, tarHeader } from '../../support/archives';
 import { refusal } from '../../support/refusal';
 
 const limits = { maxFiles: 5, maxFileBytes: 1000, maxTotalBytes: 2000 };
@@ -163,5 +168,138 @@ describe('unpacking a project archive', () => {
   it('answers 413 for an archive larger than all the files of a request may be', async () => {
     const error = await refusal(unpackProjectArchive('big.zip', Buffer.alloc(2001), limits));
     expect(error.code).toBe('payload_too_large');
+  });
+
+  it('reads long and non-ASCII names from pax and GNU headers', async () => {
+    const long = `${'a-rather-long-folder-name/'.repeat(8)}scene.py`;
+    const pax = await buildTarGz([
+      { name: long, content: 'A' },
+      { name: 'bilder/größe.svg', content: 'B' },
+    ]);
+    expect(texts(await unpackProjectArchive('p.tar.gz', pax, limits))).toEqual({
+      [long]: 'A',
+      'bilder/größe.svg': 'B',
+    });
+
+    const gnuName = Buffer.from(`${'gnu-long-folder-name/'.repeat(7)}data.txt\0`);
+    const gnu = gzipSync(
+      Buffer.concat([
+        tarHeader('././@LongLink', gnuName.length, 'L'),
+        gnuName,
+        Buffer.alloc(512 - (gnuName.length % 512)),
+        tarHeader('cut-off-name', 1),
+        Buffer.from('C'),
+        Buffer.alloc(511),
+        TAR_END,
+      ]),
+    );
+    expect(texts(await unpackProjectArchive('p.tar.gz', gnu, limits))).toEqual({
+      [`${'gnu-long-folder-name/'.repeat(7)}data.txt`]: 'C',
+    });
+  });
+});
+
+describe('a hostile project archive', () => {
+  // The service's default limits, under which a 20 MB upload may hide 20 GiB.
+  const limits = { maxFiles: 100, maxFileBytes: 10 * 1024 * 1024, maxTotalBytes: 25 * 1024 * 1024 };
+  const budget = archiveInflationBudget(limits);
+  const GiB = 1024 ** 3;
+
+  function tarGz(...parts: Buffer[]): Buffer {
+    return gzipSync(Buffer.concat(parts));
+  }
+
+  async function overBudget(name: string, archive: Buffer): Promise<void> {
+    const error = await refusal(unpackProjectArchive(name, archive, limits));
+    expect(error.status).toBe(413);
+    expect(error.code).toBe('payload_too_large');
+    expect(error.message).toContain(`inflates to more than ${budget} bytes`);
+    expect(error.message).toContain('MAX_ASSETS_TOTAL_MB');
+    expect(error.details).toEqual({ field: 'project', inflationBudgetBytes: budget });
+  }
+
+  it('is refused before inflating clutter that declares 20 GiB', async () => {
+    const archive = Buffer.concat([
+      tarGz(tarHeader('scene.py', 1), Buffer.from('x'), Buffer.alloc(511)),
+      tarGz(tarHeader('__MACOSX/._scene.py', 20 * GiB)),
+      gzippedZeros(20 * GiB),
+    ]);
+    expect(archive.length).toBeLessThan(25 * 1024 * 1024);
+
+    await overBudget('clutter.tar.gz', archive);
+  });
+
+  it('is refused once small clutter, folders or extended headers add up past the budget', async () => {
+    const clutter = Array.from({ length: Math.ceil(budget / 4096) }, (_, index) =>
+      Buffer.concat([tarHeader(`__MACOSX/._${index}`, 3584), Buffer.alloc(3584)]),
+    );
+    await overBudget('clutter.tar.gz', tarGz(...clutter, TAR_END));
+
+    const folders = Array.from(
+      { length: Math.floor(budget / ARCHIVE_ENTRY_BYTES) + 1 },
+      (_, index) => tarHeader(`folder-${index}/`, 0, '5'),
+    );
+    await overBudget('folders.tar.gz', tarGz(...folders, TAR_END));
+
+    await overBudget(
+      'pax.tar.gz',
+      Buffer.concat([tarGz(tarHeader('PaxHeader/x', 2 * GiB, 'x')), gzippedZeros(2 * GiB)]),
+    );
+
+    const entries = Array.from(
+      { length: Math.floor(budget / ARCHIVE_ENTRY_BYTES) + 1 },
+      (_, index) => ({
+        name: `folder-${index}/`,
+        mode: 0o040755,
+      }),
+    );
+    await overBudget('folders.zip', buildZip(entries));
+  });
+
+  it('is read up to its end-of-archive marker and no further', async () => {
+    const project = [tarHeader('scene.py', 1), Buffer.from('x'), Buffer.alloc(511), TAR_END];
+
+    const zeros = Buffer.concat([tarGz(...project), gzippedZeros(20 * GiB)]);
+    expect(texts(await unpackProjectArchive('padded.tar.gz', zeros, limits))).toEqual({
+      'scene.py': 'x',
+    });
+
+    const garbage = tarGz(...project, Buffer.from('not a tar header '.repeat(10_000)));
+    expect(texts(await unpackProjectArchive('trailing.tar.gz', garbage, limits))).toEqual({
+      'scene.py': 'x',
+    });
+  });
+
+  it('that is only gzipped zeros holds no files; other bytes are no tar archive', async () => {
+    expect(await unpackProjectArchive('zeros.tar.gz', gzippedZeros(20 * GiB), limits)).toEqual([]);
+
+    const error = await refusal(
+      unpackProjectArchive(
+        'noise.tar.gz',
+        gzipSync(Buffer.from('#!/bin/sh\n'.repeat(100))),
+        limits,
+      ),
+    );
+    expect(error.status).toBe(400);
+    expect(error.message).toContain(
+      'is not a readable .tar.gz archive: a header fails its checksum',
+    );
+  });
+
+  it('keeps an archive inside it as a file, unopened', async () => {
+    const inner = Buffer.concat([tarGz(tarHeader('huge.bin', 4 * GiB)), gzippedZeros(4 * GiB)]);
+
+    const files = await unpackProjectArchive(
+      'nested.zip',
+      buildZip([
+        { name: 'scene.py', content: 'x' },
+        { name: 'data/inner.tar.gz', content: inner },
+      ]),
+      limits,
+    );
+
+    expect(files.find((file) => file.path === 'data/inner.tar.gz')?.content.equals(inner)).toBe(
+      true,
+    );
   });
 });
