@@ -106,7 +106,7 @@ export async function readRenderUploads(
     ]);
   }
   const entries = await unpackProjectArchive(project.originalname, project.buffer, limits);
-  const sceneFile = chooseSceneFile(entries, sceneFileField, fields.scene);
+  const sceneFile = chooseSceneFile(entries, sceneFileField, fields.scene, config.MAX_CODE_BYTES);
   const scene = entries.find((entry) => entry.path === sceneFile);
   if (!scene) throw new Error(`${sceneFile} vanished from the project`);
   if (scene.content.length > config.MAX_CODE_BYTES) {
@@ -125,10 +125,23 @@ export async function readRenderUploads(
 }
 
 /**
- * The project's scene file: the one `sceneFile` names, or else the one Python file that defines
- * scenes (the one that defines `scene`, when it is given).
+ * How many files of MAX_CODE_BYTES the search for a project's scene file reads at most. Finding
+ * scenes tokenizes Python on the API's thread, about a third of a second per megabyte.
  */
-function chooseSceneFile(entries: JobFile[], sceneFile: unknown, scene: unknown): string {
+const SCENE_SEARCH_FILES = 8;
+
+/**
+ * The project's scene file: the one `sceneFile` names, or else the one Python file that defines
+ * scenes (the one that defines `scene`, when it is given). Only files that could be the scene file
+ * are searched: within MAX_CODE_BYTES, with a class statement (of `scene`, when given) at the
+ * start of a line.
+ */
+function chooseSceneFile(
+  entries: JobFile[],
+  sceneFile: unknown,
+  scene: unknown,
+  maxCodeBytes: number,
+): string {
   const pythonFiles = entries.filter((entry) => entry.path.endsWith('.py'));
   if (sceneFile !== undefined && sceneFile !== null && sceneFile !== '') {
     const checked = typeof sceneFile === 'string' ? checkAssetPath(sceneFile) : undefined;
@@ -141,22 +154,41 @@ function chooseSceneFile(entries: JobFile[], sceneFile: unknown, scene: unknown)
       },
     ]);
   }
-  const withScenes = pythonFiles
+  const sceneName = typeof scene === 'string' && scene !== '' ? scene : undefined;
+  const classStatement = new RegExp(
+    `^class\\s+${sceneName === undefined ? '' : `${escapeRegExp(sceneName)}(?=[\\s(:])`}`,
+    'm',
+  );
+  const mayDefine = pythonFiles.filter((entry) =>
+    classStatement.test(entry.content.toString('utf8')),
+  );
+  const searched = mayDefine.filter((entry) => entry.content.length <= maxCodeBytes);
+  const tooLong = mayDefine.filter((entry) => entry.content.length > maxCodeBytes);
+  const searchedBytes = searched.reduce((sum, entry) => sum + entry.content.length, 0);
+  if (searchedBytes > SCENE_SEARCH_FILES * maxCodeBytes) {
+    throw validationError([
+      {
+        field: 'sceneFile',
+        message: `is needed for this project: its Python files with class statements come to ${searchedBytes} bytes, more than the ${SCENE_SEARCH_FILES * maxCodeBytes} searched for scenes`,
+      },
+    ]);
+  }
+  const withScenes = searched
     .map((entry) => ({
       path: entry.path,
       scenes: detectSceneClasses(entry.content.toString('utf8')).map((found) => found.name),
     }))
     .filter((entry) => entry.scenes.length > 0);
   const candidates =
-    typeof scene === 'string' && scene !== ''
-      ? withScenes.filter((entry) => entry.scenes.includes(scene))
-      : withScenes;
+    sceneName === undefined
+      ? withScenes
+      : withScenes.filter((entry) => entry.scenes.includes(sceneName));
   const [only] = candidates;
   if (candidates.length === 1 && only) return only.path;
   if (candidates.length === 0) {
     throw new AppError(
       'scene_not_found',
-      `No Python file of the project defines ${typeof scene === 'string' && scene !== '' ? `the scene ${JSON.stringify(scene)}` : 'a Scene subclass'} (its Python files: ${listOrNone(pythonFiles.map((entry) => entry.path))}); name the scene file in "sceneFile"`,
+      `No Python file of the project defines ${sceneName === undefined ? 'a Scene subclass' : `the scene ${JSON.stringify(sceneName)}`} (its Python files: ${listOrNone(pythonFiles.map((entry) => entry.path))}${tooLong.length === 0 ? '' : `; not searched, over the ${maxCodeBytes} bytes of MAX_CODE_BYTES a scene file may have: ${tooLong.map((entry) => entry.path).join(', ')}`}); name the scene file in "sceneFile"`,
       { details: { field: 'sceneFile', pythonFiles: pythonFiles.map((entry) => entry.path) } },
     );
   }
@@ -165,6 +197,10 @@ function chooseSceneFile(entries: JobFile[], sceneFile: unknown, scene: unknown)
     `Several files of the project define scenes (${candidates.map((entry) => `${entry.path}: ${entry.scenes.join(', ')}`).join('; ')}); name the scene file in "sceneFile"`,
     { details: { field: 'sceneFile', candidates } },
   );
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function listOrNone(items: string[]): string {

@@ -122,6 +122,42 @@ describe('the uploads of a render request', () => {
     );
   });
 
+  it('searches only files that could be the scene file, and only so much of them', async () => {
+    const roomy = loadConfig({ MAX_CODE_BYTES: '1000', MAX_ASSETS_TOTAL_MB: '1' });
+    const classes = (name: string) => `class ${name}(Base):\n    pass\n#${'('.repeat(900)}\n`;
+    const sendProject = (entries: Array<{ name: string; content: string }>, fields = {}) =>
+      readRenderUploads([upload('project', 'p.zip', buildZip(entries))], fields, roomy);
+
+    const modules = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((name) => ({
+      name: `lib/${name}.py`,
+      content: classes(name.toUpperCase()),
+    }));
+    const crowded = await refusal(sendProject([{ name: 'intro.py', content: scene }, ...modules]));
+    expect(crowded.status).toBe(400);
+    expect(crowded.message).toContain(
+      'sceneFile is needed for this project: its Python files with class statements come to',
+    );
+    expect(
+      (await sendProject([{ name: 'intro.py', content: scene }, ...modules], { scene: 'Intro' }))
+        .sceneFile,
+    ).toBe('intro.py');
+    expect(
+      (
+        await sendProject([{ name: 'intro.py', content: scene }, ...modules], {
+          sceneFile: 'intro.py',
+        })
+      ).sceneFile,
+    ).toBe('intro.py');
+
+    const long = await refusal(
+      sendProject([{ name: 'long.py', content: `${scene}#${'x'.repeat(1000)}\n` }]),
+    );
+    expect(long.code).toBe('scene_not_found');
+    expect(long.message).toContain(
+      'not searched, over the 1000 bytes of MAX_CODE_BYTES a scene file may have: long.py',
+    );
+  });
+
   it('refuses a project sent with a scene or assets, and sceneFile without a project', async () => {
     const project = upload('project', 'p.zip', buildZip([{ name: 'a.py', content: scene }]));
     const withFile = await refusal(
