@@ -152,7 +152,8 @@ export async function startApiProcess(config: Config, logger: Logger): Promise<A
     app,
     async close() {
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Open event streams would keep the server from closing; ending the source ends them.
+      // Open event streams would keep the server from closing; ending the source ends them. The
+      // reader stops first, so that it does not reconnect when its connection ends.
       await events.close();
       eventsRedis.disconnect();
       await serverClosed;

@@ -13,29 +13,9 @@ import type { RedisConnection } from './redis-connection';
  *
  * The reader blocks on XREAD, so its connection must be its own and must wait for Redis instead
  * of failing requests (`createWorkerRedis`: `maxRetriesPerRequest: null`); BullMQ refuses a
- * blocking connection that retries requests a limited number of times.
+ * blocking connection that retries requests a limited number of times. Whoever made that
+ * connection ends it after `close()`.
  */
-const CLOSE_WAIT_MS = 5000;
-
-/** Whether `promise` settles within `ms`; leaves no timer behind. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      promise.then(
-        () => true,
-        () => true,
-      ),
-      late,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export class BullmqJobEvents implements JobEventSource {
   private readonly listeners = new Map<string, Set<JobEventListener>>();
   private closing: Promise<void> | undefined;
@@ -101,18 +81,26 @@ export class BullmqJobEvents implements JobEventSource {
     };
   }
 
+  /**
+   * Ends every subscription and tells the reader to stop; the owner of the reader's connection
+   * then ends the connection, which ends the read.
+   *
+   * BullMQ's own close is not waited for: it waits for the connection's 'end' event, which ioredis
+   * never emits for a connection told to disconnect while it waits to reconnect after a Redis
+   * outage (its disconnect() clears the retry timer and ends a socket that is already gone). Once
+   * the connection is ended nothing of the reader is left that could keep the process alive.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       const all = [...this.listeners.values()].flatMap((forJob) => [...forJob]);
       this.listeners.clear();
       for (const listener of all) this.deliver(listener, { kind: 'closed' });
-      const closed = this.queueEvents.close();
-      if (await settlesWithin(closed, CLOSE_WAIT_MS)) return;
-      // A reader whose connection came back after a Redis outage can stay blocked and never see
-      // the close; ending its connection lets the read loop, and the close, finish.
-      this.logger.warn('the job event reader did not stop; closing its connection');
-      await settlesWithin(this.queueEvents.disconnect(), CLOSE_WAIT_MS);
-      await settlesWithin(closed, CLOSE_WAIT_MS);
+      // Marks the reader closing at once, so that it does not reconnect once its connection ends.
+      this.queueEvents.close().catch((error: unknown) =>
+        this.logger.debug('job event reader closed with an error', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      );
     })();
     return this.closing;
   }
