@@ -126,12 +126,12 @@ export function renderFieldRules(
   const dimension = (max: number) => `0*${wholeNumberPattern(MIN_DIMENSION, max, { even: true })}`;
   const rules: RenderFieldRules = {
     code: {
+      // The limit counts UTF-8 bytes, which a schema's maxLength (characters) cannot say.
       schema: z
         .string()
-        .max(config.MAX_CODE_BYTES)
         .regex(NOT_BLANK)
         .meta({
-          description: `Python source of the scene, at most ${config.MAX_CODE_BYTES} UTF-8 bytes (MAX_CODE_BYTES); not empty or only white space.`,
+          description: `Python source of the scene, at most ${config.MAX_CODE_BYTES} UTF-8 bytes (MAX_CODE_BYTES; larger code gets 413); not empty or only white space.`,
         }),
       problem: (raw) =>
         typeof raw === 'string'

@@ -62,17 +62,25 @@ export function parseRenderRequest(
         { details: { field: source.field, sizeBytes, limitBytes: config.MAX_CODE_BYTES } },
       );
     }
-    if (source.field !== 'code' && source.fileName !== undefined) {
-      const fileNameMessage = pythonFileNameProblem(source.fileName);
-      if (fileNameMessage !== undefined) problems.push({ field: 'file', message: fileNameMessage });
-    }
-    if (!rules.code.schema.safeParse(source.code).success) {
+    if (source.field !== 'code') {
+      // What an uploaded file holds is beyond the request's schema: a 422, not a 400.
+      const fileNameMessage =
+        source.fileName === undefined ? undefined : pythonFileNameProblem(source.fileName);
+      if (fileNameMessage !== undefined) {
+        throw invalidFiles([{ field: 'file', message: fileNameMessage }]);
+      }
+      if (!rules.code.schema.safeParse(source.code).success) {
+        throw invalidFiles([
+          {
+            field: source.field,
+            message: `must contain Python code, but ${fileLabel(source.fileName)} is empty or only whitespace`,
+          },
+        ]);
+      }
+    } else if (!rules.code.schema.safeParse(source.code).success) {
       problems.push({
-        field: source.field,
-        message:
-          source.field !== 'code'
-            ? `must contain Python code, but ${fileLabel(source.fileName)} is empty or only whitespace`
-            : 'must contain Python code, but it is empty or only whitespace',
+        field: 'code',
+        message: 'must contain Python code, but it is empty or only whitespace',
       });
     }
   }
@@ -132,18 +140,29 @@ export function parseRenderRequest(
  */
 export function decodeUploadedCode(fileName: string, content: Uint8Array): string {
   const nameMessage = pythonFileNameProblem(fileName);
-  if (nameMessage !== undefined) throw validationError([{ field: 'file', message: nameMessage }]);
+  if (nameMessage !== undefined) throw invalidFiles([{ field: 'file', message: nameMessage }]);
   try {
     // A leading byte order mark is dropped, as Python itself does.
     return new TextDecoder('utf-8', { fatal: true }).decode(content);
   } catch {
-    throw validationError([
+    throw invalidFiles([
       {
         field: 'file',
         message: `must be UTF-8 text, but ${quote(fileName)} is not valid UTF-8; save it as UTF-8 and upload it again`,
       },
     ]);
   }
+}
+
+/**
+ * A 422: the request is well formed, but an uploaded file cannot be used as it is (its name, its
+ * encoding, what an archive holds), which no schema of the request can say.
+ */
+export function invalidFiles(problems: FieldProblem[]): AppError {
+  const listed = problems.map((problem) => `${problem.field} ${problem.message}`).join('; ');
+  return new AppError('invalid_files', `Invalid render request: ${listed}`, {
+    details: { problems },
+  });
 }
 
 export function validationError(problems: FieldProblem[]): AppError {

@@ -5,7 +5,7 @@ import { DEFAULT_SCENE_FILE, type JobFile, type JobFileLimits } from '../job-fil
 import { unpackProjectArchive } from '../job-files/project-archive';
 import { RequestFiles } from '../job-files/request-files';
 import { detectSceneClasses } from '../render/scene-detection';
-import { decodeUploadedCode, validationError } from './render-request';
+import { decodeUploadedCode, invalidFiles, validationError } from './render-request';
 
 /** The files of a multipart render request, as multer hands them over. */
 export interface UploadedFile {
@@ -147,7 +147,7 @@ function chooseSceneFile(
     const checked = typeof sceneFile === 'string' ? checkAssetPath(sceneFile) : undefined;
     const path = checked?.ok === true ? checked.path : undefined;
     if (path !== undefined && pythonFiles.some((entry) => entry.path === path)) return path;
-    throw validationError([
+    throw invalidFiles([
       {
         field: 'sceneFile',
         message: `must name a .py file of the project, got ${JSON.stringify(sceneFile)} (its Python files: ${listOrNone(pythonFiles.map((entry) => entry.path))})`,
@@ -166,7 +166,7 @@ function chooseSceneFile(
   const tooLong = mayDefine.filter((entry) => entry.content.length > maxCodeBytes);
   const searchedBytes = searched.reduce((sum, entry) => sum + entry.content.length, 0);
   if (searchedBytes > SCENE_SEARCH_FILES * maxCodeBytes) {
-    throw validationError([
+    throw invalidFiles([
       {
         field: 'sceneFile',
         message: `is needed for this project: its Python files with class statements come to ${searchedBytes} bytes, more than the ${SCENE_SEARCH_FILES * maxCodeBytes} searched for scenes`,

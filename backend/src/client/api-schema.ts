@@ -347,6 +347,7 @@ export interface components {
      *     - `invalid_token` (401): Read the job again (GET /api/animation/jobs/{id}) with your API key: its browserLinks carry fresh tokens, each opening one route of that job.
      *     - `admin_closed` (403): Set ADMIN_API_KEY to open the admin pages to whoever has that key.
      *     - `rate_limited` (429): Wait for the time in Retry-After, then send the request again.
+     *     - `invalid_files` (422): Fix the uploaded file or archive entry named in the message (see "Files beside the scene" in docs/api.md), then send the request again.
      *     - `scene_not_found` (422): Name one of the Scene subclasses defined in the code with the "scene" field.
      *     - `job_not_found` (404): Check the job id; finished jobs expire after the retention period.
      *     - `job_not_completed` (409): Poll the job until its status is "completed".
@@ -390,6 +391,7 @@ export interface components {
       | 'invalid_token'
       | 'admin_closed'
       | 'rate_limited'
+      | 'invalid_files'
       | 'scene_not_found'
       | 'job_not_found'
       | 'job_not_completed'
@@ -984,7 +986,7 @@ export interface components {
      *     }
      */
     RenderRequest: {
-      /** @description Python source of the scene, at most 200000 UTF-8 bytes (MAX_CODE_BYTES); not empty or only white space. */
+      /** @description Python source of the scene, at most 200000 UTF-8 bytes (MAX_CODE_BYTES; larger code gets 413); not empty or only white space. */
       code: string;
       /** @description The Scene subclass to render: a Python class name of at most 200 characters (letters of any script are taken too). Without it the code must define exactly one scene. */
       scene?: string | '' | null;
@@ -1012,48 +1014,49 @@ export interface components {
       callbackUrl?: string | '' | null;
     };
     /** @description The render request as a form, in one of three shapes: the code in "code", or as an uploaded .py file in "file" (each with its files in "assets"), or a whole project archive in "project". The other fields are those of a JSON request, as text. */
-    RenderUpload: {
-      /** @description Python source of the scene, at most 200000 UTF-8 bytes (MAX_CODE_BYTES); not empty or only white space. Leave it empty when a file or project is uploaded (a browser sends the code's textarea empty next to a file input). */
-      code?: string;
-      /**
-       * Format: binary
-       * @description One .py file (UTF-8, at most 200000 bytes) holding the scene code. In the render container it is scene.py.
-       */
-      file?: string;
-      /** @description Files the scene reads or imports (images, SVGs, sounds, fonts, data, Python modules), repeat the field for each. Each lands at the relative path its file name gives (e.g. images/logo.png) next to the scene: at most 100 files (MAX_ASSET_FILES), 10485760 bytes each (MAX_ASSET_FILE_MB), 26214400 bytes together (MAX_ASSETS_TOTAL_MB). Absolute paths, "..", links and the names media, home, manim.cfg at the top are refused with 400. A font can be used by its family name. */
-      assets?: string[];
-      /**
-       * Format: binary
-       * @description One .zip or .tar.gz of a project folder (at most 26214400 bytes, and as much unpacked, under the same limits as "assets"). Its scene file is "sceneFile", or the one Python file that defines scenes.
-       */
-      project?: string;
-      /** @description With "project": the path of the scene file inside the archive, e.g. scenes/intro.py. */
-      sceneFile?: string;
-      /** @description The Scene subclass to render: a Python class name of at most 200 characters (letters of any script are taken too). Without it the code must define exactly one scene. */
-      scene?: string | '';
-      /** @description The Manim Community version to render with: one of 0.22.0, 0.19.0 (MANIM_VERSIONS); default 0.22.0, the newest. */
-      manimVersion?: string | '';
-      /** @description Render quality; default medium (DEFAULT_QUALITY), at most production (MAX_QUALITY). low 854x480 15 fps, medium 1280x720 30 fps, high 1920x1080 60 fps, production 2560x1440 60 fps, 4k 3840x2160 60 fps. */
-      quality?: ('low' | 'medium' | 'high' | 'production' | '4k') | '';
-      /** @description Output format; default mp4 (DEFAULT_FORMAT). png delivers the last frame as an image. */
-      format?: ('mp4' | 'gif' | 'webm' | 'mov' | 'png') | '';
-      /** @description Frame rate, a whole number from 1 to 60 (MAX_FPS); overrides the quality's frame rate. Its string form ("30") is accepted too. */
-      fps?: string | '';
-      /** @description WIDTHxHEIGHT in pixels, both even, width 16 to 3840 (MAX_WIDTH) and height 16 to 2160 (MAX_HEIGHT); overrides the quality's resolution. */
-      resolution?: string | '';
-      /** @description Render with an alpha channel; default false. A transparent mp4 is delivered as mov. "true" and "false" are accepted too. */
-      transparent?: ('true' | 'false') | '';
-      /** @description Wall-clock limit of the render in seconds, 1 to 900 (MAX_RENDER_TIMEOUT_SECONDS); default 300 (RENDER_TIMEOUT_SECONDS). Its string form ("30") is accepted too. */
-      timeout?: string | '';
-      /** @description How many containers render the scene's plays, in ranges that are joined without re-encoding: "auto" (the default) splits a long render at quality high or above when it pays, a whole number from 1 to 4 (SPLIT_MAX_CHUNKS) asks for that many at most, 1 renders in one container. The video is the same either way (docs/split-rendering.md). */
-      chunks?: ('auto' | string) | '';
-      /** @description true renders only the last frame, as PNG (Manim's --save_last_frame): a quick look at where the scene ends, in a fraction of the time of the video. The result is then a PNG, whatever the format says. Default false. "true" and "false" are accepted too. */
-      preview?: ('true' | 'false') | '';
-      /** @description false renders again even when an identical render exists; default true. "true" and "false" are accepted too. */
-      cache?: ('true' | 'false') | '';
-      /** @description An absolute http(s) URL (at most 2048 characters, no user name or password) that gets a POST with the job once it has ended (see the callback of this operation). Internal addresses are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS is true. */
-      callbackUrl?: string | '';
-    } & (
+    RenderUpload:
+      | {
+          /** @description Python source of the scene, at most 200000 UTF-8 bytes (MAX_CODE_BYTES; larger code gets 413); not empty or only white space. Leave it empty when a file or project is uploaded (a browser sends the code's textarea empty next to a file input). */
+          code?: string;
+          /**
+           * Format: binary
+           * @description One .py file (UTF-8, at most 200000 bytes) holding the scene code. In the render container it is scene.py.
+           */
+          file?: string;
+          /** @description Files the scene reads or imports (images, SVGs, sounds, fonts, data, Python modules), repeat the field for each. Each lands at the relative path its file name gives (e.g. images/logo.png) next to the scene: at most 100 files (MAX_ASSET_FILES), 10485760 bytes each (MAX_ASSET_FILE_MB), 26214400 bytes together (MAX_ASSETS_TOTAL_MB). Absolute paths, "..", links and the names media, home, manim.cfg at the top are refused with 422 (invalid_files). A font can be used by its family name. */
+          assets?: string[];
+          /**
+           * Format: binary
+           * @description One .zip or .tar.gz of a project folder (at most 26214400 bytes, and as much unpacked, under the same limits as "assets"). Its scene file is "sceneFile", or the one Python file that defines scenes.
+           */
+          project?: string;
+          /** @description With "project": the path of the scene file inside the archive, e.g. scenes/intro.py. */
+          sceneFile?: string;
+          /** @description The Scene subclass to render: a Python class name of at most 200 characters (letters of any script are taken too). Without it the code must define exactly one scene. */
+          scene?: string | '';
+          /** @description The Manim Community version to render with: one of 0.22.0, 0.19.0 (MANIM_VERSIONS); default 0.22.0, the newest. */
+          manimVersion?: string | '';
+          /** @description Render quality; default medium (DEFAULT_QUALITY), at most production (MAX_QUALITY). low 854x480 15 fps, medium 1280x720 30 fps, high 1920x1080 60 fps, production 2560x1440 60 fps, 4k 3840x2160 60 fps. */
+          quality?: ('low' | 'medium' | 'high' | 'production' | '4k') | '';
+          /** @description Output format; default mp4 (DEFAULT_FORMAT). png delivers the last frame as an image. */
+          format?: ('mp4' | 'gif' | 'webm' | 'mov' | 'png') | '';
+          /** @description Frame rate, a whole number from 1 to 60 (MAX_FPS); overrides the quality's frame rate. Its string form ("30") is accepted too. */
+          fps?: string | '';
+          /** @description WIDTHxHEIGHT in pixels, both even, width 16 to 3840 (MAX_WIDTH) and height 16 to 2160 (MAX_HEIGHT); overrides the quality's resolution. */
+          resolution?: string | '';
+          /** @description Render with an alpha channel; default false. A transparent mp4 is delivered as mov. "true" and "false" are accepted too. */
+          transparent?: ('true' | 'false') | '';
+          /** @description Wall-clock limit of the render in seconds, 1 to 900 (MAX_RENDER_TIMEOUT_SECONDS); default 300 (RENDER_TIMEOUT_SECONDS). Its string form ("30") is accepted too. */
+          timeout?: string | '';
+          /** @description How many containers render the scene's plays, in ranges that are joined without re-encoding: "auto" (the default) splits a long render at quality high or above when it pays, a whole number from 1 to 4 (SPLIT_MAX_CHUNKS) asks for that many at most, 1 renders in one container. The video is the same either way (docs/split-rendering.md). */
+          chunks?: ('auto' | string) | '';
+          /** @description true renders only the last frame, as PNG (Manim's --save_last_frame): a quick look at where the scene ends, in a fraction of the time of the video. The result is then a PNG, whatever the format says. Default false. "true" and "false" are accepted too. */
+          preview?: ('true' | 'false') | '';
+          /** @description false renders again even when an identical render exists; default true. "true" and "false" are accepted too. */
+          cache?: ('true' | 'false') | '';
+          /** @description An absolute http(s) URL (at most 2048 characters, no user name or password) that gets a POST with the job once it has ended (see the callback of this operation). Internal addresses are refused unless WEBHOOK_ALLOW_PRIVATE_TARGETS is true. */
+          callbackUrl?: string | '';
+        }
       | {
           code: unknown;
           /**
@@ -1061,25 +1064,42 @@ export interface components {
            * @enum {string}
            */
           sceneFile?: '';
+          /** @description Not with "code". */
+          file?: string;
+          /** @description Not with "code". */
+          project?: string;
         }
       | {
+          /**
+           * @description Empty or left out: the code comes from the upload.
+           * @enum {string}
+           */
+          code?: '';
           /**
            * @description Only with "project".
            * @enum {string}
            */
           sceneFile?: '';
+          /** @description Not with "file". */
+          project?: string;
         }
       | {
+          /**
+           * @description Empty or left out: the code comes from the upload.
+           * @enum {string}
+           */
+          code?: '';
           assets?: unknown;
-        }
-    );
+          /** @description Not with "project". */
+          file?: string;
+        };
     /**
      * @example {
      *       "code": "from manim import *\nclass Intro(Scene):\n    pass\n"
      *     }
      */
     SceneRequest: {
-      /** @description Python source, at most 200000 UTF-8 bytes; scanned, never run. */
+      /** @description Python source, at most 200000 UTF-8 bytes (larger code gets 413); scanned, never run. */
       code: string;
     };
   };
@@ -1435,7 +1455,7 @@ export interface operations {
             components['schemas']['SubmittedJob'] | components['schemas']['ReusedJob'];
         };
       };
-      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted; `validation_failed`: malformed JSON or form, a body that is not an object, bad or unknown fields (every one in details.problems), a bad upload, or a value over a server cap */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted; `validation_failed`: malformed JSON or form, a body that is not an object, bad or unknown fields (every one in details.problems), more assets than MAX_ASSET_FILES, or a value over a server cap */
       400: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1496,7 +1516,7 @@ export interface operations {
           };
         };
       };
-      /** @description `scene_not_found`: no scene, several scenes and no `scene`, or `scene` not defined */
+      /** @description `invalid_files`: an upload that cannot be used as it is: a scene file not named .py, not UTF-8 or empty; an asset path that is absolute, leaves its folder or repeats another; a project that is no readable .zip or .tar.gz, or holds a link, a bad path or too many files; a sceneFile the project does not have; `scene_not_found`: no scene, several scenes and no `scene`, or `scene` not defined */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -1506,7 +1526,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'] & {
             error?: {
               /** @enum {string} */
-              code?: 'scene_not_found';
+              code?: 'invalid_files' | 'scene_not_found';
             };
           };
         };
@@ -2101,8 +2121,8 @@ export interface operations {
   getJobVideo: {
     parameters: {
       query?: {
-        /** @description 1 or true: Content-Disposition attachment (saved as a file). */
-        download?: '1' | 'true';
+        /** @description 1 or true: Content-Disposition attachment (saved as a file); 0, false or none: inline. Any other value is refused with 400. */
+        download?: '1' | 'true' | '0' | 'false';
       };
       header?: {
         /**
@@ -2172,7 +2192,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted; `validation_failed`: download is not 1, true, 0 or false */
       400: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2182,7 +2202,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'] & {
             error?: {
               /** @enum {string} */
-              code?: 'key_in_query';
+              code?: 'key_in_query' | 'validation_failed';
             };
           };
         };
@@ -2305,8 +2325,8 @@ export interface operations {
   headJobVideo: {
     parameters: {
       query?: {
-        /** @description 1 or true: Content-Disposition attachment (saved as a file). */
-        download?: '1' | 'true';
+        /** @description 1 or true: Content-Disposition attachment (saved as a file); 0, false or none: inline. Any other value is refused with 400. */
+        download?: '1' | 'true' | '0' | 'false';
       };
       header?: {
         /**
@@ -2364,7 +2384,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted; `validation_failed`: download is not 1, true, 0 or false */
       400: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2374,7 +2394,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'] & {
             error?: {
               /** @enum {string} */
-              code?: 'key_in_query';
+              code?: 'key_in_query' | 'validation_failed';
             };
           };
         };
@@ -2496,7 +2516,10 @@ export interface operations {
   };
   getJobPoster: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description 1 or true: Content-Disposition attachment (saved as a file); 0, false or none: inline. Any other value is refused with 400. */
+        download?: '1' | 'true' | '0' | 'false';
+      };
       header?: never;
       path: {
         /**
@@ -2533,7 +2556,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted; `validation_failed`: download is not 1, true, 0 or false */
       400: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2543,7 +2566,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'] & {
             error?: {
               /** @enum {string} */
-              code?: 'key_in_query';
+              code?: 'key_in_query' | 'validation_failed';
             };
           };
         };
@@ -2647,7 +2670,10 @@ export interface operations {
   };
   headJobPoster: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description 1 or true: Content-Disposition attachment (saved as a file); 0, false or none: inline. Any other value is refused with 400. */
+        download?: '1' | 'true' | '0' | 'false';
+      };
       header?: never;
       path: {
         /**
@@ -2682,7 +2708,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted; `validation_failed`: download is not 1, true, 0 or false */
       400: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -2692,7 +2718,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'] & {
             error?: {
               /** @enum {string} */
-              code?: 'key_in_query';
+              code?: 'key_in_query' | 'validation_failed';
             };
           };
         };
@@ -2940,7 +2966,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': string;
+          'text/event-stream': {
+            /** @enum {string} */
+            event?: 'message';
+            /** @description One JSON-RPC message. */
+            data: string;
+            id?: string;
+            retry?: number;
+          };
           'application/json': {
             /** @enum {string} */
             jsonrpc: '2.0';
@@ -2961,19 +2994,30 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted; `validation_failed`: the body is not JSON, or not a JSON-RPC message */
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted; `validation_failed`: the body is not JSON; or, as a JSON-RPC error (code -32700 or -32600), a body that is JSON but no JSON-RPC message the server takes */
       400: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponse'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'key_in_query' | 'validation_failed';
-            };
-          };
+          'application/json':
+            | (components['schemas']['ErrorResponse'] & {
+                error?: {
+                  /** @enum {string} */
+                  code?: 'key_in_query' | 'validation_failed';
+                };
+              })
+            | {
+                /** @enum {string} */
+                jsonrpc: '2.0';
+                id?: (string | number) | null;
+                result?: Record<string, never>;
+                error?: {
+                  code: number;
+                  message: string;
+                };
+              };
         };
       };
       /** @description `unauthorized`: API_KEYS is set and the request carries no valid key */
@@ -2992,7 +3036,7 @@ export interface operations {
           };
         };
       };
-      /** @description The request does not accept both application/json and text/event-stream. */
+      /** @description The request does not accept both application/json and text/event-stream. A request without Accept, or with *\/*, accepts both. */
       406: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -3022,6 +3066,25 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'payload_too_large';
+            };
+          };
+        };
+      };
+      /** @description The body is not sent as application/json. */
+      415: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            jsonrpc: '2.0';
+            id?: (string | number) | null;
+            result?: Record<string, never>;
+            error?: {
+              code: number;
+              message: string;
             };
           };
         };

@@ -31,6 +31,10 @@ export const ERROR_CATALOGUE = {
     status: 429,
     hint: 'Wait for the time in Retry-After, then send the request again.',
   },
+  invalid_files: {
+    status: 422,
+    hint: 'Fix the uploaded file or archive entry named in the message (see "Files beside the scene" in docs/api.md), then send the request again.',
+  },
   scene_not_found: {
     status: 422,
     hint: 'Name one of the Scene subclasses defined in the code with the "scene" field.',

@@ -4,8 +4,9 @@ import type { JobFile, JobFileLimits } from './job-files';
 
 /**
  * Collects the files of one request (the `assets` uploads, or the entries of a `project`
- * archive) under their checked paths, within the limits, and words what it refuses: 400 for a
- * path, a duplicate, the count, or an archive entry that would unpack beyond a limit; 413 for an
+ * archive) under their checked paths, within the limits, and words what it refuses: 422
+ * invalid_files for a path, a duplicate, the count, or an archive entry that would unpack beyond
+ * a limit (what a file holds or is named, which no schema of the request can say); 413 for an
  * uploaded file over a size limit.
  */
 export class RequestFiles {
@@ -31,7 +32,7 @@ export class RequestFiles {
     }
     const { maxFiles, maxFileBytes, maxTotalBytes } = this.limits;
     if (this.files.size + 1 > maxFiles) {
-      throw this.problem(
+      throw this.countProblem(
         `holds more than ${maxFiles} files (MAX_ASSET_FILES); ${JSON.stringify(name)} is one too many`,
       );
     }
@@ -60,14 +61,25 @@ export class RequestFiles {
     return [...this.files].map(([path, content]) => ({ path, content }));
   }
 
-  /** A 400 about the field as a whole. */
+  /** A 422 about the field as a whole. */
   problem(message: string): AppError {
+    return new AppError('invalid_files', `Invalid render request: ${this.field} ${message}`, {
+      details: { problems: [{ field: this.field, message }] },
+    });
+  }
+
+  /**
+   * Too many files: a 400 for uploads, whose count the request's schema states (maxItems), a 422
+   * for the entries of an archive.
+   */
+  private countProblem(message: string): AppError {
+    if (this.options.unpacked) return this.problem(message);
     return new AppError('validation_failed', `Invalid render request: ${this.field} ${message}`, {
       details: { problems: [{ field: this.field, message }] },
     });
   }
 
-  /** A 400 naming one file or archive entry. */
+  /** A 422 naming one file or archive entry. */
   entryProblem(name: string, message: string): AppError {
     const what = this.options.unpacked ? 'entry' : 'file';
     return this.problem(`${what} ${JSON.stringify(truncate(name))} ${message}`);
@@ -81,7 +93,7 @@ export class RequestFiles {
     });
   }
 
-  /** Over a size limit: a 413 for an uploaded file, a 400 for an archive entry (unpacking it). */
+  /** Over a size limit: a 413 for an uploaded file, a 422 for an archive entry (unpacking it). */
   private sizeProblem(name: string, message: string): AppError {
     if (this.options.unpacked) return this.entryProblem(name, message);
     return this.tooLarge(

@@ -153,11 +153,22 @@ describe('the render API against a real queue', () => {
     expect(job.options).toMatchObject({ scene: 'SecondScene', fps: 24 });
   });
 
+  it('refuses a form field a character over its length with 400, even beyond the code limit', async () => {
+    const form = new FormData();
+    form.append('code', ONE_SCENE);
+    form.append('callbackUrl', `https://example.com/${'é'.repeat(2040)}`);
+    const response = await post(form);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('validation_failed');
+    expect(response.body.error.message).toContain('callbackUrl');
+  });
+
   it('refuses uploads that are not .py files', async () => {
     const form = new FormData();
     form.append('file', new Blob([ONE_SCENE]), 'scene.txt');
     const response = await post(form);
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(422);
+    expect(response.body.error.code).toBe('invalid_files');
     expect(response.body.error.message).toContain('scene.txt');
   });
 

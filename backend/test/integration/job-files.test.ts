@@ -68,7 +68,7 @@ describe('files sent with a scene', () => {
       expect(await redis.exists(filesKey(body.id))).toBe(0);
     });
 
-    it('refuse an unsafe project entry with a 400 that names it', async () => {
+    it('refuse an unsafe project entry with a 422 that names it', async () => {
       const project = await buildTarGz([
         { name: 'scene.py', content: SCENE },
         { name: 'images/logo.png', type: 'symlink', linkname: '/etc/shadow' },
@@ -76,7 +76,7 @@ describe('files sent with a scene', () => {
       const { status, body } = await service.submitForm({}, [
         { field: 'project', name: 'project.tar.gz', content: project },
       ]);
-      expect(status).toBe(400);
+      expect(status).toBe(422);
       expect(body.error?.message).toContain('project entry "images/logo.png" is a symbolic link');
     });
 

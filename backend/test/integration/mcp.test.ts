@@ -170,6 +170,25 @@ describe('the MCP server at /mcp', () => {
     expect(texts(result)).toBe('Ring (line 2)\nOther (line 7)');
   });
 
+  it('answers a request accepting any type, and refuses one accepting neither of its types', async () => {
+    const post = (accept: string | undefined) =>
+      fetch(`${service.url}/mcp`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${KEY}`,
+          'Content-Type': 'application/json',
+          ...(accept === undefined ? {} : { Accept: accept }),
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' }),
+      });
+    for (const accept of [undefined, '*/*', 'text/html, */*;q=0.8']) {
+      const answer = await post(accept);
+      expect(answer.status).toBe(200);
+      expect(await answer.text()).toContain('"id":7');
+    }
+    expect((await post('text/html')).status).toBe(406);
+  });
+
   it('is closed to callers without a key, and answers GET with 405', async () => {
     await expect(connect(undefined)).rejects.toThrow(/unauthorized/);
     const get = await fetch(`${service.url}/mcp`, { headers: { Authorization: `Bearer ${KEY}` } });

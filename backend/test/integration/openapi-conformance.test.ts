@@ -155,7 +155,11 @@ describe('the API against its own OpenAPI description', () => {
 
   it('describes this server: its caps, and that keys are needed', () => {
     const request = document.components.schemas.RenderRequest;
-    expect(request?.properties?.code?.maxLength).toBe(MAX_CODE_BYTES);
+    // The limit counts UTF-8 bytes; a maxLength would count characters.
+    expect(request?.properties?.code?.maxLength).toBeUndefined();
+    expect(request?.properties?.code?.description).toContain(
+      `at most ${MAX_CODE_BYTES} UTF-8 bytes`,
+    );
     expect(document.paths[RENDER]?.post?.security).not.toContainEqual({});
   });
 
@@ -239,6 +243,11 @@ describe('the API against its own OpenAPI description', () => {
         call('GET', `${JOB}/video`, { path: '/api/animation/jobs/no-such-job/video' }),
         404,
         'job_not_found',
+      ],
+      [
+        call('GET', `${JOB}/video`, { path: '/api/animation/jobs/no-such-job/video?download=yes' }),
+        400,
+        'validation_failed',
       ],
       [call('GET', '/api/limits', { key: false }), 401, 'unauthorized'],
       [

@@ -57,9 +57,30 @@ export function mcpRoutes(
   };
 
   const router = express.Router();
-  router.post(MCP_PATH, parseJson, limitRenders, handle);
+  router.post(MCP_PATH, acceptAnyAsBoth, parseJson, limitRenders, handle);
   return router;
 }
+
+const BOTH_TYPES = 'application/json, text/event-stream';
+
+/**
+ * In HTTP a request without Accept, or with the media range of all types, takes any type; the MCP
+ * transport answers 406 unless both of its types are named. Such a request is passed on as naming
+ * both. The transport reads the raw headers, so those are rewritten too.
+ */
+const acceptAnyAsBoth: RequestHandler = (req, _res, next) => {
+  const accept = req.headers.accept;
+  if (accept === undefined || accept.split(',').some((type) => type.trim().startsWith('*/*'))) {
+    req.headers.accept = BOTH_TYPES;
+    const raw: string[] = [];
+    for (let index = 0; index + 1 < req.rawHeaders.length; index += 2) {
+      const name = req.rawHeaders[index] as string;
+      if (name.toLowerCase() !== 'accept') raw.push(name, req.rawHeaders[index + 1] as string);
+    }
+    req.rawHeaders = [...raw, 'Accept', BOTH_TYPES];
+  }
+  next();
+};
 
 /** Whether a JSON-RPC body (or batch) calls the tool `name`. */
 function callsTool(body: unknown, name: string): boolean {

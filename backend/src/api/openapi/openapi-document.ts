@@ -145,7 +145,6 @@ function errorResponses(
   return responses;
 }
 
-/** Codes every route under /api can answer: keys, rate limits, and the unexpected. */
 /** A JSON-RPC 2.0 message as the MCP transport answers it (a result, or an error). */
 const MCP_MESSAGE: SchemaObject = {
   type: 'object',
@@ -162,6 +161,7 @@ const MCP_MESSAGE: SchemaObject = {
   required: ['jsonrpc'],
 };
 
+/** Codes every route under /api can answer: keys, rate limits, and the unexpected. */
 const API_COMMON_ERRORS: readonly ErrorCode[] = [
   'key_in_query',
   'unauthorized',
@@ -182,6 +182,14 @@ const API_COMMON_NOTES: Partial<Record<ErrorCode, string>> = {
 };
 
 const JOB_ID_PARAMETER: ReferenceObject = { $ref: '#/components/parameters/JobId' };
+
+const DOWNLOAD_PARAMETER: ParameterObject = {
+  name: 'download',
+  in: 'query',
+  description:
+    '1 or true: Content-Disposition attachment (saved as a file); 0, false or none: inline. Any other value is refused with 400.',
+  schema: { type: 'string', enum: ['1', 'true', '0', 'false'] },
+};
 
 /**
  * `api`: an API key; `media`: an API key, or the token of a job's browserLinks; `admin`:
@@ -263,12 +271,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
           : 'The same headers as GET, without the body.',
       parameters: [
         JOB_ID_PARAMETER,
-        {
-          name: 'download',
-          in: 'query',
-          description: '1 or true: Content-Disposition attachment (saved as a file).',
-          schema: { type: 'string', enum: ['1', 'true'] },
-        },
+        DOWNLOAD_PARAMETER,
         {
           name: 'Range',
           in: 'header',
@@ -307,6 +310,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
         ...errorResponses(
           [
             ...MEDIA_COMMON_ERRORS,
+            'validation_failed',
             'job_not_found',
             'job_not_completed',
             'queue_unavailable',
@@ -317,6 +321,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
             job_not_found:
               "unknown, expired or implausible id, another API key's job, or the job record remains but its file is gone",
             job_not_completed: 'the job is queued, active, failed or cancelled',
+            validation_failed: 'download is not 1, true, 0 or false',
             output_store_unavailable: 'the object store that keeps the file does not answer',
           },
         ),
@@ -338,7 +343,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
       summary: method === 'get' ? "The job's poster: its last frame" : 'The headers of the poster',
       description:
         'The last frame of a completed job as PNG (for a PNG result, the file itself): a thumbnail for a video, or a look at the result without playing it. Conditional requests get 304 as for the video.',
-      parameters: [JOB_ID_PARAMETER],
+      parameters: [JOB_ID_PARAMETER, DOWNLOAD_PARAMETER],
       responses: {
         '200': {
           description: 'The poster.',
@@ -360,6 +365,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
         ...errorResponses(
           [
             ...MEDIA_COMMON_ERRORS,
+            'validation_failed',
             'job_not_found',
             'job_not_completed',
             'poster_not_found',
@@ -372,6 +378,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
               "unknown, expired or implausible id, another API key's job, or the job record remains but its poster file is gone",
             job_not_completed: 'the job is queued, active, failed or cancelled',
             poster_not_found: 'the video could not be read for a poster (its log says why)',
+            validation_failed: 'download is not 1, true, 0 or false',
             output_store_unavailable: 'the object store that keeps the file does not answer',
           },
         ),
@@ -557,6 +564,7 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
               'validation_failed',
               'payload_too_large',
               'unsupported_media_type',
+              'invalid_files',
               'scene_not_found',
               'queue_unavailable',
               'queue_full',
@@ -565,7 +573,9 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
             {
               ...API_COMMON_NOTES,
               validation_failed:
-                'malformed JSON or form, a body that is not an object, bad or unknown fields (every one in details.problems), a bad upload, or a value over a server cap',
+                'malformed JSON or form, a body that is not an object, bad or unknown fields (every one in details.problems), more assets than MAX_ASSET_FILES, or a value over a server cap',
+              invalid_files:
+                'an upload that cannot be used as it is: a scene file not named .py, not UTF-8 or empty; an asset path that is absolute, leaves its folder or repeats another; a project that is no readable .zip or .tar.gz, or holds a link, a bad path or too many files; a sceneFile the project does not have',
               payload_too_large: `code over MAX_CODE_BYTES (${config.MAX_CODE_BYTES} bytes), or a body, upload or field over its limit`,
               unsupported_media_type: 'neither application/json nor multipart/form-data',
               scene_not_found: 'no scene, several scenes and no `scene`, or `scene` not defined',
@@ -735,10 +745,21 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
                 properties: {
                   jsonrpc: { type: 'string', enum: ['2.0'] },
                   method: { type: 'string', example: 'tools/call' },
-                  id: { oneOf: [{ type: 'string' }, { type: 'integer' }] },
+                  id: {
+                    oneOf: [
+                      { type: 'string' },
+                      // JSON numbers are read as doubles: an id must be exact in one.
+                      {
+                        type: 'integer',
+                        minimum: Number.MIN_SAFE_INTEGER,
+                        maximum: Number.MAX_SAFE_INTEGER,
+                      },
+                    ],
+                  },
                   params: { type: 'object' },
                 },
                 required: ['jsonrpc', 'method'],
+                additionalProperties: false,
               },
             },
           },
@@ -749,23 +770,63 @@ function paths(config: Config, adminQueuesPath: string): Record<string, PathItem
               'The JSON-RPC response: as a stream of events (progress notifications, then the response) or as JSON.',
             headers: withRequestId(),
             content: {
-              'text/event-stream': { schema: { type: 'string' } },
+              'text/event-stream': {
+                // One server-sent event, whose data is one JSON-RPC message.
+                schema: {
+                  type: 'object',
+                  properties: {
+                    event: { type: 'string', enum: ['message'] },
+                    data: { type: 'string', description: 'One JSON-RPC message.' },
+                    id: { type: 'string' },
+                    retry: { type: 'integer', minimum: 0 },
+                  },
+                  required: ['data'],
+                },
+              },
               [JSON_TYPE]: { schema: MCP_MESSAGE },
             },
           },
           '202': emptyResponse('A notification was accepted; it has no response.'),
-          '406': {
-            description: 'The request does not accept both application/json and text/event-stream.',
+          '415': {
+            description: 'The body is not sent as application/json.',
             headers: withRequestId(),
             content: { [JSON_TYPE]: { schema: MCP_MESSAGE } },
           },
-          ...errorResponses([...API_COMMON_ERRORS, 'validation_failed', 'payload_too_large'], {
-            ...API_COMMON_NOTES,
-            validation_failed: 'the body is not JSON, or not a JSON-RPC message',
-            payload_too_large: `the body is over twice MAX_CODE_BYTES (${config.MAX_CODE_BYTES} bytes) and some`,
-          }),
+          '406': {
+            description:
+              'The request does not accept both application/json and text/event-stream. A request without Accept, or with */*, accepts both.',
+            headers: withRequestId(),
+            content: { [JSON_TYPE]: { schema: MCP_MESSAGE } },
+          },
+          ...mcpErrorResponses(config),
         },
       }),
+    },
+  };
+}
+
+/**
+ * The errors of POST /mcp: the service's own, and for a body that is JSON but no valid JSON-RPC
+ * message, the transport's JSON-RPC error with status 400.
+ */
+function mcpErrorResponses(config: Config): Record<string, ResponseObject> {
+  const responses = errorResponses(
+    [...API_COMMON_ERRORS, 'validation_failed', 'payload_too_large'],
+    {
+      ...API_COMMON_NOTES,
+      validation_failed: 'the body is not JSON',
+      payload_too_large: `the body is over twice MAX_CODE_BYTES (${config.MAX_CODE_BYTES} bytes) and some`,
+    },
+  );
+  const invalid = responses['400'];
+  const ownSchema = invalid?.content?.[JSON_TYPE]?.schema;
+  if (invalid === undefined || ownSchema === undefined) return responses;
+  return {
+    ...responses,
+    '400': {
+      ...invalid,
+      description: `${invalid.description}; or, as a JSON-RPC error (code -32700 or -32600), a body that is JSON but no JSON-RPC message the server takes`,
+      content: { [JSON_TYPE]: { schema: { anyOf: [ownSchema, MCP_MESSAGE] } } },
     },
   };
 }

@@ -73,7 +73,7 @@ function renderUploadSchema(config: Config): SchemaObject {
     type: 'array',
     maxItems: limits.maxFiles,
     items: { type: 'string', format: 'binary' },
-    description: `Files the scene reads or imports (images, SVGs, sounds, fonts, data, Python modules), repeat the field for each. Each lands at the relative path its file name gives (e.g. images/logo.png) next to the scene: at most ${limits.maxFiles} files (MAX_ASSET_FILES), ${limits.maxFileBytes} bytes each (MAX_ASSET_FILE_MB), ${limits.maxTotalBytes} bytes together (MAX_ASSETS_TOTAL_MB). Absolute paths, "..", links and the names ${RESERVED_TOP_LEVEL_NAMES.join(', ')} at the top are refused with 400. A font can be used by its family name.`,
+    description: `Files the scene reads or imports (images, SVGs, sounds, fonts, data, Python modules), repeat the field for each. Each lands at the relative path its file name gives (e.g. images/logo.png) next to the scene: at most ${limits.maxFiles} files (MAX_ASSET_FILES), ${limits.maxFileBytes} bytes each (MAX_ASSET_FILE_MB), ${limits.maxTotalBytes} bytes together (MAX_ASSETS_TOTAL_MB). Absolute paths, "..", links and the names ${RESERVED_TOP_LEVEL_NAMES.join(', ')} at the top are refused with 422 (invalid_files). A font can be used by its family name.`,
   };
   const empty = (description: string): SchemaObject => ({
     type: 'string',
@@ -118,25 +118,47 @@ function renderUploadSchema(config: Config): SchemaObject {
     cache: field('cache'),
     callbackUrl: field('callbackUrl'),
   };
-  // Exactly one of the three shapes matches; a field of another shape is empty or left out.
+  // Exactly one of the three shapes matches; a field of another shape is empty or left out. A
+  // field a shape must not have gets a schema no value meets. The shapes exclude each other, so
+  // `anyOf` says what `oneOf` would: Schemathesis 4.32 checks the values it draws for a `oneOf`, or
+  // for a `not`, with a validator that cannot read uploads and crashes ("Unsupported type:
+  // 'Binary'").
+  const absent: SchemaObject = { type: 'string', minLength: 1, maxLength: 0 };
   const shape = (
     title: string,
     required: UploadField | 'code',
     restricted: Record<string, SchemaObject>,
-  ): SchemaObject => ({ title, required: [required], properties: restricted });
+    without: UploadField[],
+  ): SchemaObject => ({
+    title,
+    required: [required],
+    properties: {
+      ...restricted,
+      ...Object.fromEntries(
+        without.map((name) => [name, { ...absent, description: `Not with "${required}".` }]),
+      ),
+    },
+  });
+  const onlyWithProject = empty('Only with "project".');
+  const noCode = empty('Empty or left out: the code comes from the upload.');
   return {
     type: 'object',
     description:
       'The render request as a form, in one of three shapes: the code in "code", or as an uploaded .py file in "file" (each with its files in "assets"), or a whole project archive in "project". The other fields are those of a JSON request, as text.',
     properties,
     additionalProperties: false,
-    oneOf: [
-      shape('Code', 'code', {
-        code: { ...(notBlank === undefined ? {} : { pattern: notBlank }) },
-        sceneFile: empty('Only with "project".'),
-      }),
-      shape('Scene file', 'file', { sceneFile: empty('Only with "project".') }),
-      shape('Project', 'project', { assets: { maxItems: 0 } }),
+    anyOf: [
+      shape(
+        'Code',
+        'code',
+        {
+          code: { ...(notBlank === undefined ? {} : { pattern: notBlank }) },
+          sceneFile: onlyWithProject,
+        },
+        ['file', 'project'],
+      ),
+      shape('Scene file', 'file', { code: noCode, sceneFile: onlyWithProject }, ['project']),
+      shape('Project', 'project', { code: noCode, assets: { maxItems: 0 } }, ['file']),
     ],
   };
 }
@@ -256,8 +278,7 @@ export function componentSchemas(config: Config): Record<SchemaName, SchemaObjec
       properties: {
         code: {
           type: 'string',
-          maxLength: config.MAX_CODE_BYTES,
-          description: `Python source, at most ${config.MAX_CODE_BYTES} UTF-8 bytes; scanned, never run.`,
+          description: `Python source, at most ${config.MAX_CODE_BYTES} UTF-8 bytes (larger code gets 413); scanned, never run.`,
         },
       },
       required: ['code'],

@@ -7,7 +7,7 @@ import { callerOf } from '../middleware/authentication';
 import type { RenderResultView } from '../../job/job-view-schema';
 import { isPlausibleJobId } from '../job-id';
 import type { OutputStore } from '../../outputs/output-store';
-import { sendVideo } from './send-video';
+import { sendVideo, wantsDownload } from './send-video';
 
 export const JOB_PATH = '/api/animation/jobs/:id';
 export const VIDEO_PATH = '/api/animation/jobs/:id/video';
@@ -69,8 +69,16 @@ export function jobRoutes(deps: {
     res: Response,
     next: NextFunction,
   ): Promise<void> => {
+    const download = wantsDownload(req.query.download);
     const job = await completedJob(jobsOf(res), req.params.id);
-    await sendVideo({ outputs, logger }, { id: job.id, result: job.result }, req, res, next);
+    await sendVideo(
+      { outputs, logger },
+      { id: job.id, result: job.result },
+      download,
+      req,
+      res,
+      next,
+    );
   };
 
   const showPoster = async (
@@ -78,6 +86,7 @@ export function jobRoutes(deps: {
     res: Response,
     next: NextFunction,
   ): Promise<void> => {
+    const download = wantsDownload(req.query.download);
     const job = await completedJob(jobsOf(res), req.params.id);
     if (job.result.posterUrl === undefined) {
       throw new AppError('poster_not_found', `Job ${job.id} has a video but no poster`, {
@@ -85,7 +94,7 @@ export function jobRoutes(deps: {
       });
     }
     const poster = posterFileOf(job.options, job.result);
-    await sendVideo({ outputs, logger }, { id: job.id, result: poster }, req, res, next);
+    await sendVideo({ outputs, logger }, { id: job.id, result: poster }, download, req, res, next);
   };
 
   const cancelJob = async (req: Request<{ id: string }>, res: Response): Promise<void> => {

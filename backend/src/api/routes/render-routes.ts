@@ -13,6 +13,7 @@ import { parseRenderRequest, validationError } from '../render-request';
 import { RENDER_FIELDS } from '../render-request-schema';
 import type { ReusedJob, SubmittedJob } from '../render-response-schema';
 import { jobFileLimits, readRenderUploads, type UploadedFile } from '../render-uploads';
+import { CALLBACK_URL_MAX_LENGTH } from '../../webhooks/callback-url';
 
 export const RENDER_PATH = '/api/animation/render';
 
@@ -55,7 +56,7 @@ export function renderRoutes(deps: {
       files: fileLimits.maxFiles + 2,
       fileSize: largestUpload,
       fields: fieldLimit,
-      fieldSize: maxCodeBytes,
+      fieldSize: textFieldLimitBytes(maxCodeBytes),
       fieldNameSize: 100,
       fieldNestingDepth: 0,
       parts: fieldLimit + fileLimits.maxFiles + 2,
@@ -173,6 +174,15 @@ function uploadedFiles(req: Request): UploadedFile[] {
 }
 
 /**
+ * The most one text field of a form may hold: the code, or any other field a character over its
+ * longest allowed value (callbackUrl) at four UTF-8 bytes a character, so that such a field is
+ * refused by validation with its own message, not by the form parser.
+ */
+function textFieldLimitBytes(maxCodeBytes: number): number {
+  return Math.max(maxCodeBytes, (CALLBACK_URL_MAX_LENGTH + 1) * 4);
+}
+
+/**
  * The most a multipart request may carry: the scene, the files beside it and the form fields,
  * with room for the multipart framing. Multer limits each file, not the whole body.
  */
@@ -235,10 +245,11 @@ function explainMulterError(
   }
   if (error.code === 'LIMIT_FIELD_VALUE') {
     const field = error.field ?? 'a field';
+    const limitBytes = textFieldLimitBytes(maxCodeBytes);
     return new AppError(
       'payload_too_large',
-      `Form field "${field}" is larger than the limit of ${maxCodeBytes} bytes`,
-      { details: { field, limitBytes: maxCodeBytes } },
+      `Form field "${field}" is larger than the limit of ${limitBytes} bytes`,
+      { details: { field, limitBytes } },
     );
   }
   if (

@@ -14,6 +14,28 @@ import { loggerOf } from '../middleware/request-id';
 /** One byte range (`bytes=0-99`, `bytes=100-`, `bytes=-500`); other forms get the whole file. */
 const SINGLE_RANGE = /^bytes=(\d+-\d*|-\d+)$/;
 
+/** The values of `?download=`; a request is refused with 400 for any other. */
+const DOWNLOAD_VALUES: Record<string, boolean> = {
+  '1': true,
+  true: true,
+  '0': false,
+  false: false,
+};
+
+/** Whether `?download=` asks for an attachment; refuses a value other than 1, true, 0 or false. */
+export function wantsDownload(value: unknown): boolean {
+  if (value === undefined) return false;
+  const wanted = typeof value === 'string' ? DOWNLOAD_VALUES[value] : undefined;
+  if (wanted === undefined) {
+    const message = `must be 1 or true (an attachment), or 0 or false (inline), got ${JSON.stringify(value)}`;
+    throw new AppError('validation_failed', `Invalid query parameter: download ${message}`, {
+      hint: 'Leave "download" out to play the file in the browser, or send download=1 to save it.',
+      details: { problems: [{ field: 'download', message }] },
+    });
+  }
+  return wanted;
+}
+
 /**
  * Answers a request for a completed job's file from wherever the store keeps it: from this host's
  * disk, streamed from an object store, or by a redirect to it.
@@ -21,12 +43,12 @@ const SINGLE_RANGE = /^bytes=(\d+-\d*|-\d+)$/;
 export async function sendVideo(
   deps: { outputs: OutputStore; logger: Logger },
   job: { id: string; result: Pick<RenderResult, 'fileName' | 'contentType'> },
+  download: boolean,
   req: Request,
   res: Response,
   next: NextFunction,
 ): Promise<void> {
   const { fileName, contentType } = job.result;
-  const download = req.query.download === '1' || req.query.download === 'true';
   const disposition = contentDisposition(download ? 'attachment' : 'inline', fileName);
   // A range under If-Range would need the store's ETag first; the whole file is a valid answer.
   const range = req.headers['if-range'] ? undefined : req.headers.range?.replace(/\s/g, '');

@@ -39,6 +39,14 @@ function problemsOf(action: () => unknown): FieldProblem[] {
   return (error.details?.problems ?? []) as FieldProblem[];
 }
 
+/** The problems of a 422 invalid_files: an uploaded file that cannot be used as it is. */
+function fileProblemsOf(action: () => unknown): FieldProblem[] {
+  const error = errorOf(action);
+  expect(error.code).toBe('invalid_files');
+  expect(error.status).toBe(422);
+  return (error.details?.problems ?? []) as FieldProblem[];
+}
+
 function fieldsWithProblems(action: () => unknown): string[] {
   return problemsOf(action).map((problem) => problem.field);
 }
@@ -205,7 +213,7 @@ describe('parseRenderRequest', () => {
     });
 
     it('must come from a file whose name ends in .py', () => {
-      const [problem] = problemsOf(() =>
+      const [problem] = fileProblemsOf(() =>
         parse({}, { uploadedCode: code, uploadedFileName: 'scene.txt' }),
       );
       expect(problem).toEqual({
@@ -215,7 +223,7 @@ describe('parseRenderRequest', () => {
     });
 
     it('must not be empty, and the problem names the file', () => {
-      const [problem] = problemsOf(() =>
+      const [problem] = fileProblemsOf(() =>
         parse({}, { uploadedCode: '\n\n', uploadedFileName: 'empty.py' }),
       );
       expect(problem?.field).toBe('file');
@@ -446,7 +454,7 @@ describe('decodeUploadedCode', () => {
 
   it('rejects a name not ending in .py before looking at the bytes', () => {
     const error = errorOf(() => decodeUploadedCode('picture.png', Buffer.from([0x89, 0x50])));
-    expect(error.code).toBe('validation_failed');
+    expect(error.code).toBe('invalid_files');
     expect(error.details?.problems).toEqual([
       { field: 'file', message: 'must be a Python file whose name ends in .py, got "picture.png"' },
     ]);
@@ -454,7 +462,7 @@ describe('decodeUploadedCode', () => {
 
   it('rejects bytes that are not valid UTF-8, naming the file', () => {
     const error = errorOf(() => decodeUploadedCode('latin.py', Buffer.from([0x23, 0xe4, 0x0a])));
-    expect(error.status).toBe(400);
+    expect(error.status).toBe(422);
     expect(error.message).toContain('"latin.py" is not valid UTF-8');
   });
 

@@ -49,7 +49,7 @@ describe('the uploads of a render request', () => {
     const escape = await refusal(
       readRenderUploads([upload('assets', '../../etc/cron.d/x', 'x')], { code: scene }, config),
     );
-    expect(escape.status).toBe(400);
+    expect(escape.status).toBe(422);
     expect(escape.message).toContain('assets file "../../etc/cron.d/x" leaves its folder');
   });
 
@@ -133,7 +133,7 @@ describe('the uploads of a render request', () => {
       content: classes(name.toUpperCase()),
     }));
     const crowded = await refusal(sendProject([{ name: 'intro.py', content: scene }, ...modules]));
-    expect(crowded.status).toBe(400);
+    expect(crowded.status).toBe(422);
     expect(crowded.message).toContain(
       'sceneFile is needed for this project: its Python files with class statements come to',
     );

@@ -51,12 +51,12 @@ describe('unpacking a project archive', () => {
     ['a Windows drive path', 'C:\\Windows\\x.py', 'has an absolute path'],
     ['a reserved name', 'media/videos/x.mp4', 'uses the name "media"'],
     ["the service's own configuration", 'manim.cfg', 'uses the name "manim.cfg"'],
-  ])('refuses %s with a 400 naming the entry', async (_what, name, message) => {
+  ])('refuses %s with a 422 naming the entry', async (_what, name, message) => {
     const error = await refusal(
       unpackProjectArchive('p.zip', buildZip([{ name, content: 'x' }]), limits),
     );
-    expect(error.code).toBe('validation_failed');
-    expect(error.status).toBe(400);
+    expect(error.code).toBe('invalid_files');
+    expect(error.status).toBe(422);
     expect(error.message).toContain(message);
     expect(error.details).toEqual({
       problems: [{ field: 'project', message: expect.stringContaining(message) as string }],
@@ -85,7 +85,7 @@ describe('unpacking a project archive', () => {
     for (const [entry, message] of cases) {
       const archive = await buildTarGz([{ name: 'scene.py', content: 'x' }, entry]);
       const error = await refusal(unpackProjectArchive('p.tar.gz', archive, limits));
-      expect(error.status).toBe(400);
+      expect(error.status).toBe(422);
       expect(error.message).toContain(message);
     }
   });
@@ -105,7 +105,7 @@ describe('unpacking a project archive', () => {
       }),
     );
 
-    expect(error.status).toBe(400);
+    expect(error.status).toBe(422);
     expect(error.message).toContain(
       'entry "zeros.bin" would unpack to 52428800 bytes, over the limit of 1048576 bytes for one file',
     );
@@ -114,7 +114,7 @@ describe('unpacking a project archive', () => {
   it('refuses an entry that inflates to more than its header declares', async () => {
     const liar = buildZip([{ name: 'data.bin', content: Buffer.alloc(5000), declaredSize: 10 }]);
     const error = await refusal(unpackProjectArchive('liar.zip', liar, limits));
-    expect(error.status).toBe(400);
+    expect(error.status).toBe(422);
     expect(error.message).toContain('data.bin');
   });
 
@@ -280,7 +280,7 @@ describe('a hostile project archive', () => {
         limits,
       ),
     );
-    expect(error.status).toBe(400);
+    expect(error.status).toBe(422);
     expect(error.message).toContain(
       'is not a readable .tar.gz archive: a header fails its checksum',
     );
