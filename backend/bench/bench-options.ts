@@ -50,7 +50,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --scaling-jobs N        jobs per round of the scaling part, run with 1, 2 and 4 worker
                           processes (BENCH_SCALING_JOBS, default 12)
   --split-repetitions N   runs of each side of the split part, about a minute each
-                          (BENCH_SPLIT_REPETITIONS, default 2)
+                          (BENCH_SPLIT_REPETITIONS, default 3)
   --only a,b              parts to run: ${BENCH_PARTS.join(', ')}; the other parts of the
                           performance.json in --out are kept, marked as carried over
   --out DIR               where performance.json/.md go (default docs/)
@@ -132,7 +132,7 @@ export function parseBenchOptions(
     scalingJobs: count('scaling-jobs', 'BENCH_SCALING_JOBS', quick ? 4 : 12),
     scalingWorkerCounts: quick ? [1, 2] : [1, 2, 4],
     scalingIdleSeconds: quick ? 3 : 10,
-    splitRepetitions: count('split-repetitions', 'BENCH_SPLIT_REPETITIONS', quick ? 1 : 2),
+    splitRepetitions: count('split-repetitions', 'BENCH_SPLIT_REPETITIONS', quick ? 1 : 3),
     outDir: path.resolve(projectRoot, flags.get('out') ?? defaultOut),
     parts,
   };

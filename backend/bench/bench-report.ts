@@ -3,7 +3,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import prettier from 'prettier';
 import type { BenchResult } from './bench-result';
-import { ms, signedMs, speedup } from './bench-targets';
+import { machineSummary } from './machine-info';
+import { MIN_RUNS_TO_JUDGE, ms, signedMs, speedup } from './bench-targets';
 import { runtimeTables } from './runtime-report';
 import { scalingTables } from './scaling-report';
 import { splitTables } from './split-report';
@@ -65,11 +66,12 @@ function carriedOverLines(result: BenchResult): string[] {
   const byRun = new Map<string, string[]>();
   for (const [part, from] of entries) {
     const load = `${from.loadAverage.start.toFixed(2)}–${from.loadAverage.end?.toFixed(2) ?? '?'}`;
-    const run = `the ${from.mode} run of ${from.generatedAt} (commit ${from.gitCommit}, load ${load})`;
+    const machine = from.machine ?? 'machine not recorded';
+    const run = `the ${from.mode} run of ${from.generatedAt} (commit ${from.gitCommit}; ${machine}; load ${load})`;
     byRun.set(run, [...(byRun.get(run) ?? []), part]);
   }
   return [
-    'This run measured only some parts (`--only`); the others are carried over unchanged:',
+    'This run measured only some parts (`--only`); the others are carried over unchanged from earlier runs, each named here with its commit, machine and load:',
     '',
     ...[...byRun].map(
       ([run, parts]) => `- ${parts.map((part) => `\`${part}\``).join(', ')}: ${run}`,
@@ -120,7 +122,7 @@ function runTable(result: BenchResult): string[] {
     '| | |',
     '| --- | --- |',
     `| When | ${result.generatedAt} (${result.mode} run, ${settings.repetitions} repetition(s), took ${duration(result.durationSeconds)}) |`,
-    `| Machine | ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB; ${machine.os}, kernel ${machine.kernel} |`,
+    `| Machine | ${machineSummary(machine)} |`,
     `| Load average (1 min) | ${load} |`,
     `| Versions | Node ${versions.node}, Docker Engine ${versions.dockerEngine} (API ${versions.dockerApi}), Redis ${versions.redis}, Manim ${versions.manim} |`,
     `| Render image | \`${versions.renderImage}\` (id ${versions.renderImageId}) |`,
@@ -132,14 +134,24 @@ function runTable(result: BenchResult): string[] {
 
 function targetTable(result: BenchResult): string[] {
   if (result.targets.length === 0) return [];
+  const measuredIn = (verdict: BenchResult['targets'][number]): string => {
+    const from = result.carriedOver?.[verdict.part];
+    return from === undefined
+      ? 'this run'
+      : `${from.generatedAt.slice(0, 10)}, commit ${from.gitCommit}`;
+  };
+  const met = (value: boolean | null): string =>
+    value === null ? `not judged (fewer than ${MIN_RUNS_TO_JUDGE} runs)` : value ? 'yes' : '**no**';
   return [
     '### Targets',
     '',
-    '| What | Target | Measured (medians) | Met |',
-    '| --- | --- | --- | --- |',
+    `A target is met when the median of at least ${MIN_RUNS_TO_JUDGE} runs meets it; the spread is min–max over those runs.`,
+    '',
+    '| What | Target | Measured: median (min–max) | Runs | Met | Measured in |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...result.targets.map(
       (verdict) =>
-        `| ${verdict.name} | ${verdict.target} | ${verdict.measured} | ${verdict.met ? 'yes' : '**no**'} |`,
+        `| ${verdict.name} | ${verdict.target} | ${verdict.measured} | ${verdict.runs} | ${met(verdict.met)} | ${measuredIn(verdict)} |`,
     ),
     '',
   ];

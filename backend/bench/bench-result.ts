@@ -45,6 +45,8 @@ export interface CarriedOverFrom {
   mode: 'quick' | 'full';
   gitCommit: string;
   loadAverage: { start: number; end?: number };
+  /** CPU, cores, memory, system and kernel of that run; absent in records made before it was kept. */
+  machine?: string;
 }
 
 /** The trivial and gallery scenes with a warm pool, against the bare run and the service without. */
@@ -102,9 +104,15 @@ export interface RepeatResult {
 
 export interface TargetVerdict {
   name: string;
+  /** The part whose figures the verdict reads, to name the run they come from. */
+  part: BenchPart;
   target: string;
+  /** The medians the verdict compares, with their spread (min–max) and the number of runs. */
   measured: string;
-  met: boolean;
+  /** How many runs the medians come from (the fewest of the sides compared). */
+  runs: number;
+  /** Null when fewer runs than MIN_RUNS_TO_JUDGE were taken: not judged. */
+  met: boolean | null;
 }
 
 /** Jobs per minute and the load on Redis and the API for 1, 2, 4… worker processes. */

@@ -24,6 +24,11 @@ export interface Versions {
   gitCommit: string;
 }
 
+/** One line naming the machine: CPU, cores, memory, system and kernel. */
+export function machineSummary(machine: MachineInfo): string {
+  return `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB; ${machine.os}, kernel ${machine.kernel}`;
+}
+
 export function describeMachine(): MachineInfo {
   return {
     cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',

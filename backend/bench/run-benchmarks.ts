@@ -33,7 +33,7 @@ import type {
 import { compareSplit } from './split-comparison';
 import { startBenchService, type BenchService } from './bench-service';
 import { judgeTargets } from './bench-targets';
-import { collectVersions, describeMachine } from './machine-info';
+import { collectVersions, describeMachine, machineSummary } from './machine-info';
 import { startPrivateRedis } from './private-redis';
 import { compareRuntimes } from './runtime-comparison';
 import { measureScaling } from './scaling';
@@ -284,7 +284,7 @@ async function main(): Promise<void> {
     const written = await writeReport(options.outDir, result);
     for (const verdict of result.targets) {
       progress(
-        `${verdict.met ? 'met   ' : 'MISSED'} ${verdict.name}: ${verdict.measured} (${verdict.target})`,
+        `${verdict.met === null ? 'UNJUDGED' : verdict.met ? 'met     ' : 'MISSED  '} ${verdict.name}: ${verdict.measured}, ${verdict.runs} runs (${verdict.target})`,
       );
     }
     progress(
@@ -411,6 +411,7 @@ async function carryOverUnmeasured(
     mode: previous.mode,
     gitCommit: previous.versions.gitCommit,
     loadAverage: previous.machine.loadAverage,
+    machine: machineSummary(previous.machine),
   };
   const combined: Omit<BenchResult, 'targets'> = { ...measured };
   const carriedOver: NonNullable<BenchResult['carriedOver']> = {};

@@ -62,6 +62,23 @@ describe('a split render', () => {
     },
   );
 
+  it.each([
+    ['at quality high', { quality: 'high' }],
+    ['on Manim 0.19.0', { manimVersion: '0.19.0' }],
+  ] as const)('draws the frames of one container %s', async (_what, options) => {
+    const scene = SPLIT_CORPUS.find((candidate) => candidate.name === 'Accumulating');
+    if (scene === undefined) throw new Error('the corpus has no Accumulating scene');
+    const [split, plain] = await Promise.all([
+      render({ code: scene.code, chunks: 2, ...options }),
+      render({ code: scene.code, chunks: 1, ...options }),
+    ]);
+    expect(split).toMatchObject({ status: 'completed', result: { chunks: 2 } });
+    expect(plain.status).toBe('completed');
+    const frames = await framesOf(split);
+    expect(frames.length).toBeGreaterThan(20);
+    expect(await framesOf(plain)).toEqual(frames);
+  });
+
   it('builds the audio track once, from the sounds of every range', async () => {
     const code = `from manim import *
 
