@@ -159,17 +159,19 @@ export function decodeUploadedCode(fileName: string, content: Uint8Array): strin
  * encoding, what an archive holds), which no schema of the request can say.
  */
 export function invalidFiles(problems: FieldProblem[]): AppError {
-  const listed = problems.map((problem) => `${problem.field} ${problem.message}`).join('; ');
-  return new AppError('invalid_files', `Invalid render request: ${listed}`, {
-    details: { problems },
-  });
+  return requestProblems('invalid_files', problems);
 }
 
 export function validationError(problems: FieldProblem[]): AppError {
+  return requestProblems('validation_failed', problems);
+}
+
+function requestProblems(
+  code: 'invalid_files' | 'validation_failed',
+  problems: FieldProblem[],
+): AppError {
   const listed = problems.map((problem) => `${problem.field} ${problem.message}`).join('; ');
-  return new AppError('validation_failed', `Invalid render request: ${listed}`, {
-    details: { problems },
-  });
+  return new AppError(code, `Invalid render request: ${listed}`, { details: { problems } });
 }
 
 function codeSource(

@@ -159,12 +159,16 @@ function chooseSceneFile(
     `^class\\s+${sceneName === undefined ? '' : `${escapeRegExp(sceneName)}(?=[\\s(:])`}`,
     'm',
   );
-  const mayDefine = pythonFiles.filter((entry) =>
-    classStatement.test(entry.content.toString('utf8')),
-  );
-  const searched = mayDefine.filter((entry) => entry.content.length <= maxCodeBytes);
-  const tooLong = mayDefine.filter((entry) => entry.content.length > maxCodeBytes);
-  const searchedBytes = searched.reduce((sum, entry) => sum + entry.content.length, 0);
+  const mayDefine = pythonFiles
+    .map((entry) => ({
+      path: entry.path,
+      bytes: entry.content.length,
+      text: entry.content.toString('utf8'),
+    }))
+    .filter((file) => classStatement.test(file.text));
+  const searched = mayDefine.filter((file) => file.bytes <= maxCodeBytes);
+  const tooLong = mayDefine.filter((file) => file.bytes > maxCodeBytes);
+  const searchedBytes = searched.reduce((sum, file) => sum + file.bytes, 0);
   if (searchedBytes > SCENE_SEARCH_FILES * maxCodeBytes) {
     throw invalidFiles([
       {
@@ -174,9 +178,9 @@ function chooseSceneFile(
     ]);
   }
   const withScenes = searched
-    .map((entry) => ({
-      path: entry.path,
-      scenes: detectSceneClasses(entry.content.toString('utf8')).map((found) => found.name),
+    .map((file) => ({
+      path: file.path,
+      scenes: detectSceneClasses(file.text).map((found) => found.name),
     }))
     .filter((entry) => entry.scenes.length > 0);
   const candidates =
@@ -188,7 +192,7 @@ function chooseSceneFile(
   if (candidates.length === 0) {
     throw new AppError(
       'scene_not_found',
-      `No Python file of the project defines ${sceneName === undefined ? 'a Scene subclass' : `the scene ${JSON.stringify(sceneName)}`} (its Python files: ${listOrNone(pythonFiles.map((entry) => entry.path))}${tooLong.length === 0 ? '' : `; not searched, over the ${maxCodeBytes} bytes of MAX_CODE_BYTES a scene file may have: ${tooLong.map((entry) => entry.path).join(', ')}`}); name the scene file in "sceneFile"`,
+      `No Python file of the project defines ${sceneName === undefined ? 'a Scene subclass' : `the scene ${JSON.stringify(sceneName)}`} (its Python files: ${listOrNone(pythonFiles.map((entry) => entry.path))}${tooLong.length === 0 ? '' : `; not searched, over the ${maxCodeBytes} bytes of MAX_CODE_BYTES a scene file may have: ${tooLong.map((file) => file.path).join(', ')}`}); name the scene file in "sceneFile"`,
       { details: { field: 'sceneFile', pythonFiles: pythonFiles.map((entry) => entry.path) } },
     );
   }

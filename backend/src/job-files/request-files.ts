@@ -63,9 +63,7 @@ export class RequestFiles {
 
   /** A 422 about the field as a whole. */
   problem(message: string): AppError {
-    return new AppError('invalid_files', `Invalid render request: ${this.field} ${message}`, {
-      details: { problems: [{ field: this.field, message }] },
-    });
+    return this.fieldError('invalid_files', message);
   }
 
   /**
@@ -73,8 +71,11 @@ export class RequestFiles {
    * for the entries of an archive.
    */
   private countProblem(message: string): AppError {
-    if (this.options.unpacked) return this.problem(message);
-    return new AppError('validation_failed', `Invalid render request: ${this.field} ${message}`, {
+    return this.fieldError(this.options.unpacked ? 'invalid_files' : 'validation_failed', message);
+  }
+
+  private fieldError(code: 'invalid_files' | 'validation_failed', message: string): AppError {
+    return new AppError(code, `Invalid render request: ${this.field} ${message}`, {
       details: { problems: [{ field: this.field, message }] },
     });
   }

@@ -85,6 +85,7 @@ export type Limits = z.infer<typeof limitsSchema>;
 
 /** What a request may ask for and what a render container gets, so clients can check first. */
 export function describeLimits(config: Config): Limits {
+  const fileLimits = jobFileLimits(config);
   return {
     defaults: {
       manimVersion: config.MANIM_VERSIONS[0] ?? '',
@@ -104,9 +105,9 @@ export function describeLimits(config: Config): Limits {
     qualities: QUALITIES.slice(0, QUALITIES.indexOf(config.MAX_QUALITY) + 1),
     formats: [...FORMATS],
     assets: {
-      ...jobFileLimits(config),
+      ...fileLimits,
       archiveFormats: ['zip', 'tar.gz'],
-      archiveInflationMaxBytes: archiveInflationBudget(jobFileLimits(config)),
+      archiveInflationMaxBytes: archiveInflationBudget(fileLimits),
       reservedNames: [...RESERVED_TOP_LEVEL_NAMES],
     },
     container: {
