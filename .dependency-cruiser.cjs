@@ -23,15 +23,37 @@ module.exports = {
     {
       name: 'docker-driver-in-its-adapters',
       severity: 'error',
-      comment: 'dockerode is used behind the render-engine port, in docker/ only.',
-      from: { path: '^backend/src/', pathNot: '^backend/src/docker/' },
+      comment:
+        "dockerode is used behind the render-engine port: by the engine's Docker side and by the job folders' copy mode and self-detection.",
+      from: {
+        path: '^backend/src/',
+        pathNot: [
+          '^backend/src/render-engine/(docker-render-engine\\.ts$|docker-client/|containers/)',
+          '^backend/src/job-folders/(job-copy\\.ts$|container-folder-usage\\.ts$|daemon-paths/own-container/)',
+        ],
+      },
       to: { path: 'node_modules/(dockerode|@types/dockerode)/' },
+    },
+    {
+      name: 'render-engine-port-knows-no-docker',
+      severity: 'error',
+      comment:
+        'The render-engine port (the files at the top of render-engine/) names no Docker type; docker-render-engine.ts, beside it, implements it.',
+      from: {
+        path: '^backend/src/render-engine/[^/]+\\.ts$',
+        pathNot: '^backend/src/render-engine/docker-render-engine\\.ts$',
+      },
+      to: { path: '^backend/src/render-engine/(docker-client|containers)/' },
     },
     {
       name: 'queue-drivers-in-their-adapters',
       severity: 'error',
-      comment: 'bullmq and ioredis are used behind the job store and worker ports, in queue/ only.',
-      from: { path: '^backend/src/', pathNot: '^backend/src/queue/' },
+      comment:
+        'bullmq and ioredis are used behind the ports, in redis/ and in the files of other features named for them (bullmq-*.ts, redis-*.ts).',
+      from: {
+        path: '^backend/src/',
+        pathNot: ['^backend/src/redis/', '^backend/src/.+/(bullmq|redis)-[^/]+\\.ts$'],
+      },
       to: { path: 'node_modules/(bullmq|ioredis)/' },
     },
     {
@@ -61,16 +83,16 @@ module.exports = {
       name: 'render-command-uses-the-client-only',
       severity: 'error',
       comment:
-        'The manim-render command (render-cli/) is built on client/ and nothing else of ours.',
-      from: { path: '^backend/src/(render-cli/|cli/manim-render\\.ts$)' },
-      to: { path: '^backend/src/', pathNot: '^backend/src/(client|render-cli)/' },
+        'The manim-render command (cli/manim-render/) is built on client/ and nothing else of ours.',
+      from: { path: '^backend/src/cli/manim-render(/|\\.ts$)' },
+      to: { path: '^backend/src/', pathNot: '^backend/src/(client|cli/manim-render)/' },
     },
     {
       name: 'client-libraries',
       severity: 'error',
       comment:
         'The client and the manim-render command need Node built-ins and openapi-fetch only, so that they run without the service installed.',
-      from: { path: '^backend/src/(client/|render-cli/|cli/manim-render\\.ts$)' },
+      from: { path: '^backend/src/(client/|cli/manim-render(/|\\.ts$))' },
       to: {
         path: 'node_modules/',
         pathNot: 'node_modules/(openapi-fetch|openapi-typescript-helpers)/',

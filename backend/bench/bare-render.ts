@@ -3,16 +3,16 @@ import { performance } from 'node:perf_hooks';
 import type Docker from 'dockerode';
 import { parseRenderRequest } from '../src/api/render-request';
 import type { Config } from '../src/config/config-schema';
-import type { DockerClient } from '../src/docker/engine/docker-client';
+import type { DockerClient } from '../src/render-engine/docker-client/docker-client';
 import type { RenderOptions } from '../src/job/render-job';
 import {
   buildManimArgs,
   manimConfigFile,
   RENDER_CONTAINER_PATHS,
   RENDER_ENVIRONMENT,
-} from '../src/render/manim-command';
-import { findRenderOutput } from '../src/render/output-discovery';
-import { createJobWorkspace, type FileOwner } from '../src/worker/job-workspace';
+} from '../src/manim/manim-command';
+import { findRenderOutput } from '../src/manim/output-discovery';
+import { createJobWorkspace, type FileOwner } from '../src/job-folders/job-workspace';
 import { BENCH_RUN_LABEL } from './bench-containers';
 import { requestBody, type BenchScene } from './scenes';
 

@@ -1,10 +1,10 @@
-import type { DockerClient } from '../src/docker/engine/docker-client';
+import type { DockerClient } from '../src/render-engine/docker-client/docker-client';
 import {
   JOB_ID_LABEL,
   MANAGED_LABEL,
   QUEUE_LABEL,
   WARM_LABEL,
-} from '../src/engine/container-labels';
+} from '../src/render-engine/container-labels';
 
 /** Every container the bench creates itself carries this label with the run's id. */
 export const BENCH_RUN_LABEL = 'org.manim-render.bench-run';

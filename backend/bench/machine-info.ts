@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { DockerClient } from '../src/docker/engine/docker-client';
+import type { DockerClient } from '../src/render-engine/docker-client/docker-client';
 
 export interface MachineInfo {
   cpuModel: string;

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/load-config';
-import { createWorkerRedis, waitForRedis } from '../src/queue/redis-connection';
+import { createWorkerRedis, waitForRedis } from '../src/redis/redis-connection';
 
 export interface PrivateRedis {
   url: string;

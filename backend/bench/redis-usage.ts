@@ -1,4 +1,4 @@
-import type { RedisConnection } from '../src/queue/redis-connection';
+import type { RedisConnection } from '../src/redis/redis-connection';
 
 /** What a Redis server has done so far, from INFO commandstats and INFO cpu. */
 export interface RedisUsage {

@@ -1,6 +1,6 @@
-import type { DockerClient } from '../src/docker/engine/docker-client';
-import { engineRuntimes } from '../src/docker/engine/engine-runtimes';
-import { QUEUE_LABEL, WARM_LABEL } from '../src/engine/container-labels';
+import type { DockerClient } from '../src/render-engine/docker-client/docker-client';
+import { engineRuntimes } from '../src/render-engine/docker-client/engine-runtimes';
+import { QUEUE_LABEL, WARM_LABEL } from '../src/render-engine/container-labels';
 import type { Logger } from '../src/logging/logger';
 import type { RuntimeComparison } from './bench-result';
 import { startBenchService, type BenchService } from './bench-service';

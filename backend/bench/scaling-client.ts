@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { QueueEvents } from 'bullmq';
 import { loadConfig } from '../src/config/load-config';
-import { createWorkerRedis, type RedisConnection } from '../src/queue/redis-connection';
+import { createWorkerRedis, type RedisConnection } from '../src/redis/redis-connection';
 import { downloadVideo, submitNewJob } from './bench-http';
 import type { ScalingResult } from './bench-result';
 import { JobEnds } from './job-ends';

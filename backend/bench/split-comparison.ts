@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Job, Queue } from 'bullmq';
 import type { RenderResult } from '../src/job/render-job';
 import type { Logger } from '../src/logging/logger';
-import { createWorkerRedis } from '../src/queue/redis-connection';
+import { createWorkerRedis } from '../src/redis/redis-connection';
 import type { BareRunner } from './bare-render';
 import { SPLIT_SIDES, type SplitComparison, type SplitSide } from './bench-result';
 import { startBenchService, type BenchService } from './bench-service';

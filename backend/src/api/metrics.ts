@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RenderCounts } from '../queue/render-statistics';
-import type { WebhookCounts } from '../queue/webhook-statistics';
+import type { RenderCounts } from '../redis/render-statistics';
+import type { WebhookCounts } from '../webhooks/webhook-statistics';
 
 export interface ApiMetrics {
   /** Counts and times every request by method, route pattern and status. */

@@ -3,7 +3,7 @@ import {
   workerStatusSchema,
   type RenderImageStatus,
   type WorkerStatus,
-} from '../queue/worker-status';
+} from '../worker-upkeep/worker-status';
 
 /** What the readiness probes found; a probe that failed carries its error instead. */
 export interface ReadinessProbes {

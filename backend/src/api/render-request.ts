@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error';
 import type { RenderOptions } from '../job/render-job';
-import { resolveScene } from '../render/scene-detection';
+import { resolveScene } from '../manim/scene-detection';
 import {
   describe,
   FORM_ONLY_FIELDS,

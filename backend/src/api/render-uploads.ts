@@ -1,10 +1,10 @@
 import type { Config } from '../config/config-schema';
 import { AppError } from '../errors/app-error';
-import { checkAssetPath } from '../job-files/asset-path';
-import { DEFAULT_SCENE_FILE, type JobFile, type JobFileLimits } from '../job-files/job-files';
-import { unpackProjectArchive } from '../job-files/project-archive';
-import { RequestFiles } from '../job-files/request-files';
-import { detectSceneClasses } from '../render/scene-detection';
+import { checkAssetPath } from '../uploads/asset-path';
+import { DEFAULT_SCENE_FILE, type JobFile, type JobFileLimits } from '../uploads/job-files';
+import { unpackProjectArchive } from '../uploads/project-archive';
+import { RequestFiles } from '../uploads/request-files';
+import { detectSceneClasses } from '../manim/scene-detection';
 import { decodeUploadedCode, invalidFiles, validationError } from './render-request';
 
 /** The files of a multipart render request, as multer hands them over. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runManimRender } from '../render-cli/run-manim-render';
+import { runManimRender } from './manim-render/run-manim-render';
 
 /**
  * `manim-render`: renders Manim scenes on a Manim render service from the command line

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../config/load-config';
-import { createDockerClient, waitForEngine } from '../docker/engine/docker-client';
-import { prepareRenderImages } from '../render-image/prepare-render-image';
+import { createDockerClient, waitForEngine } from '../render-engine/docker-client/docker-client';
+import { prepareRenderImages } from '../render-image/prepare-render-images';
 import { localRenderImage, renderImages } from '../render-image/render-image';
 import { AppError } from '../errors/app-error';
 import { createLogger } from '../logging/logger';

@@ -473,7 +473,7 @@ export interface components {
         done: number;
         total: number;
       };
-      /** @description Seconds of rendering left; only when the number of animations is known (see render/render-progress.ts). */
+      /** @description Seconds of rendering left; only when the number of animations is known (see manim/render-progress.ts). */
       etaSeconds?: number;
     };
     Resolution: {

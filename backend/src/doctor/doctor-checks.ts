@@ -1,16 +1,13 @@
 import type { Config } from '../config/config-schema';
 import { describeRedis, type RedisSettings } from '../config/redis-settings';
-import { createDaemonPathTranslator } from '../docker/job-folders/daemon-path-translator';
-import type { DirectoryProbe } from '../docker/job-folders/daemon-paths';
-import { parseSecurityOptions } from '../docker/engine/security-options';
-import { runtimeMissingHint } from '../docker/engine/engine-runtimes';
+import { createDaemonPathTranslator } from '../job-folders/daemon-paths/daemon-path-translator';
+import type { DirectoryProbe } from '../job-folders/daemon-paths/daemon-paths';
+import { parseSecurityOptions } from '../render-engine/docker-client/security-options';
+import { runtimeMissingHint } from '../render-engine/docker-client/engine-runtimes';
 import { renderImagePullable, type RenderImage } from '../render-image/render-image';
-import type { OwnContainer } from '../docker/job-folders/own-container/find-own-container';
-import { ownContainerError } from '../docker/job-folders/own-container/find-own-container';
-import {
-  buildMountTable,
-  describeMountTable,
-} from '../docker/job-folders/path-translation/mount-table';
+import type { OwnContainer } from '../job-folders/daemon-paths/own-container/find-own-container';
+import { ownContainerError } from '../job-folders/daemon-paths/own-container/find-own-container';
+import { buildMountTable, describeMountTable } from '../job-folders/daemon-paths/mount-table';
 import {
   describeIdentity,
   describeSocket,
@@ -20,7 +17,7 @@ import {
   type DockerEndpoint,
   type ProcessIdentity,
   type SocketFacts,
-} from '../docker/engine/socket-diagnosis';
+} from '../render-engine/docker-client/socket-diagnosis';
 import { AppError } from '../errors/app-error';
 import type { DoctorCheck } from './doctor-report';
 

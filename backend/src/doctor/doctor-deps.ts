@@ -1,28 +1,31 @@
-import { runtimesOf } from '../docker/engine/engine-runtimes';
+import { runtimesOf } from '../render-engine/docker-client/engine-runtimes';
 import { stat, realpath } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { deploymentScope } from '../config/redis-settings';
 import { ConfigError, loadConfig } from '../config/load-config';
-import { withDaemonEndpoint } from '../docker/job-folders/daemon-path-translator';
-import { probeDirectoryThroughContainer } from '../docker/job-folders/daemon-paths';
+import { withDaemonEndpoint } from '../job-folders/daemon-paths/daemon-path-translator';
+import { probeDirectoryThroughContainer } from '../job-folders/daemon-paths/daemon-paths';
 import {
   createDockerClient,
   dockerEndpoint,
   pingEngine,
   type DockerClient,
-} from '../docker/engine/docker-client';
-import { imageExists } from '../docker/engine/image-streams';
+} from '../render-engine/docker-client/docker-client';
+import { imageExists } from '../render-engine/docker-client/image-streams';
 import {
   createOwnContainerDeps,
   findOwnContainer,
-} from '../docker/job-folders/own-container/find-own-container';
-import type { ContainerOwner } from '../engine/container-labels';
+} from '../job-folders/daemon-paths/own-container/find-own-container';
+import type { ContainerOwner } from '../render-engine/container-labels';
 import { renderImages } from '../render-image/render-image';
-import { currentProcessIdentity, readSocketFacts } from '../docker/engine/socket-facts';
+import {
+  currentProcessIdentity,
+  readSocketFacts,
+} from '../render-engine/docker-client/socket-facts';
 import { AppError } from '../errors/app-error';
 import { createOutputStore } from '../outputs/create-output-store';
 import { createLogger } from '../logging/logger';
-import { pingRedis } from '../queue/redis-connection';
+import { pingRedis } from '../redis/redis-connection';
 import type { DoctorDeps, DoctorEngine } from './doctor-checks';
 
 const PING_TIMEOUT_MS = 5_000;

@@ -2,9 +2,12 @@ import { z } from 'zod';
 import { FORMATS, QUALITIES } from '../config/config-schema';
 import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode } from '../errors/app-error';
 import { DELIVERED_CONTENT_TYPES } from './output-files';
-import { renderProgressSchema } from './render-progress';
+import { renderProgressSchema } from './job-progress';
 import { timestampSchema } from './timestamp';
-import { MAX_LISTED_DELIVERIES, webhookDeliveryViewSchema } from './webhook-delivery-view';
+import {
+  MAX_LISTED_DELIVERIES,
+  webhookDeliveryViewSchema,
+} from '../webhooks/webhook-delivery-view';
 
 /**
  * How a job is shown to clients (`GET /api/animation/jobs/:id`, events, webhooks), as zod schemas:

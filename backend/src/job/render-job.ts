@@ -3,10 +3,16 @@
  * finished one returns, and how a job is shown to clients (job-view-schema.ts).
  */
 
-import type { JobFile, JobFileEntry } from '../job-files/job-files';
+import type { JobFile, JobFileEntry } from '../uploads/job-files';
 import type { JobStatus, JobView, RenderOptions, RootRetryRecord } from './job-view-schema';
-import type { RenderProgress } from './render-progress';
-import type { RangeResult, RangeTask, SplitState, SplitSteps, SplitTimings } from './split-job';
+import type { RenderProgress } from './job-progress';
+import type {
+  RangeResult,
+  RangeTask,
+  SplitState,
+  SplitSteps,
+  SplitTimings,
+} from '../split/split-job';
 
 export {
   JOB_STATUSES,

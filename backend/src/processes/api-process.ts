@@ -5,28 +5,28 @@ import { createApiMetrics } from '../api/metrics';
 import type { Config } from '../config/config-schema';
 import { redisKeyspace } from '../config/redis-settings';
 import { defaultManimVersion, renderImages } from '../render-image/render-image';
-import { RedisJobFiles } from '../queue/redis-job-files';
+import { RedisJobFiles } from '../uploads/redis-job-files';
 import { resultCopier } from '../outputs/copy-result';
 import { createOutputStore } from '../outputs/create-output-store';
 import { MediaTokens } from '../tenants/media-tokens';
-import { sharedTokenSecret } from '../queue/redis-token-secret';
+import { sharedTokenSecret } from '../tenants/redis-token-secret';
 import type { Logger } from '../logging/logger';
 import type { JobView } from '../job/render-job';
-import { BullmqJobEvents } from '../queue/bullmq-job-events';
-import { BullmqRenderJobStore } from '../queue/bullmq-job-store';
-import { RedisRenderIdentities } from '../queue/redis-render-identities';
+import { BullmqJobEvents } from '../redis/bullmq-job-events';
+import { BullmqRenderJobStore } from '../redis/bullmq-job-store';
+import { RedisRenderIdentities } from '../submit/redis-render-identities';
 import { createSubmitService } from '../submit/submit-service';
-import { BullmqWebhooks } from '../queue/bullmq-webhooks';
-import { createQueueDashboard } from '../queue/queue-dashboard';
-import { RenderStatistics } from '../queue/render-statistics';
+import { BullmqWebhooks } from '../webhooks/bullmq-webhooks';
+import { createQueueDashboard } from '../redis/queue-dashboard';
+import { RenderStatistics } from '../redis/render-statistics';
 import {
   createApiRedis,
   createWorkerRedis,
   sendCommand,
   waitForRedis,
-} from '../queue/redis-connection';
-import { WebhookStatistics } from '../queue/webhook-statistics';
-import { WorkerPresence } from '../queue/worker-presence';
+} from '../redis/redis-connection';
+import { WebhookStatistics } from '../webhooks/webhook-statistics';
+import { WorkerPresence } from '../worker-upkeep/worker-presence';
 
 export interface ApiProcess {
   /** Base URL the API listens on, e.g. http://127.0.0.1:3001 */

@@ -1,42 +1,42 @@
-import { ensureRuntime } from '../docker/engine/engine-runtimes';
+import { ensureRuntime } from '../render-engine/docker-client/engine-runtimes';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/config-schema';
 import { deploymentScope, redisKeyspace } from '../config/redis-settings';
-import { startDaemonPaths } from '../docker/job-folders/daemon-paths';
-import { createDockerClient, pingEngine } from '../docker/engine/docker-client';
-import { readEngineFacts } from '../docker/engine/engine-facts';
+import { startDaemonPaths } from '../job-folders/daemon-paths/daemon-paths';
+import { createDockerClient, pingEngine } from '../render-engine/docker-client/docker-client';
+import { readEngineFacts } from '../render-engine/docker-client/engine-facts';
 import { PlayCache } from '../split/play-cache';
 import { parallelRenders } from '../split/split-capacity';
-import { RedisPlayIndex } from '../queue/redis-play-index';
+import { RedisPlayIndex } from '../split/redis-play-index';
 import { createImagePuller } from '../render-image/image-puller';
-import { createDockerRenderEngine } from '../docker/docker-render-engine';
+import { createDockerRenderEngine } from '../render-engine/docker-render-engine';
 import {
   isLocalRenderImage,
   renderImagePullable,
   renderImages,
 } from '../render-image/render-image';
 import type { Logger } from '../logging/logger';
-import { startRenderWorker, type RenderWorker } from '../queue/bullmq-render-worker';
-import { BullmqWebhooks, startWebhookWorker } from '../queue/bullmq-webhooks';
+import { startRenderWorker, type RenderWorker } from '../redis/bullmq-render-worker';
+import { BullmqWebhooks, startWebhookWorker } from '../webhooks/bullmq-webhooks';
 import { createOutputStore } from '../outputs/create-output-store';
 import { removeExpiredFiles } from '../outputs/retention';
-import { createWorkerRedis } from '../queue/redis-connection';
-import { RedisJobFiles } from '../queue/redis-job-files';
-import { RenderStatistics } from '../queue/render-statistics';
-import { WebhookStatistics } from '../queue/webhook-statistics';
-import { WorkerPresence } from '../queue/worker-presence';
+import { createWorkerRedis } from '../redis/redis-connection';
+import { RedisJobFiles } from '../uploads/redis-job-files';
+import { RenderStatistics } from '../redis/render-statistics';
+import { WebhookStatistics } from '../webhooks/webhook-statistics';
+import { WorkerPresence } from '../worker-upkeep/worker-presence';
 import { sendWebhook } from '../webhooks/webhook-sender';
-import { startChores } from '../worker/chores';
-import { startEngineMonitor } from '../worker/engine-monitor';
-import { engineReactions } from '../worker/engine-reactions';
-import { IntakeGate } from '../worker/intake-gate';
-import { sweepOrphans } from '../worker/orphan-sweep';
+import { startChores } from '../worker-upkeep/chores';
+import { startEngineMonitor } from '../worker-upkeep/engine-monitor';
+import { engineReactions } from '../worker-upkeep/engine-reactions';
+import { IntakeGate } from '../worker-upkeep/intake-gate';
+import { sweepOrphans } from '../worker-upkeep/orphan-sweep';
 import { RenderImageSupplies } from '../render-image/render-image-supplies';
-import { createRenderProcessor } from '../worker/render-processor';
-import { resolveRenderUser } from '../worker/render-user';
-import type { WarmPool, WarmPoolStatus } from '../worker/warm-pool';
-import { createWarmPool, type WarmRenderSlot } from '../worker/warm-slots';
+import { createRenderProcessor } from '../pipeline/render-processor';
+import { resolveRenderUser } from '../pipeline/render-user';
+import type { WarmPool, WarmPoolStatus } from '../warm-pool/warm-pool';
+import { createWarmPool, type WarmRenderSlot } from '../warm-pool/warm-slots';
 
 export interface WorkerProcess {
   /** The warm render containers (WARM_POOL_SIZE): how many are ready, and when all are. */

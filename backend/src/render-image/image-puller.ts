@@ -1,4 +1,4 @@
-import type { ImageOperations } from '../engine/image-operations';
+import type { ImageOperations } from '../render-engine/image-operations';
 
 export interface ImagePuller {
   /**

@@ -1,4 +1,4 @@
-import type { ContainerRunResult } from '../engine/container-spec';
+import type { ContainerRunResult } from '../render-engine/container-spec';
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 

@@ -1,6 +1,6 @@
 import type { RenderImage } from './render-image';
 import type { Logger } from '../logging/logger';
-import type { RenderImageStatus } from '../queue/worker-status';
+import type { RenderImageStatus } from '../worker-upkeep/worker-status';
 import { RenderImageSupply, type RenderImageSupplyOptions } from './render-image-supply';
 
 /**

@@ -1,6 +1,6 @@
 import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
-import type { RenderImageStatus } from '../queue/worker-status';
+import type { RenderImageStatus } from '../worker-upkeep/worker-status';
 
 /** What a worker knows about a render image; published in its status for `/ready`. */
 export type RenderImageState = RenderImageStatus;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RenderOptions } from '../job/render-job';
-import type { PlayIndex } from '../job/split-job';
+import type { PlayIndex } from './split-job';
 import type { OutputStore } from '../outputs/output-store';
 
 /** Renders whose plays are reused: mp4 without transparency, the service's usual video. */

@@ -1,4 +1,4 @@
-import type { WorkerStatus } from '../queue/worker-status';
+import type { WorkerStatus } from '../worker-upkeep/worker-status';
 
 /**
  * One Manim render keeps about this many cores busy: its Python thread draws with Cairo while

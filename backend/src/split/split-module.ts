@@ -1,7 +1,7 @@
-import { manimRunnerFunctions, renderScriptSource } from '../render/render-scripts';
-import { RENDER_CONTAINER_PATHS } from '../render/manim-command';
-import type { PosterRequest } from '../render/poster';
-import type { PlayRange, ScenePlan } from '../job/split-job';
+import { manimRunnerFunctions, renderScriptSource } from '../manim/render-scripts';
+import { RENDER_CONTAINER_PATHS } from '../manim/manim-command';
+import type { PosterRequest } from '../manim/poster';
+import type { PlayRange, ScenePlan } from './split-job';
 
 /**
  * backend/render-scripts/split_render.py, the split module, after the functions it calls:

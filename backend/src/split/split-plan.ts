@@ -1,5 +1,5 @@
 import type { Chunks, RenderOptions } from '../job/render-job';
-import type { PlayRange, ScenePlan } from '../job/split-job';
+import type { PlayRange, ScenePlan } from './split-job';
 import { reusesPlays } from './play-cache';
 import { CORES_PER_RENDER } from './split-capacity';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DEFAULT_SCENE_FILE } from '../job-files/job-files';
+import { DEFAULT_SCENE_FILE } from '../uploads/job-files';
 import type { RenderJobData } from '../job/render-job';
 
 /**

@@ -1,4 +1,4 @@
-import type { JobFileStore } from '../job-files/job-files';
+import type { JobFileStore } from '../uploads/job-files';
 import type { JobView, RenderJobData, RenderJobStore, StoredJob } from '../job/render-job';
 
 /**

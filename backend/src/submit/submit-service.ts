@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error';
-import type { JobFile } from '../job-files/job-files';
+import type { JobFile } from '../uploads/job-files';
 import {
   hasEnded,
   type JobView,

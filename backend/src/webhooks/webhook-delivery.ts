@@ -2,7 +2,7 @@ import {
   MAX_LISTED_DELIVERIES,
   type WebhookDeliveryState,
   type WebhookDeliveryView,
-} from '../job/webhook-delivery-view';
+} from './webhook-delivery-view';
 import { callbackTarget } from './callback-url';
 
 /** What the service keeps about one webhook delivery (one callback URL for one job). */

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import Docker from 'dockerode';
 import type { Readiness } from '../../src/api/readiness';
-import { QUEUE_LABEL, WARM_LABEL } from '../../src/engine/container-labels';
+import { QUEUE_LABEL, WARM_LABEL } from '../../src/render-engine/container-labels';
 import { waitForRunningContainer } from './support/job-containers';
 import { requireRuntime } from './support/runtimes';
 import { sceneSleeping } from './support/scenes';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Docker from 'dockerode';
 import { createImagePuller } from '../../src/render-image/image-puller';
-import { enginePullOperations } from '../../src/docker/engine/engine-image-operations';
+import { enginePullOperations } from '../../src/render-engine/docker-client/engine-image-operations';
 import { AppError } from '../../src/errors/app-error';
 import { createLogger } from '../../src/logging/logger';
 import { startFakeRegistry, tinyImage, type FakeRegistry } from './support/fake-registry';

@@ -1,5 +1,5 @@
 import type { JobView } from '../../src/job/render-job';
-import type { RenderProgress } from '../../src/job/render-progress';
+import type { RenderProgress } from '../../src/job/job-progress';
 import { EventStreamReader, readEventStream } from '../support/event-stream-client';
 import { FOUR_STEP_SCENE } from './support/scenes';
 import { startTestService, type TestService } from './support/test-service';

@@ -6,7 +6,7 @@ import {
   QUEUE_LABEL,
   SCOPE_LABEL,
   WORKER_LABEL,
-} from '../../src/engine/container-labels';
+} from '../../src/render-engine/container-labels';
 import { containerExists } from './support/job-containers';
 import { startTestService, type TestService } from './support/test-service';
 import { testEnvironment, testQueueName } from './support/test-environment';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/load-config';
 import { redisKeyspace } from '../../src/config/redis-settings';
-import { RedisPlayIndex } from '../../src/queue/redis-play-index';
+import { RedisPlayIndex } from '../../src/split/redis-play-index';
 import { testEnvironment, testQueueName } from './support/test-environment';
 
 /** The index of reused plays on a real Redis: what a tenant has, by last use, within its cap. */

@@ -2,7 +2,7 @@ import { redisKeyspace } from '../../src/config/redis-settings';
 import { createHmac } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logging/logger';
-import { BullmqWebhooks } from '../../src/queue/bullmq-webhooks';
+import { BullmqWebhooks } from '../../src/webhooks/bullmq-webhooks';
 import type { JobView } from '../../src/job/render-job';
 import { FOUR_STEP_SCENE } from './support/scenes';
 import { startTestService, type TestService } from './support/test-service';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { loadConfig } from '../../src/config/load-config';
-import { startDaemonPaths } from '../../src/docker/job-folders/daemon-paths';
+import { startDaemonPaths } from '../../src/job-folders/daemon-paths/daemon-paths';
 import type { Logger } from '../../src/logging/logger';
 import { testEnvironment } from './support/test-environment';
 

@@ -1,6 +1,6 @@
 import type { JobView } from '../../src/job/render-job';
 import type { TenantJobs } from '../../src/tenants/tenant-jobs';
-import type { JobEventListener, JobEventSource, JobEvent } from '../../src/queue/job-events';
+import type { JobEventListener, JobEventSource, JobEvent } from '../../src/job/job-event-source';
 
 /** Job views by id, as one caller sees them; `upcoming` lets a test change what the next reads return. */
 export class FakeJobStore implements TenantJobs {

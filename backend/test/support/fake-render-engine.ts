@@ -1,18 +1,18 @@
 import { AppError } from '../../src/errors/app-error';
-import type { RenderContainerInfo } from '../../src/engine/container-labels';
+import type { RenderContainerInfo } from '../../src/render-engine/container-labels';
 import {
   JOB_ID_LABEL,
   QUEUE_LABEL,
   SCOPE_LABEL,
   WORKER_LABEL,
-} from '../../src/engine/container-labels';
-import type { ContainerRunResult, ContainerRunSpec } from '../../src/engine/container-spec';
+} from '../../src/render-engine/container-labels';
+import type { ContainerRunResult, ContainerRunSpec } from '../../src/render-engine/container-spec';
 import type {
   EngineRunOptions,
   HelperRun,
   RenderEngine,
   StandbyContainer,
-} from '../../src/engine/render-engine';
+} from '../../src/render-engine/render-engine';
 import { cleanExit } from './render-jobs';
 
 /** One run the fake engine was asked for, and the id it gave the container. */

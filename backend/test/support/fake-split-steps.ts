@@ -6,7 +6,7 @@ import {
   type RangeTask,
   type SplitState,
   type SplitSteps,
-} from '../../src/job/split-job';
+} from '../../src/split/split-job';
 
 /**
  * The queue's side of a split render, in memory: `runRanges` parks the job (as BullMQ does

@@ -1,4 +1,4 @@
-import type { ContainerRunResult } from '../../src/engine/container-spec';
+import type { ContainerRunResult } from '../../src/render-engine/container-spec';
 import type { RenderJobData } from '../../src/job/render-job';
 
 /** A queued job of one small scene, as unit tests of the job pipeline use it. */

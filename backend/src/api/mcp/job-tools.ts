@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AppError } from '../../errors/app-error';
 import { isPlausibleJobId } from '../job-id';
-import { detectSceneClasses } from '../../render/scene-detection';
+import { detectSceneClasses } from '../../manim/scene-detection';
 import { waitForJob } from './job-waiter';
 import { progressNotifier } from './progress-notifications';
 import { waitSecondsSchema, type ToolDeps } from './render-tool';

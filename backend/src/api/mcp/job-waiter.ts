@@ -1,8 +1,8 @@
 import { hasEnded, type JobView } from '../../job/render-job';
 import type { TenantJobs } from '../../tenants/tenant-jobs';
 import { SETTLE_ATTEMPTS, settledJob } from '../settled-job';
-import type { RenderProgress } from '../../job/render-progress';
-import type { JobEventSource } from '../../queue/job-events';
+import type { RenderProgress } from '../../job/job-progress';
+import type { JobEventSource } from '../../job/job-event-source';
 
 /** A notice lost while Redis reconnected must not leave a waiter waiting for the whole bound. */
 const RECHECK_MS = 5_000;

@@ -1,6 +1,6 @@
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { RenderProgress } from '../../job/render-progress';
+import type { RenderProgress } from '../../job/job-progress';
 
 /**
  * Sends a job's progress to the client as MCP progress notifications (0 to 100, with a line a

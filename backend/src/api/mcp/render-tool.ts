@@ -6,7 +6,7 @@ import type { RenderSubmitter } from '../../job/render-job';
 import type { JobsFor } from '../../tenants/tenant-jobs';
 import type { Logger } from '../../logging/logger';
 import type { OutputStore } from '../../outputs/output-store';
-import type { JobEventSource } from '../../queue/job-events';
+import type { JobEventSource } from '../../job/job-event-source';
 import { parseRenderRequest } from '../render-request';
 import { RENDER_FIELDS, renderFieldRules, type RenderField } from '../render-request-schema';
 import { playTenant } from '../routes/render-routes';

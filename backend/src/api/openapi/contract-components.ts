@@ -12,14 +12,14 @@ import {
   renderResultViewSchema,
   resolutionSchema,
 } from '../../job/job-view-schema';
-import { renderProgressSchema, renderStageSchema } from '../../job/render-progress';
-import { webhookDeliveryViewSchema } from '../../job/webhook-delivery-view';
+import { renderProgressSchema, renderStageSchema } from '../../job/job-progress';
+import { webhookDeliveryViewSchema } from '../../webhooks/webhook-delivery-view';
 import {
   reusedJobSchema,
   submittedJobSchema,
   webhookReceiptSchema,
 } from '../render-response-schema';
-import { workerStatusSchema } from '../../queue/worker-status';
+import { workerStatusSchema } from '../../worker-upkeep/worker-status';
 import { webhookPayloadSchema } from '../../webhooks/webhook-payload';
 import { readinessSchema } from '../readiness';
 import { healthSchema } from '../routes/health-routes';

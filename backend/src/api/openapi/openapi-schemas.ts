@@ -1,7 +1,7 @@
 import type { Config } from '../../config/config-schema';
 import { ERROR_CATALOGUE } from '../../errors/app-error';
 import type { JobView } from '../../job/render-job';
-import { RESERVED_TOP_LEVEL_NAMES } from '../../job-files/asset-path';
+import { RESERVED_TOP_LEVEL_NAMES } from '../../uploads/asset-path';
 import {
   describeField,
   renderFieldRules,

@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { AppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
-import type { JobEvent, JobEventSource } from '../../queue/job-events';
+import type { JobEvent, JobEventSource } from '../../job/job-event-source';
 import { hasEnded, type JobStatus, type JobView } from '../../job/render-job';
 import type { JobsFor, TenantJobs } from '../../tenants/tenant-jobs';
 import { callerOf } from '../middleware/authentication';

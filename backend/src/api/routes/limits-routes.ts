@@ -1,12 +1,12 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { FORMATS, QUALITIES, type Config } from '../../config/config-schema';
-import { RESERVED_TOP_LEVEL_NAMES } from '../../job-files/asset-path';
+import { RESERVED_TOP_LEVEL_NAMES } from '../../uploads/asset-path';
 import {
   ARCHIVE_ENTRY_BYTES,
   ARCHIVE_ROOM_PER_FILE_BYTES,
   archiveInflationBudget,
-} from '../../job-files/inflation-budget';
+} from '../../uploads/inflation-budget';
 import { outputFormatSchema, qualitySchema } from '../../job/job-view-schema';
 import { jobFileLimits } from '../render-uploads';
 

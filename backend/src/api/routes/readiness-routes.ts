@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import type { OutputStore } from '../../outputs/output-store';
-import type { WorkerStatusReader } from '../../queue/worker-status';
+import type { WorkerStatusReader } from '../../worker-upkeep/worker-status';
 import { readinessVerdict, type ReadinessProbes } from '../readiness';
 
 /** Readiness: whether a render submitted now can finish, and what to fix when it cannot. */

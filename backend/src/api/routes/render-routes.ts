@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import multer from 'multer';
 import type { Config } from '../../config/config-schema';
 import { AppError } from '../../errors/app-error';
-import { DEFAULT_SCENE_FILE, describeJobFile } from '../../job-files/job-files';
+import { DEFAULT_SCENE_FILE, describeJobFile } from '../../uploads/job-files';
 import { jobLinks, type RenderSubmitter } from '../../job/render-job';
 import { mediaTypeOf } from '../http-headers';
 import type { Caller } from '../../tenants/caller';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Config } from '../../config/config-schema';
 import { AppError } from '../../errors/app-error';
-import { detectSceneClasses } from '../../render/scene-detection';
+import { detectSceneClasses } from '../../manim/scene-detection';
 import { mediaTypeOf } from '../http-headers';
 import { jsonBodyLimitBytes } from './render-routes';
 

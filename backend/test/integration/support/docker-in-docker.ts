@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { followImageStream } from '../../../src/docker/engine/image-streams';
+import { followImageStream } from '../../../src/render-engine/docker-client/image-streams';
 import { waitUntil } from './wait-until';
 import { debianBaseImage } from './worker-container';
 

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import Docker from 'dockerode';
-import { MANAGED_LABEL, QUEUE_LABEL } from '../../../src/engine/container-labels';
+import { MANAGED_LABEL, QUEUE_LABEL } from '../../../src/render-engine/container-labels';
 import { stopRedisServer } from './redis-server';
 
 export default async function globalTeardown(): Promise<void> {

@@ -4,7 +4,7 @@ import {
   JOB_ID_LABEL,
   QUEUE_LABEL,
   WORKER_LABEL,
-} from '../../../src/engine/container-labels';
+} from '../../../src/render-engine/container-labels';
 
 const docker = new Docker();
 

@@ -10,9 +10,9 @@ import winston from 'winston';
 import { createLogger, type Logger } from '../../../src/logging/logger';
 import { startApiProcess } from '../../../src/processes/api-process';
 import { startWorkerProcess } from '../../../src/processes/worker-process';
-import { createWorkerRedis } from '../../../src/queue/redis-connection';
+import { createWorkerRedis } from '../../../src/redis/redis-connection';
 import type { JobView } from '../../../src/job/render-job';
-import type { RenderProgress } from '../../../src/job/render-progress';
+import type { RenderProgress } from '../../../src/job/job-progress';
 import { testEnvironment, testQueueName } from './test-environment';
 
 export interface TestService {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import type { Config } from '../../../src/config/config-schema';
-import { followImageStream } from '../../../src/docker/engine/image-streams';
+import { followImageStream } from '../../../src/render-engine/docker-client/image-streams';
 
 const docker = new Docker();
 

@@ -1,5 +1,5 @@
 import { formatRenderCounts } from '../../../src/api/metrics';
-import { parseStatistics } from '../../../src/queue/render-statistics';
+import { parseStatistics } from '../../../src/redis/render-statistics';
 
 describe('render metrics', () => {
   it('reads the counters back from their Redis fields and writes a cumulative histogram', () => {

@@ -18,8 +18,8 @@ import { FORMATS, QUALITIES } from '../../../src/config/config-schema';
 import { loadConfig } from '../../../src/config/load-config';
 import { ERROR_CATALOGUE, isErrorCode } from '../../../src/errors/app-error';
 import { JOB_STATUSES } from '../../../src/job/render-job';
-import { RENDER_STAGES } from '../../../src/job/render-progress';
-import { detectSceneClasses } from '../../../src/render/scene-detection';
+import { RENDER_STAGES } from '../../../src/job/job-progress';
+import { detectSceneClasses } from '../../../src/manim/scene-detection';
 import { resolvePointer, schemaProblems } from '../../support/schema-checker';
 
 const config = loadConfig({ MAX_QUALITY: 'high', MAX_FPS: '48', MAX_CODE_BYTES: '5000' });

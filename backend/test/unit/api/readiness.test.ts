@@ -1,5 +1,5 @@
 import { readinessVerdict, type ReadinessProbes } from '../../../src/api/readiness';
-import type { WorkerStatus } from '../../../src/queue/worker-status';
+import type { WorkerStatus } from '../../../src/worker-upkeep/worker-status';
 
 const MB = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../../src/config/load-config';
-import type { DirectoryProbe } from '../../../src/docker/job-folders/daemon-paths';
-import type { OwnContainer } from '../../../src/docker/job-folders/own-container/find-own-container';
-import type { SocketFacts } from '../../../src/docker/engine/socket-diagnosis';
+import type { DirectoryProbe } from '../../../src/job-folders/daemon-paths/daemon-paths';
+import type { OwnContainer } from '../../../src/job-folders/daemon-paths/own-container/find-own-container';
+import type { SocketFacts } from '../../../src/render-engine/docker-client/socket-diagnosis';
 import { AppError } from '../../../src/errors/app-error';
 import {
   runDoctorChecks,

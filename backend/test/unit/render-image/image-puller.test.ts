@@ -1,4 +1,4 @@
-import { registryOfImage } from '../../../src/engine/image-operations';
+import { registryOfImage } from '../../../src/render-engine/image-operations';
 import { createImagePuller } from '../../../src/render-image/image-puller';
 
 /** A pull the test finishes by hand, counting how often it was started. */

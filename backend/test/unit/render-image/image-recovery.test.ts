@@ -1,4 +1,4 @@
-import type { ContainerRunResult } from '../../../src/engine/container-spec';
+import type { ContainerRunResult } from '../../../src/render-engine/container-spec';
 import { AppError } from '../../../src/errors/app-error';
 import { createLogger } from '../../../src/logging/logger';
 import { runWithImageRecovery } from '../../../src/render-image/image-recovery';

@@ -1,6 +1,6 @@
 import { AppError } from '../../../src/errors/app-error';
 import { createLogger } from '../../../src/logging/logger';
-import { IntakeGate } from '../../../src/worker/intake-gate';
+import { IntakeGate } from '../../../src/worker-upkeep/intake-gate';
 import {
   RenderImageSupply,
   type RenderImageState,

@@ -1,4 +1,4 @@
-import type { WorkerStatus } from '../../../src/queue/worker-status';
+import type { WorkerStatus } from '../../../src/worker-upkeep/worker-status';
 import { parallelRenders } from '../../../src/split/split-capacity';
 
 function worker(

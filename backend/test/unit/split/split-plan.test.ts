@@ -1,5 +1,5 @@
 import type { RenderOptions } from '../../../src/job/render-job';
-import type { ScenePlan } from '../../../src/job/split-job';
+import type { ScenePlan } from '../../../src/split/split-job';
 import {
   cutEvenly,
   MIN_RANGE_WORK,

@@ -1,5 +1,5 @@
 import { AppError } from '../../../src/errors/app-error';
-import type { JobFile } from '../../../src/job-files/job-files';
+import type { JobFile } from '../../../src/uploads/job-files';
 import type { JobView, RenderJobData, StoredJob } from '../../../src/job/render-job';
 import { renderIdentity } from '../../../src/submit/render-identity';
 import type {

@@ -1,6 +1,6 @@
 import { formatWebhookCounts } from '../../../src/api/metrics';
-import { parseWebhookStatistics } from '../../../src/queue/webhook-statistics';
-import { MAX_LISTED_DELIVERIES } from '../../../src/job/webhook-delivery-view';
+import { parseWebhookStatistics } from '../../../src/webhooks/webhook-statistics';
+import { MAX_LISTED_DELIVERIES } from '../../../src/webhooks/webhook-delivery-view';
 import {
   listDeliveries,
   recordAttempt,

@@ -1,4 +1,4 @@
-import type { RenderProgress } from '../../../../src/job/render-progress';
+import type { RenderProgress } from '../../../../src/job/job-progress';
 import { waitForJob } from '../../../../src/api/mcp/job-waiter';
 import { FakeJobEvents, FakeJobStore, jobViewOf as view } from '../../../support/fake-jobs';
 
