@@ -1,6 +1,7 @@
 import express from 'express';
 import type { Config } from '../config/config-schema';
 import { redisKeyspace } from '../config/redis-settings';
+import { redisKeys } from '../redis/redis-keys';
 import type { ApiMetrics } from './metrics';
 import type { Logger } from '../logging/logger';
 import type { JobEventSource } from '../job/job-event-source';
@@ -80,16 +81,16 @@ export function createApp(deps: {
     tokens,
   });
   app.use('/api', authenticated);
-  const keyRoot = redisKeyspace(config).root;
+  const keys = redisKeys(redisKeyspace(config));
   const apiLimit = perMinuteLimit({
-    keyRoot,
+    keyPrefix: keys.rateLimitPrefix('api'),
     name: 'api',
     limit: config.RATE_LIMIT_REQUESTS_PER_MINUTE,
     sendCommand: redisCommand,
   });
   app.use('/api', apiLimit);
   const renderLimit = perMinuteLimit({
-    keyRoot,
+    keyPrefix: keys.rateLimitPrefix('render'),
     name: 'render',
     limit: config.RATE_LIMIT_RENDERS_PER_MINUTE,
     sendCommand: redisCommand,

@@ -5,6 +5,7 @@ import { RENDER_STAGES, type RenderProgress } from '../job/job-progress';
 import { splitJobOf } from '../split/split-job';
 import type { JobEvent, JobEventListener, JobEventSource } from '../job/job-event-source';
 import type { RedisConnection } from './redis-connection';
+import { redisKeys } from './redis-keys';
 
 /**
  * Job notices from BullMQ's event stream. One `QueueEvents` reader serves every subscriber of the
@@ -47,7 +48,7 @@ export class BullmqJobEvents implements JobEventSource {
     keyspace: RedisKeyspace;
     logger: Logger;
   }): Promise<BullmqJobEvents> {
-    const queueEvents = new QueueEvents(options.keyspace.queueName, {
+    const queueEvents = new QueueEvents(redisKeys(options.keyspace).renderQueue, {
       connection: options.connection,
       prefix: options.keyspace.bullmqPrefix,
     });

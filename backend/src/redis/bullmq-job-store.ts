@@ -19,6 +19,7 @@ import { CancellationSignals } from './cancellation-signals';
 import { cancelledError } from './job-failure';
 import { withQueueErrors } from './queue-errors';
 import type { RedisConnection } from './redis-connection';
+import { redisKeys } from './redis-keys';
 
 const JOB_NAME = 'render';
 const CANCEL_POLL_MS = 100;
@@ -40,7 +41,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
     private readonly files?: Pick<JobFileStore, 'remove'>,
   ) {
     this.logger = logger;
-    this.queue = new Queue<RenderJobData, JobOutcome>(keyspace.queueName, {
+    this.queue = new Queue<RenderJobData, JobOutcome>(redisKeys(keyspace).renderQueue, {
       connection,
       prefix: keyspace.bullmqPrefix,
     });
@@ -230,7 +231,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
   }
 
   private recordKey(id: string): string {
-    return `${this.keyspace.root}:job-record:${id}`;
+    return redisKeys(this.keyspace).jobRecord(id);
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import { toJobView } from './bullmq-job-view';
 import { CancellationSignals } from './cancellation-signals';
 import { cancelledError, encodeJobFailure } from './job-failure';
 import type { RedisConnection } from './redis-connection';
+import { redisKeys } from './redis-keys';
 
 export interface RenderWorker {
   /**
@@ -49,7 +50,7 @@ export async function startRenderWorker(options: {
   const shutdown = new AbortController();
   let paused = false;
   // The ranges of split renders go to the same queue.
-  const rangeQueue = new Queue<RenderJobData, JobOutcome>(options.keyspace.queueName, {
+  const rangeQueue = new Queue<RenderJobData, JobOutcome>(redisKeys(options.keyspace).renderQueue, {
     connection: options.connection,
     prefix: options.keyspace.bullmqPrefix,
   });
@@ -57,7 +58,7 @@ export async function startRenderWorker(options: {
     options.logger.warn('range queue error', { error: error.message }),
   );
   const worker = new Worker<RenderJobData, JobOutcome>(
-    options.keyspace.queueName,
+    redisKeys(options.keyspace).renderQueue,
     async (job, token, cancelSignal) => {
       const id = job.id ?? '';
       if (paused) {

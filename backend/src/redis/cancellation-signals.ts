@@ -1,5 +1,6 @@
 import type { RedisKeyspace } from '../config/redis-settings';
 import { duplicateConnection, type RedisConnection } from './redis-connection';
+import { redisKeys } from './redis-keys';
 
 /**
  * Cancel requests between the API and the workers. A request is first written as a marker (so
@@ -14,7 +15,7 @@ export class CancellationSignals {
     private readonly keyspace: RedisKeyspace,
     private readonly retentionSeconds: number,
   ) {
-    this.channel = `${keyspace.root}:cancel`;
+    this.channel = redisKeys(keyspace).cancelChannel;
   }
 
   async request(jobId: string): Promise<void> {
@@ -39,6 +40,6 @@ export class CancellationSignals {
   }
 
   private markerKey(jobId: string): string {
-    return `${this.keyspace.root}:cancel-requested:${jobId}`;
+    return redisKeys(this.keyspace).cancelRequested(jobId);
   }
 }

@@ -1,5 +1,6 @@
 import type { RedisKeyspace } from '../config/redis-settings';
 import type { RedisConnection } from './redis-connection';
+import { redisKeys } from './redis-keys';
 
 /** Upper bounds of the render duration histogram, in seconds. */
 export const DURATION_BUCKETS_SECONDS = [1, 2, 5, 10, 30, 60, 120, 300, 600] as const;
@@ -29,7 +30,7 @@ export class RenderStatistics {
     private readonly redis: RedisConnection,
     keyspace: RedisKeyspace,
   ) {
-    this.key = `${keyspace.root}:statistics`;
+    this.key = redisKeys(keyspace).renderStatistics;
   }
 
   async recordCompleted(quality: string, durationSeconds: number): Promise<void> {

@@ -1,6 +1,7 @@
 import type { RedisKeyspace } from '../config/redis-settings';
 import type { PlayIndex } from './split-job';
 import type { RedisConnection } from '../redis/redis-connection';
+import { redisKeys } from '../redis/redis-keys';
 
 /**
  * A tenant's reused plays in Redis: a sorted set of play keys by the time they were last used,
@@ -59,10 +60,10 @@ export class RedisPlayIndex implements PlayIndex {
   }
 
   private usedKey(tenant: string): string {
-    return `${this.keyspace.root}:plays:${tenant}:used`;
+    return redisKeys(this.keyspace).playsUsed(tenant);
   }
 
   private sizeKey(tenant: string): string {
-    return `${this.keyspace.root}:plays:${tenant}:sizes`;
+    return redisKeys(this.keyspace).playSizes(tenant);
   }
 }

@@ -2,6 +2,7 @@ import type { RedisKeyspace } from '../config/redis-settings';
 import type { RenderIdentities } from './submit-ports';
 import { withQueueErrors } from '../redis/queue-errors';
 import type { RedisConnection } from '../redis/redis-connection';
+import { redisKeys } from '../redis/redis-keys';
 
 /** Render identities in Redis, one key each, kept for the retention time. */
 export class RedisRenderIdentities implements RenderIdentities {
@@ -34,6 +35,6 @@ export class RedisRenderIdentities implements RenderIdentities {
   }
 
   private key(identity: string): string {
-    return `${this.keyspace.root}:identity:${identity}`;
+    return redisKeys(this.keyspace).identity(identity);
   }
 }

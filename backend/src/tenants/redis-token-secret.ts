@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisKeyspace } from '../config/redis-settings';
 import type { RedisConnection } from '../redis/redis-connection';
+import { redisKeys } from '../redis/redis-keys';
 
 /**
  * The secret that signs the tokens of browser links when MEDIA_TOKEN_SECRET is not set: made once
@@ -11,7 +12,7 @@ export async function sharedTokenSecret(
   redis: RedisConnection,
   keyspace: RedisKeyspace,
 ): Promise<string> {
-  const key = `${keyspace.root}:media-token-secret`;
+  const key = redisKeys(keyspace).mediaTokenSecret;
   await redis.set(key, randomBytes(32).toString('base64url'), 'NX');
   const secret = await redis.get(key);
   if (secret === null) throw new Error(`Redis lost ${key} right after it was written`);

@@ -2,6 +2,7 @@ import type { RedisKeyspace } from '../config/redis-settings';
 import type { JobFile, JobFileStore } from './job-files';
 import { withQueueErrors } from '../redis/queue-errors';
 import type { RedisConnection } from '../redis/redis-connection';
+import { redisKeys } from '../redis/redis-keys';
 
 /**
  * The job files in Redis, which every API and worker host already shares: one hash per job,
@@ -41,6 +42,6 @@ export class RedisJobFiles implements JobFileStore {
   }
 
   private key(jobId: string): string {
-    return `${this.keyspace.root}:job-files:${jobId}`;
+    return redisKeys(this.keyspace).jobFiles(jobId);
   }
 }

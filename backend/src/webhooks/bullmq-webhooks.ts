@@ -18,11 +18,7 @@ import { scanKeys, type RedisConnection } from '../redis/redis-connection';
 import type { RedisKeyspace } from '../config/redis-settings';
 import type { JobView } from '../job/render-job';
 import type { WebhookStatistics } from './webhook-statistics';
-
-/** The BullMQ queue that carries webhook deliveries, next to the render queue. */
-export function webhookQueueName(renderQueueName: string): string {
-  return `${renderQueueName}-webhooks`;
-}
+import { redisKeys } from '../redis/redis-keys';
 
 const DELIVERY_JOB_NAME = 'deliver';
 /** A field of a job's delivery hash that says the job has ended; the others are delivery ids. */
@@ -66,7 +62,7 @@ export interface WebhookRetryPolicy {
 
 /**
  * The callbacks registered for render jobs and their delivery records, kept in one Redis hash
- * per job (`<keyspace root>:webhooks:<job id>`, for the retention time), and the queue that
+ * per job (`RedisKeys.webhookDeliveries`, for the retention time), and the queue that
  * delivers them. Used by the API (submit, cancel, job views) and by the worker (jobs that end).
  */
 export class BullmqWebhooks {
@@ -79,7 +75,7 @@ export class BullmqWebhooks {
     private readonly retry: WebhookRetryPolicy,
     private readonly logger: Logger,
   ) {
-    this.queue = new Queue<DeliveryJobData>(webhookQueueName(keyspace.queueName), {
+    this.queue = new Queue<DeliveryJobData>(redisKeys(keyspace).webhookQueue, {
       connection,
       prefix: keyspace.bullmqPrefix,
     });
@@ -230,7 +226,7 @@ export class BullmqWebhooks {
 }
 
 function deliveryHashKey(keyspace: RedisKeyspace, jobId: string): string {
-  return `${keyspace.root}:webhooks:${jobId}`;
+  return redisKeys(keyspace).webhookDeliveries(jobId);
 }
 
 function newRecord(url: string): WebhookDeliveryRecord {
@@ -304,7 +300,7 @@ export function startWebhookWorker(options: {
   };
 
   const worker = new Worker<DeliveryJobData>(
-    webhookQueueName(options.keyspace.queueName),
+    redisKeys(options.keyspace).webhookQueue,
     async (job) => {
       const data = job.data;
       const attempt = job.attemptsMade + 1;

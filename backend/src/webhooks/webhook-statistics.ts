@@ -1,5 +1,6 @@
 import type { RedisKeyspace } from '../config/redis-settings';
 import type { RedisConnection } from '../redis/redis-connection';
+import { redisKeys } from '../redis/redis-keys';
 
 /** What one attempt came to; see AttemptOutcome. */
 export const WEBHOOK_ATTEMPT_RESULTS = [
@@ -29,7 +30,7 @@ export class WebhookStatistics {
     private readonly redis: RedisConnection,
     keyspace: RedisKeyspace,
   ) {
-    this.key = `${keyspace.root}:webhook-statistics`;
+    this.key = redisKeys(keyspace).webhookStatistics;
   }
 
   async recordAttempt(result: WebhookAttemptResult, final?: 'delivered' | 'failed'): Promise<void> {

@@ -1,6 +1,7 @@
 import type { RedisKeyspace } from '../config/redis-settings';
 import { scanKeys, type RedisConnection } from '../redis/redis-connection';
 import { parseWorkerStatus, type WorkerStatus, type WorkerStatusReader } from './worker-status';
+import { redisKeys } from '../redis/redis-keys';
 
 /** A worker that has not renewed its key for this long counts as dead. */
 export const PRESENCE_TTL_SECONDS = 15;
@@ -65,6 +66,6 @@ export class WorkerPresence implements WorkerStatusReader {
   }
 
   private key(workerId: string): string {
-    return `${this.keyspace.root}:worker:${workerId}`;
+    return redisKeys(this.keyspace).worker(workerId);
   }
 }

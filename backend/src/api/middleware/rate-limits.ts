@@ -16,8 +16,8 @@ const WINDOW_MS = 60_000;
  * with a clearer 503 of their own.
  */
 export function perMinuteLimit(options: {
-  /** The deployment's own keys in Redis (RedisKeyspace's root): separates deployments. */
-  keyRoot: string;
+  /** Where this limit's counters start in Redis (`RedisKeys.rateLimitPrefix`). */
+  keyPrefix: string;
   name: string;
   limit: number;
   sendCommand: RedisCommand;
@@ -36,7 +36,7 @@ export function perMinuteLimit(options: {
       return `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
     },
     store: new RedisStore({
-      prefix: `${options.keyRoot}:rate-limit:${options.name}:`,
+      prefix: options.keyPrefix,
       sendCommand: (...args: string[]) =>
         options.sendCommand(...args) as Promise<boolean | number | string>,
     }),
