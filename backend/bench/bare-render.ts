@@ -15,6 +15,7 @@ import { findRenderOutput } from '../src/manim/output-discovery';
 import { createJobWorkspace, type FileOwner } from '../src/job-folders/job-workspace';
 import { BENCH_RUN_LABEL } from './bench-containers';
 import { requestBody, type BenchScene } from './scenes';
+import { TIMED_OUT, withinDeadline } from '../src/timing/timing';
 
 export interface BareRunTiming {
   /** createContainer through removal: what `docker run --rm` costs for this render. */
@@ -122,18 +123,10 @@ async function runOnce(
 }
 
 async function withLimit<T>(promise: Promise<T>, ms: number, onLimit: () => Promise<unknown>) {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      onLimit().catch(() => undefined);
-      reject(new Error(`bare run took longer than ${ms / 1000} s`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const outcome = await withinDeadline(promise, ms);
+  if (outcome !== TIMED_OUT) return outcome;
+  onLimit().catch(() => undefined);
+  throw new Error(`bare run took longer than ${ms / 1000} s`);
 }
 
 async function logTail(container: Docker.Container): Promise<string> {

@@ -7,6 +7,7 @@ import type { ScalingResult } from './bench-result';
 import { JobEnds } from './job-ends';
 import { aboveBaseline, readRedisUsage, usageBetween, type RedisUsage } from './redis-usage';
 import { THROUGHPUT_SCENE, requestBody, uniqueCode } from './scenes';
+import { delay } from '../src/timing/timing';
 
 const JOB_LIMIT_MS = 600_000;
 
@@ -48,7 +49,7 @@ export class ScalingClient {
         .then((body) => body.checks?.workers?.count ?? 0)
         .catch(() => 0);
       if (listed === count) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await delay(250);
     }
     throw new Error(`the API did not list ${count} worker(s) within 120 s`);
   }

@@ -9,13 +9,10 @@ import { aboveBaseline, usageBetween, type RedisUsage } from './redis-usage';
 import { ScalingClient } from './scaling-client';
 import { THROUGHPUT_SCENE } from './scenes';
 import { cpuSecondsOf, spawnServiceProcess, startApiChild, stopChild } from './service-children';
+import { delay } from '../src/timing/timing';
 
 const STATUS_POLLS = 200;
 const PINGS = 2000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 export interface ScalingOptions {
   image: string;
@@ -79,7 +76,7 @@ export async function measureScaling(options: ScalingOptions): Promise<ScalingRe
   const apiCpu = () => cpuSecondsOf(api.pid ?? 0);
   const quiet = await client.usage();
   const quietApi = await apiCpu();
-  await sleep(options.idleSeconds * 1000);
+  await delay(options.idleSeconds * 1000);
   const baselineUsage = usageBetween(quiet, await client.usage());
   const baseline = {
     redisCommandsPerSecond: baselineUsage.commands / options.idleSeconds,
@@ -112,7 +109,7 @@ export async function measureScaling(options: ScalingOptions): Promise<ScalingRe
       await client.renderAll(count, `${options.runId}-n${count}-warm`);
 
       const idleBefore = await client.usage();
-      await sleep(options.idleSeconds * 1000);
+      await delay(options.idleSeconds * 1000);
       const idle = usageBetween(idleBefore, await client.usage());
 
       const renderedBefore = await Promise.all(

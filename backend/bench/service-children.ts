@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { delay } from '../src/timing/timing';
 
 const MAINS = { api: 'api-main.js', worker: 'worker-main.js' } as const;
 /** /proc reports CPU time in USER_HZ ticks, which Linux fixes at 100 per second for user space. */
@@ -47,7 +48,7 @@ export async function startApiChild(
       .then((response) => response.ok)
       .catch(() => false);
     if (healthy) return child;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await delay(100);
   }
   await stopChild(child);
   throw new Error(`the API process did not answer /health within 20 s; see ${logFile}`);

@@ -1,5 +1,6 @@
 import { hasEnded, type JobView } from '../job/render-job';
 import type { TenantJobs } from '../tenants/tenant-jobs';
+import { delay } from '../timing/timing';
 
 /**
  * After an `ended` notice the job record may lag for a moment (a job cancelled while queued is
@@ -22,7 +23,7 @@ export async function settledJob(
   for (let attempt = 1; attempt <= attempts && !stopped(); attempt += 1) {
     view = await jobs.find(id);
     if (view !== undefined && hasEnded(view.status)) return view;
-    if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS));
+    if (attempt < attempts) await delay(SETTLE_PAUSE_MS);
   }
   return view;
 }

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { FolderUsage } from './folder-limits';
+import { withinDeadline } from '../timing/timing';
 
 const EXEC_TIMEOUT_MS = 5_000;
 
@@ -26,13 +27,8 @@ export async function containerFolderUsage(
     stream.on('end', () => resolve(true));
     stream.on('error', () => resolve(false));
   });
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), EXEC_TIMEOUT_MS);
-  });
-  const finished = await Promise.race([ended, timedOut]);
-  clearTimeout(timer);
-  if (!finished) {
+  const finished = await withinDeadline(ended, EXEC_TIMEOUT_MS);
+  if (finished !== true) {
     stream.destroy();
     return undefined;
   }

@@ -1,3 +1,5 @@
+import { delay } from '../timing/timing';
+
 /**
  * Limits on what a render may write into its job folder: its total size and its number of
  * entries (files, folders and links alike, since each costs an inode). One file's size is capped
@@ -55,23 +57,11 @@ export async function watchFolder(
 ): Promise<FolderBreach | undefined> {
   const { signal } = options;
   while (!signal.aborted) {
-    await pause(options.intervalMs, signal);
+    await delay(options.intervalMs, { signal });
     if (signal.aborted) break;
     const usage = await measure(limits).catch(() => undefined);
     const breach = usage && breachOf(usage, limits);
     if (breach) return breach;
   }
   return undefined;
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors/app-error';
 import { OutputStoreUnavailableError, type OutputFile, type OutputStore } from './output-store';
+import { delay } from '../timing/timing';
 
 export interface SaveRetryPolicy {
   /** Attempts in all, the first included. */
@@ -35,9 +35,7 @@ export async function saveWithRetries(
       }
       const delayMs = policy.firstDelayMs * 2 ** (attempt - 1);
       policy.onRetry?.(attempt, delayMs, error);
-      await sleep(delayMs, undefined, policy.signal ? { signal: policy.signal } : {}).catch(
-        () => undefined,
-      );
+      await delay(delayMs, { signal: policy.signal });
     }
   }
 }

@@ -20,6 +20,7 @@ import { cancelledError } from './job-failure';
 import { withQueueErrors } from './queue-errors';
 import type { RedisConnection } from './redis-connection';
 import { redisKeys } from './redis-keys';
+import { delay } from '../timing/timing';
 
 const JOB_NAME = 'render';
 const CANCEL_POLL_MS = 100;
@@ -208,7 +209,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
           };
         }
         if (Date.now() >= deadline) return { outcome: 'cancelling', job: current };
-        await new Promise((resolve) => setTimeout(resolve, CANCEL_POLL_MS));
+        await delay(CANCEL_POLL_MS);
       }
     });
   }

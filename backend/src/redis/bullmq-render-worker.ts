@@ -10,6 +10,7 @@ import { CancellationSignals } from './cancellation-signals';
 import { cancelledError, encodeJobFailure } from './job-failure';
 import type { RedisConnection } from './redis-connection';
 import { redisKeys } from './redis-keys';
+import { TIMED_OUT, withinDeadline } from '../timing/timing';
 
 export interface RenderWorker {
   /**
@@ -162,13 +163,7 @@ export async function startRenderWorker(options: {
     async close(graceMs) {
       await unsubscribe();
       const closed = worker.close();
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<'grace-over'>((resolve) => {
-        timer = setTimeout(() => resolve('grace-over'), graceMs);
-      });
-      const first = await Promise.race([closed, graceOver]);
-      clearTimeout(timer);
-      if (first === 'grace-over') {
+      if ((await withinDeadline(closed, graceMs)) === TIMED_OUT) {
         options.logger.warn('running renders did not finish in time; stopping them', { graceMs });
         shutdown.abort();
         await closed;

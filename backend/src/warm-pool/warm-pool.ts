@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/logger';
+import { delay } from '../timing/timing';
 
 /** One warm render container and its folder, as the pool sees it. */
 export interface WarmSlot {
@@ -288,14 +289,9 @@ export class WarmPool<S extends WarmSlot> {
         retryInMs: delayMs,
       },
     );
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, delayMs);
-      timer.unref();
-      this.wakeRetry = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    const woken = new AbortController();
+    this.wakeRetry = () => woken.abort();
+    await delay(delayMs, { signal: woken.signal, ref: false });
     this.wakeRetry = undefined;
   }
 

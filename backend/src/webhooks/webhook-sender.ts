@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { checkResolvedAddresses, type ResolvedAddress } from './target-address';
 import type { AttemptOutcome } from './webhook-delivery';
+import { TIMED_OUT, withinDeadline } from '../timing/timing';
 
 /** Resolves a host name to every address it has. */
 export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
@@ -39,11 +40,14 @@ export async function sendWebhook(
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
   let addresses: ResolvedAddress[];
   try {
-    addresses = await withTimeout(
+    const resolved = await withinDeadline(
       (policy.resolve ?? systemResolver)(hostname),
       request.timeoutMs,
-      `resolving ${hostname} took longer than ${request.timeoutMs / 1000} s`,
     );
+    if (resolved === TIMED_OUT) {
+      throw new Error(`resolving ${hostname} took longer than ${request.timeoutMs / 1000} s`);
+    }
+    addresses = resolved;
   } catch (error) {
     return { kind: 'network_error', message: `cannot resolve ${hostname}: ${messageOf(error)}` };
   }
@@ -111,18 +115,6 @@ function post(
     });
     req.end(request.body);
   });
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function messageOf(error: unknown): string {

@@ -8,6 +8,7 @@ import { sceneSleeping } from './support/scenes';
 import { startTestService, type TestService } from './support/test-service';
 import { waitUntil } from './support/wait-until';
 import { exitOf, spawnWorker, workerLogs } from './support/worker-child';
+import { delay } from '../../src/timing/timing';
 
 const docker = new Docker();
 
@@ -100,7 +101,7 @@ describe('a worker whose engine lacks RENDER_RUNTIME', () => {
     ]);
 
     const submitted = await service.submit({ code: sceneSleeping(1), quality: 'low' });
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await delay(2000);
     expect((await service.getJob(submitted.body.id)).status).toBe('queued');
     await fetch(`${service.url}/api/animation/jobs/${submitted.body.id}`, { method: 'DELETE' });
   });

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logging/logger';
 import { startApiProcess, type ApiProcess } from '../../src/processes/api-process';
 import { freePort, startRedisServer, stopRedisServer } from './support/redis-server';
 import { testQueueName } from './support/test-environment';
+import { delay } from '../../src/timing/timing';
 
 const SCENE =
   'from manim import *\nclass Quick(Scene):\n    def construct(self):\n        self.play(Create(Circle()))\n';
@@ -66,7 +67,7 @@ describe('the API while Redis is down', () => {
     let status = 0;
     for (let attempt = 0; attempt < 100 && status !== 202; attempt += 1) {
       status = (await submit()).status;
-      if (status !== 202) await new Promise((resolve) => setTimeout(resolve, 200));
+      if (status !== 202) await delay(200);
     }
     expect(status).toBe(202);
   });

@@ -3,6 +3,7 @@ import type { TenantJobs } from '../../tenants/tenant-jobs';
 import { SETTLE_ATTEMPTS, settledJob } from '../settled-job';
 import type { RenderProgress } from '../../job/job-progress';
 import type { JobEventSource } from '../../job/job-event-source';
+import { delay } from '../../timing/timing';
 
 /** A notice lost while Redis reconnected must not leave a waiter waiting for the whole bound. */
 const RECHECK_MS = 5_000;
@@ -51,15 +52,10 @@ export async function waitForJob(
         noticed = false;
         continue;
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, RECHECK_MS));
-        const done = () => {
-          clearTimeout(timer);
-          options.signal.removeEventListener('abort', done);
-          resolve();
-        };
-        wake = done;
-        options.signal.addEventListener('abort', done, { once: true });
+      const woken = new AbortController();
+      wake = () => woken.abort();
+      await delay(Math.min(left, RECHECK_MS), {
+        signal: AbortSignal.any([options.signal, woken.signal]),
       });
       wake = idle;
     }

@@ -19,6 +19,7 @@ import type {
   OutputStream,
   RunStop,
 } from '../container-spec';
+import { TIMED_OUT, withinDeadline } from '../../timing/timing';
 
 /**
  * Watches a run from its start (e.g. the size of its job folder) and resolves with a RunStop the
@@ -263,8 +264,8 @@ export async function superviseRun(run: {
       : NEVER;
     const ended = cancelled
       ? undefined
-      : await withDeadline(Promise.race([exited, guarded]), run.timeoutMs);
-    if (ended === DEADLINE) {
+      : await withinDeadline(Promise.race([exited, guarded]), run.timeoutMs);
+    if (ended === TIMED_OUT) {
       timedOut = true;
       log.warn('render timed out; killing container', { timeoutMs: run.timeoutMs });
       await container.kill().catch(() => undefined);
@@ -279,7 +280,7 @@ export async function superviseRun(run: {
   }
   const status = await exited;
   const durationMs = Date.now() - startedAt;
-  await withDeadline(output.drained, LOG_DRAIN_MS);
+  await withinDeadline(output.drained, LOG_DRAIN_MS);
   const state = (await container.inspect()).State;
   log.info('render container exited', {
     exitCode: status.StatusCode,
@@ -348,7 +349,6 @@ export async function attachOutput(
   return output;
 }
 
-const DEADLINE = Symbol('deadline');
 /** A promise that never settles: a guard that has nothing to report. */
 const NEVER = new Promise<never>(() => undefined);
 
@@ -360,19 +360,6 @@ const EMPTY_OUTCOME = {
   oomKilled: false,
   durationMs: 0,
 } as const;
-
-/** The promise's value, or DEADLINE if it takes longer than `ms`; never leaves a timer behind. */
-async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | typeof DEADLINE> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<typeof DEADLINE>((resolve) => {
-    timer = setTimeout(() => resolve(DEADLINE), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function translateCreateError(docker: DockerClient, spec: ContainerSpec, error: unknown): Error {
   if (isEngineUnreachable(error)) return engineUnavailableError(docker, error);

@@ -5,6 +5,7 @@ import Docker from 'dockerode';
 import { AppError } from '../../errors/app-error';
 import { diagnoseEngineAccess, type DockerEndpoint } from './socket-diagnosis';
 import { currentProcessIdentity, readSocketFacts } from './socket-facts';
+import { delay } from '../../timing/timing';
 
 export type DockerClient = Docker;
 
@@ -143,7 +144,7 @@ export async function waitForEngine(docker: DockerClient, timeoutMs: number): Pr
       return;
     } catch (error) {
       if (Date.now() + delayMs > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await delay(delayMs);
       delayMs = Math.min(delayMs * 2, 2000);
     }
   }

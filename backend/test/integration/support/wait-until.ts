@@ -1,3 +1,4 @@
+import { delay } from '../../../src/timing/timing';
 /**
  * Resolves with the first value `probe` returns that `done` accepts, asking every `everyMs`; for
  * conditions that no event announces. Fails after `timeoutMs` with the last value seen.
@@ -15,6 +16,6 @@ export async function waitUntil<T>(
     if (Date.now() > deadline) {
       throw new Error(`timed out waiting until ${what}; last seen: ${JSON.stringify(value)}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, options.everyMs ?? 200));
+    await delay(options.everyMs ?? 200);
   }
 }
