@@ -1,11 +1,14 @@
-import { StringDecoder } from 'node:string_decoder';
 import { RENDER_STAGES, type RenderProgress, type RenderStage } from '../job/job-progress';
-import { stripTerminalNoise } from './failure-classification';
+import { ManimLogParser } from './manim-log';
+import { LineSplitter, type OutputLine } from './output-lines';
+import { parseProgressBar, type ProgressBar } from './progress-bar';
 
 /**
  * Render progress read from what Manim 0.19.0 really prints (see
  * backend/test/fixtures/manim-logs/progress-multi.*). Pure: no I/O, no timers; the caller passes
- * the wall-clock time of every event in milliseconds.
+ * the wall-clock time of every event in milliseconds. The streams are cut into lines by
+ * output-lines.ts; progress-bar.ts reads the bars and manim-log.ts the log events; the tracker
+ * below turns them into stages, a percent and an ETA.
  *
  * What Manim tells us:
  * - stdout (rich log lines, one per line): `INFO  Caching disabled.` when a play()/wait() starts,
@@ -55,217 +58,6 @@ const MIN_REMAINING_ANIMATIONS = 0.25;
 const ETA_MIN_OBSERVED_MS = 1000;
 const ETA_MIN_FRAMES = 10;
 const DEFAULT_MIN_PUBLISH_INTERVAL_MS = 500;
-const MAX_NAME_LENGTH = 200;
-
-// ---------------------------------------------------------------------------------------------
-// Line splitting
-// ---------------------------------------------------------------------------------------------
-
-/** How a piece of output ended: a newline, a carriage return (a redraw), or the end of output. */
-export type LineTerminator = '\n' | '\r' | 'end';
-
-export interface OutputLine {
-  text: string;
-  terminator: LineTerminator;
-}
-
-/** Longest line kept; the rest of a longer line is dropped so that memory stays bounded. */
-export const MAX_LINE_LENGTH = 8192;
-
-/**
- * Splits a chunked byte or text stream into lines at `\n`, `\r\n` and `\r`. A line (or a UTF-8
- * character) cut by a chunk boundary is completed by the next chunk; a `\r` at the very end of a
- * chunk waits for the next one to tell whether a `\n` follows.
- */
-export class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
-  private pending = '';
-  private pendingCarriageReturn = false;
-  private overflowed = false;
-
-  push(chunk: string | Uint8Array): OutputLine[] {
-    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
-    const lines: OutputLine[] = [];
-    let start = 0;
-
-    if (this.pendingCarriageReturn && text.length > 0) {
-      this.pendingCarriageReturn = false;
-      if (text[0] === '\n') {
-        this.emit(lines, '\n');
-        start = 1;
-      } else {
-        this.emit(lines, '\r');
-      }
-    }
-
-    for (let index = start; index < text.length; index++) {
-      const char = text[index];
-      if (char !== '\n' && char !== '\r') continue;
-      this.append(text.slice(start, index));
-      start = index + 1;
-      if (char === '\n') {
-        this.emit(lines, '\n');
-      } else if (index + 1 === text.length) {
-        this.pendingCarriageReturn = true;
-      } else if (text[index + 1] === '\n') {
-        this.emit(lines, '\n');
-        index++;
-        start = index + 1;
-      } else {
-        this.emit(lines, '\r');
-      }
-    }
-    this.append(text.slice(start));
-    return lines;
-  }
-
-  /** The output has ended: returns what was left without a terminator. */
-  end(): OutputLine[] {
-    this.append(this.decoder.end());
-    const lines: OutputLine[] = [];
-    if (this.pendingCarriageReturn) {
-      this.pendingCarriageReturn = false;
-      this.emit(lines, '\r');
-    }
-    if (this.pending.length > 0 || this.overflowed) this.emit(lines, 'end');
-    return lines;
-  }
-
-  private append(text: string): void {
-    if (text.length === 0) return;
-    const room = MAX_LINE_LENGTH - this.pending.length;
-    if (text.length > room) this.overflowed = true;
-    if (room > 0) this.pending += text.slice(0, room);
-  }
-
-  private emit(lines: OutputLine[], terminator: LineTerminator): void {
-    lines.push({ text: this.pending, terminator });
-    this.pending = '';
-    this.overflowed = false;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parsing
-// ---------------------------------------------------------------------------------------------
-
-export interface ProgressBar {
-  /** Absent for `Waiting for <condition>` (wait_until), whose bar has no number and no total. */
-  index?: number;
-  /** `Create(Circle)`, `FadeIn(Text('a')), etc.` or `Waiting 3`, as Manim names it. */
-  name: string;
-  done: number;
-  total?: number;
-}
-
-// `{desc}: {percent:3.0f}%|{bar}| {n}/{total} [{elapsed}<{remaining}, {rate}]`; the description
-// may itself contain `: ` or `|` (a Text's content), hence the lazy name and the anchored tail.
-const BAR = /^(Animation (\d+): (.+?)|Waiting (\d+)):\s+\d{1,3}%\|[^|]*\|\s*(\d+)\/(\d+)\s*\[/;
-const CONDITION_BAR = /^(Waiting for .+?):\s+(\d+)it \[/;
-
-/** Reads one tqdm redraw (without its `\r`), or undefined when it is not one of Manim's bars. */
-export function parseProgressBar(line: string): ProgressBar | undefined {
-  const text = stripTerminalNoise(line).trimStart();
-  const bar = BAR.exec(text);
-  if (bar !== null) {
-    const index = Number(bar[2] ?? bar[4]);
-    const name = bar[4] !== undefined ? (bar[1] ?? '') : (bar[3] ?? '');
-    return { index, name: shorten(name), done: Number(bar[5]), total: Number(bar[6]) };
-  }
-  const condition = CONDITION_BAR.exec(text);
-  if (condition !== null) {
-    return { name: shorten(condition[1] ?? ''), done: Number(condition[2]) };
-  }
-  return undefined;
-}
-
-export type ManimLogEvent =
-  | { kind: 'banner' }
-  | { kind: 'animation-started' }
-  | { kind: 'animation-written'; index: number; cached: boolean }
-  | { kind: 'combining' }
-  | { kind: 'file-ready' }
-  | { kind: 'played'; animations: number };
-
-type LogContext = 'empty-info' | 'rendered' | undefined;
-
-// Rich's level column (an optional `[time]` column before it when log_timestamps is on).
-const LOG_HEADER = /^\s*(?:\[[^\]]*\]\s+)?(DEBUG|INFO|WARNING|ERROR|CRITICAL)(?:\s+(.*))?$/;
-const WRITTEN = /^Animation (\d+) : (Partial movie file written in|Using cached data)\b/;
-
-/**
- * Reads Manim's stdout line by line. Rich continues a message on indented lines, so `File ready
- * at` and `Played N animations` only count right after the `INFO` line that opened them.
- */
-export class ManimLogParser {
-  private context: LogContext;
-
-  parse(line: string): ManimLogEvent | undefined {
-    const text = stripTerminalNoise(line);
-    if (text.trim().length === 0) return undefined;
-
-    const header = LOG_HEADER.exec(text);
-    if (header !== null) {
-      const level = header[1];
-      const message = (header[2] ?? '').trim();
-      this.context =
-        level !== 'INFO'
-          ? undefined
-          : message === ''
-            ? 'empty-info'
-            : message.startsWith('Rendered ')
-              ? 'rendered'
-              : undefined;
-      return level === 'INFO' ? infoEvent(message) : undefined;
-    }
-
-    if (/^\s/.test(text)) {
-      const continued = text.trim();
-      if (this.context === 'empty-info' && continued.startsWith("File ready at '")) {
-        return { kind: 'file-ready' };
-      }
-      const played = /^Played (\d+) animations?$/.exec(continued);
-      if (this.context === 'rendered' && played !== null) {
-        return { kind: 'played', animations: Number(played[1]) };
-      }
-      return undefined;
-    }
-
-    this.context = undefined;
-    return /^Manim Community v\d/.test(text) ? { kind: 'banner' } : undefined;
-  }
-}
-
-function infoEvent(message: string): ManimLogEvent | undefined {
-  if (message === 'Caching disabled.') return { kind: 'animation-started' };
-  const written = WRITTEN.exec(message);
-  if (written !== null) {
-    return {
-      kind: 'animation-written',
-      index: Number(written[1]),
-      cached: written[2] === 'Using cached data',
-    };
-  }
-  if (message === 'Combining to Movie file.' || message.startsWith('Combining partial files')) {
-    return { kind: 'combining' };
-  }
-  return undefined;
-}
-
-/** `Played N animations` from a whole stdout, e.g. of a `-s` first pass; undefined if absent. */
-export function parsePlayedAnimations(stdout: string): number | undefined {
-  const parser = new ManimLogParser();
-  let played: number | undefined;
-  for (const line of stdout.split(/\r?\n|\r/)) {
-    const event = parser.parse(line);
-    if (event?.kind === 'played') played = event.animations;
-  }
-  return played;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tracking
-// ---------------------------------------------------------------------------------------------
 
 export interface ProgressTrackerOptions {
   /**
@@ -583,9 +375,4 @@ const STAGE_FLOOR: Record<RenderStage, number> = {
 
 function stageOrder(stage: RenderStage): number {
   return RENDER_STAGES.indexOf(stage);
-}
-
-function shorten(name: string): string {
-  const trimmed = name.trim();
-  return trimmed.length <= MAX_NAME_LENGTH ? trimmed : `${trimmed.slice(0, MAX_NAME_LENGTH - 1)}…`;
 }

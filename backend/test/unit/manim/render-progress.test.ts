@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RenderProgress } from '../../../src/job/job-progress';
+import { parsePlayedAnimations } from '../../../src/manim/manim-log';
 import {
-  LineSplitter,
-  MAX_LINE_LENGTH,
-  ManimLogParser,
   ProgressTracker,
-  parsePlayedAnimations,
-  parseProgressBar,
   type OutputStream,
   type ProgressTrackerOptions,
 } from '../../../src/manim/render-progress';
@@ -367,95 +363,5 @@ describe('ProgressTracker publication', () => {
     const update = tracker.takeUpdate(1000);
     expect(update?.frames).toEqual({ done: 1, total: 1000 });
     expect(tracker.shouldPublish(5000)).toBe(false);
-  });
-});
-
-describe('LineSplitter', () => {
-  it('splits at \\n, \\r\\n and \\r and keeps how each line ended', () => {
-    const splitter = new LineSplitter();
-    expect(splitter.push('a\nb\r\nc\rd')).toEqual([
-      { text: 'a', terminator: '\n' },
-      { text: 'b', terminator: '\n' },
-      { text: 'c', terminator: '\r' },
-    ]);
-    expect(splitter.end()).toEqual([{ text: 'd', terminator: 'end' }]);
-  });
-
-  it('waits for the next chunk to tell \\r\\n from \\r', () => {
-    const splitter = new LineSplitter();
-    expect(splitter.push('one\r')).toEqual([]);
-    expect(splitter.push('\ntwo\r')).toEqual([{ text: 'one', terminator: '\n' }]);
-    expect(splitter.push('three')).toEqual([{ text: 'two', terminator: '\r' }]);
-    expect(splitter.push('\r')).toEqual([]);
-    expect(splitter.end()).toEqual([{ text: 'three', terminator: '\r' }]);
-  });
-
-  it('joins a UTF-8 character cut between chunks', () => {
-    const bytes = Buffer.from('|██▎ |\n', 'utf8');
-    const splitter = new LineSplitter();
-    const lines = [...bytes].flatMap((byte) => splitter.push(Uint8Array.of(byte)));
-    expect(lines).toEqual([{ text: '|██▎ |', terminator: '\n' }]);
-  });
-
-  it('keeps at most MAX_LINE_LENGTH characters of an endless line', () => {
-    const splitter = new LineSplitter();
-    for (let i = 0; i < 3; i++) splitter.push('x'.repeat(MAX_LINE_LENGTH));
-    const [line] = splitter.push('\n');
-    expect(line?.text.length).toBe(MAX_LINE_LENGTH);
-    expect(splitter.push('next\n')).toEqual([{ text: 'next', terminator: '\n' }]);
-  });
-});
-
-describe('parsers', () => {
-  it('reads the bars Manim draws, with names that contain colons or bars', () => {
-    expect(
-      parseProgressBar(
-        "Animation 2: FadeIn(MathTex('e^{i\\\\pi} + 1 = 0')), etc.:  39%|███▉      | 9/23 [00:00<00:00, 87.26it/s]",
-      ),
-    ).toEqual({
-      index: 2,
-      name: "FadeIn(MathTex('e^{i\\\\pi} + 1 = 0')), etc.",
-      done: 9,
-      total: 23,
-    });
-    expect(
-      parseProgressBar("Animation 4: Write(Text('a: 5%|b')):  50%|#####     | 5/10 [00:00<00:00]"),
-    ).toEqual({ index: 4, name: "Write(Text('a: 5%|b'))", done: 5, total: 10 });
-    expect(parseProgressBar('Waiting 3:  67%|██████▋   | 20/30 [00:00<00:00, 171.91it/s]')).toEqual(
-      { index: 3, name: 'Waiting 3', done: 20, total: 30 },
-    );
-    expect(parseProgressBar('Waiting for is_done: 12it [00:01, 9.5it/s]')).toEqual({
-      name: 'Waiting for is_done',
-      done: 12,
-    });
-    expect(parseProgressBar(' '.repeat(80))).toBeUndefined();
-    expect(parseProgressBar('Rendering: 50%')).toBeUndefined();
-  });
-
-  it('reads File ready and Played only as continuations of their INFO line', () => {
-    const parser = new ManimLogParser();
-    const events = fixture('success', 'stdout')
-      .split('\n')
-      .map((line) => parser.parse(line)?.kind)
-      .filter((kind) => kind !== undefined);
-    expect(events).toEqual([
-      'banner',
-      'animation-started',
-      'animation-written',
-      'animation-started',
-      'animation-written',
-      'combining',
-      'file-ready',
-      'played',
-    ]);
-    const user = new ManimLogParser();
-    expect(user.parse("File ready at '/job/x.mp4'")).toBeUndefined();
-    expect(user.parse("         File ready at '/job/x.mp4'")).toBeUndefined();
-    expect(user.parse('         Played 3 animations')).toBeUndefined();
-  });
-
-  it('finds the number of animations of a -s first pass', () => {
-    expect(parsePlayedAnimations(fixture('static-scene', 'stdout'))).toBe(0);
-    expect(parsePlayedAnimations(fixture('name-error', 'stdout'))).toBeUndefined();
   });
 });
