@@ -2,6 +2,18 @@ import { ensureRuntime } from '../render-engine/docker-client/engine-runtimes';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/config-schema';
+import type { RedisKeyspace } from '../config/redis-settings';
+import type { JobView } from '../job/render-job';
+import type { DaemonPaths } from '../job-folders/daemon-paths/daemon-paths';
+import type { OutputStore } from '../outputs/output-store';
+import type { RenderProcessorDeps } from '../pipeline/render-processor-deps';
+import type { FileOwner } from '../job-folders/job-workspace';
+import type { RedisConnection } from '../redis/redis-connection';
+import type { EngineFacts } from '../render-engine/docker-client/engine-facts';
+import type { DockerClient } from '../render-engine/docker-client/docker-client';
+import type { RenderEngine } from '../render-engine/render-engine';
+import type { RenderImage } from '../render-image/render-image';
+import type { EngineMonitor } from '../worker-upkeep/engine-monitor';
 import { deploymentScope, redisKeyspace } from '../config/redis-settings';
 import { startDaemonPaths } from '../job-folders/daemon-paths/daemon-paths';
 import { createDockerClient, pingEngine } from '../render-engine/docker-client/docker-client';
@@ -59,7 +71,10 @@ const IMAGE_PULL_RETRY = { firstMs: 5_000, maxMs: 300_000 };
 /** How often a worker looks whether its render image is still there. */
 const IMAGE_RECHECK_MS = 30_000;
 
-/** Composition root of the worker: Docker Engine, render image, queue consumer. */
+/**
+ * Composition root of the worker: Docker Engine, render image, queue consumer. Each step below
+ * builds one part from the parts it needs.
+ */
 export async function startWorkerProcess(config: Config, logger: Logger): Promise<WorkerProcess> {
   const docker = createDockerClient();
   const renderEngine = createDockerRenderEngine(docker, {
@@ -68,30 +83,144 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   });
   // Newest version first: the default one, which the warm pool and the sharing probe use.
   const images = renderImages(config);
-  const defaultImage = images[0]?.name ?? '';
   const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const outputs = createOutputStore(config);
+  const redis = connectRedis(config, logger);
+  const presence = await announceWorker(redis, { workerId, images });
+  // Webhooks do not need the engine: deliveries (of cancelled jobs, say) go out while it is away.
+  const webhooks = startWebhookDelivery(config, logger, redis);
+
+  // The queue consumer and the warm pool, once they run; the engine watch pauses and resumes them.
+  let worker: RenderWorker | undefined = undefined;
+  let warmPool: WarmPool<WarmRenderSlot> | undefined = undefined;
+  // Jobs stay queued while the worker starts, while its engine is away and while it pulls its image.
+  const intake = new IntakeGate((reasons) => presence.update({ paused: reasons.length > 0 }));
+  void intake.hold('starting');
+  const imageSupplies = superviseRenderImages(config, logger, {
+    images,
+    renderEngine,
+    presence,
+    intake,
+  });
+  const engine = watchEngine(config, logger, {
+    docker,
+    presence,
+    intake,
+    imageSupplies,
+    warmPool: () => warmPool,
+    consuming: () => worker !== undefined,
+  });
+  await engine.whenUp();
+
+  const host = await readHost(config, logger, { docker, images, workerId, presence });
+  const housekeeping = await startHousekeeping(config, logger, { renderEngine, presence, outputs });
+  const pool = buildWarmPool(config, logger, {
+    renderEngine,
+    images,
+    workerId,
+    presence,
+    host,
+  });
+  const renderWorker = await startRenderConsumer(config, logger, {
+    redis,
+    webhooks: webhooks.store,
+    processor: {
+      config,
+      logger,
+      engine: renderEngine,
+      images,
+      renderUser: host.renderUser,
+      workerId,
+      engineSecurity: host.engineFacts.security,
+      statistics: new RenderStatistics(redis.connection, redis.keyspace),
+      placeJobFolder: (workerPath) => host.daemonPaths.placeJobFolder(workerPath),
+      outputs,
+      parallelRenders: async () => parallelRenders(await presence.listWorkerStatuses()),
+      plays: playCacheOf(config, redis, outputs),
+      warmPool: pool,
+      whenImageBack: (manimVersion) => imageSupplies.whenBack(manimVersion),
+    },
+  });
+  worker = renderWorker;
+  warmPool = pool;
+  pool.start();
+  // The engine may have gone away while the consumer started.
+  if (engine.current().state === 'down') pool.suspend();
+  await intake.attach(renderWorker);
+  await intake.release('starting');
+  const webhookChores = await startWebhookChores(logger, {
+    webhooks: webhooks.store,
+    findEnded: (id) => renderWorker.findEnded(id),
+  });
+  logger.info('worker ready', {
+    queue: config.QUEUE_NAME,
+    images: images.map((image) => image.name),
+    concurrency: config.WORKER_CONCURRENCY,
+    renderUser: host.renderUser,
+    workerId,
+    pathMode: host.daemonPaths.mode,
+    engineSecurity: host.engineFacts.security,
+    engineVersion: host.engineFacts.serverVersion,
+    apiVersion: host.engineFacts.apiVersion,
+    warmPoolSize: config.WARM_POOL_SIZE,
+    waitingFor: intake.isOpen() ? undefined : intake.holding(),
+  });
+  return {
+    warmPool: pool,
+    async close() {
+      engine.close();
+      housekeeping.stop();
+      webhookChores.stop();
+      // Running jobs keep the warm containers they took; the idle ones go now.
+      await pool.close();
+      await renderWorker.close(config.SHUTDOWN_GRACE_SECONDS * 1000);
+      await webhooks.close();
+      await presence.withdraw(workerId);
+      redis.connection.disconnect();
+    },
+  };
+}
+
+interface WorkerRedis {
+  connection: RedisConnection;
+  keyspace: RedisKeyspace;
+}
+
+function connectRedis(config: Config, logger: Logger): WorkerRedis {
   const connection = createWorkerRedis(config);
-  const keyspace = redisKeyspace(config);
   // BullMQ reports a lost Redis as queue and worker errors; this keeps the connection's own quiet.
   connection.on('error', (error: Error) =>
     logger.debug('redis connection error', { error: error.message }),
   );
-  const presence = new WorkerPresence(connection, keyspace);
-  // Announced before the engine answers, so that readiness can say why this worker cannot render.
+  return { connection, keyspace: redisKeyspace(config) };
+}
+
+/** Announced before the engine answers, so that readiness can say why this worker cannot render. */
+async function announceWorker(
+  redis: WorkerRedis,
+  worker: { workerId: string; images: RenderImage[] },
+): Promise<WorkerPresence> {
+  const presence = new WorkerPresence(redis.connection, redis.keyspace);
   await presence.announce({
-    workerId,
+    workerId: worker.workerId,
     hostname: hostname(),
     pid: process.pid,
     startedAt: new Date().toISOString(),
     engine: { ok: false, error: 'not checked yet' },
-    images: images.map((image) => ({ ...image, present: false })),
+    images: worker.images.map((image) => ({ ...image, present: false })),
     paused: true,
   });
-  // Webhooks do not need the engine: deliveries (of cancelled jobs, say) go out while it is away.
-  const webhooks = new BullmqWebhooks(
-    connection,
-    keyspace,
+  return presence;
+}
+
+function startWebhookDelivery(
+  config: Config,
+  logger: Logger,
+  redis: WorkerRedis,
+): { store: BullmqWebhooks; close(): Promise<void> } {
+  const store = new BullmqWebhooks(
+    redis.connection,
+    redis.keyspace,
     config.JOB_RETENTION_HOURS,
     {
       maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
@@ -99,9 +228,9 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     },
     logger,
   );
-  const webhookWorker = startWebhookWorker({
-    connection,
-    keyspace,
+  const delivery = startWebhookWorker({
+    connection: redis.connection,
+    keyspace: redis.keyspace,
     concurrency: WEBHOOK_CONCURRENCY,
     retentionHours: config.JOB_RETENTION_HOURS,
     secret: config.WEBHOOK_SECRET,
@@ -109,7 +238,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     retryBaseSeconds: config.WEBHOOK_RETRY_BASE_SECONDS,
     send: (request) =>
       sendWebhook(request, { allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS }),
-    statistics: new WebhookStatistics(connection, keyspace),
+    statistics: new WebhookStatistics(redis.connection, redis.keyspace),
     logger,
   });
   if (config.WEBHOOK_SECRET === '') {
@@ -117,22 +246,38 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
       hint: 'Set WEBHOOK_SECRET (16 characters or more) so that receivers can verify X-Manim-Signature.',
     });
   }
+  return {
+    store,
+    async close() {
+      await delivery.close();
+      await store.close();
+    },
+  };
+}
 
-  // The queue consumer, once it runs; the engine monitor pauses and resumes it.
-  let worker: RenderWorker | undefined = undefined;
-  // Forgets its containers when the engine goes away, clears up and refills when it is back.
-  let warmPool: WarmPool<WarmRenderSlot> | undefined = undefined;
-  // Jobs stay queued while the worker starts, while its engine is away and while it pulls its image.
-  const intake = new IntakeGate((reasons) => presence.update({ paused: reasons.length > 0 }));
-  void intake.hold('starting');
-  // A registry image that is missing is pulled in the background (one pull, shared with jobs).
+/**
+ * Looks for each version's render image; a registry image that is missing is pulled in the
+ * background (one pull, shared with jobs) and holds jobs back until it is there, one that is not
+ * pulled fails them.
+ */
+function superviseRenderImages(
+  config: Config,
+  logger: Logger,
+  deps: {
+    images: RenderImage[];
+    renderEngine: RenderEngine;
+    presence: WorkerPresence;
+    intake: IntakeGate;
+  },
+): RenderImageSupplies {
+  const { renderEngine, presence, intake } = deps;
   const puller = createImagePuller({
     exists: (image) => renderEngine.hasImage(image),
     pull: (image) => renderEngine.pullImage(image),
   });
-  const imageSupplies = new RenderImageSupplies(images, {
+  return new RenderImageSupplies(deps.images, {
     exists: (image) => renderEngine.hasImage(image),
-    ...(renderImagePullable(config) ? { pull: (image) => puller.ensureImage(image) } : {}),
+    pull: renderImagePullable(config) ? (image) => puller.ensureImage(image) : undefined,
     missingHint: renderImageMissingHint(
       config.RENDER_IMAGE === '' || isLocalRenderImage(config.RENDER_IMAGE) ? 'local' : 'registry',
     ),
@@ -140,21 +285,35 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     recheckMs: IMAGE_RECHECK_MS,
     logger,
     onChange: (states) => presence.update({ images: states }),
-    // An image that is pulled here holds jobs back until it is there; one that is not fails them.
     hold: (reason) => void intake.hold(reason),
     release: (reason) => void intake.release(reason),
   });
-  // Jobs stay queued while the engine is away: the worker pauses, and resumes when it answers.
+}
+
+/** Jobs stay queued while the engine is away: the worker pauses, and resumes when it answers. */
+function watchEngine(
+  config: Config,
+  logger: Logger,
+  deps: {
+    docker: DockerClient;
+    presence: WorkerPresence;
+    intake: IntakeGate;
+    imageSupplies: RenderImageSupplies;
+    warmPool: () => WarmPool<WarmRenderSlot> | undefined;
+    consuming: () => boolean;
+  },
+): EngineMonitor {
+  const { docker, presence, imageSupplies } = deps;
   const onPing = engineReactions({
     logger,
     publish: (status) => presence.update(status),
-    intake,
+    intake: deps.intake,
     checkImages: (options) => imageSupplies.check(options),
-    warmPool: () => warmPool,
-    consuming: () => worker !== undefined,
+    warmPool: deps.warmPool,
+    consuming: deps.consuming,
     say: (line) => process.stderr.write(line),
   });
-  const engine = startEngineMonitor({
+  return startEngineMonitor({
     // An engine that answers but lacks RENDER_RUNTIME cannot run renders either.
     ping: async () => {
       await pingEngine(docker, ENGINE_PING_TIMEOUT_MS);
@@ -163,16 +322,33 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     intervalMs: ENGINE_CHECK_INTERVAL_MS,
     onPing,
   });
-  await engine.whenUp();
+}
 
+/** What this worker learns once about its engine and its machine. */
+interface WorkerHost {
+  renderUser: FileOwner;
+  /** Read once and kept: the engine's version, API version and security options. */
+  engineFacts: EngineFacts;
+  daemonPaths: DaemonPaths;
+}
+
+async function readHost(
+  config: Config,
+  logger: Logger,
+  deps: {
+    docker: DockerClient;
+    images: RenderImage[];
+    workerId: string;
+    presence: WorkerPresence;
+  },
+): Promise<WorkerHost> {
+  const { docker } = deps;
   const renderUser = resolveRenderUser(config.RENDER_USER, {
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
   });
-  // Read once and kept: the engine's version, API version and security options.
   const engineFacts = await readEngineFacts(docker);
-  const engineSecurity = engineFacts.security;
-  presence.update({
+  deps.presence.update({
     capacity: {
       engineId: engineFacts.id,
       cpus: engineFacts.cpus,
@@ -183,12 +359,25 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     docker,
     config,
     logger,
-    image: defaultImage,
-    owner: { queueName: config.QUEUE_NAME, scope: deploymentScope(config), workerId },
+    image: deps.images[0]?.name ?? '',
+    owner: {
+      queueName: config.QUEUE_NAME,
+      scope: deploymentScope(config),
+      workerId: deps.workerId,
+    },
     probeUser: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
     apiVersion: engineFacts.apiVersion,
   });
-  const housekeeping = await startChores(
+  return { renderUser, engineFacts, daemonPaths };
+}
+
+function startHousekeeping(
+  config: Config,
+  logger: Logger,
+  deps: { renderEngine: RenderEngine; presence: WorkerPresence; outputs: OutputStore },
+): Promise<{ stop(): void }> {
+  const { renderEngine, presence, outputs } = deps;
+  return startChores(
     [
       {
         name: 'sweep orphaned render containers',
@@ -215,8 +404,21 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     ],
     logger,
   );
+}
 
-  // Warm containers are made for a bind-mounted folder; copy mode renders every job cold.
+/** Warm containers are made for a bind-mounted folder; copy mode renders every job cold. */
+function buildWarmPool(
+  config: Config,
+  logger: Logger,
+  deps: {
+    renderEngine: RenderEngine;
+    images: RenderImage[];
+    workerId: string;
+    presence: WorkerPresence;
+    host: WorkerHost;
+  },
+): WarmPool<WarmRenderSlot> {
+  const { daemonPaths } = deps.host;
   const copyMode = daemonPaths.copiesJobFiles;
   if (copyMode && config.WARM_POOL_SIZE > 0) {
     logger.warn('no warm render containers: job files are copied, not mounted', {
@@ -224,19 +426,45 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     });
   }
   const pool = createWarmPool({
-    engine: renderEngine,
+    engine: deps.renderEngine,
     config: copyMode ? { ...config, WARM_POOL_SIZE: 0 } : config,
-    image: defaultImage,
-    renderUser,
-    workerId,
+    image: deps.images[0]?.name ?? '',
+    renderUser: deps.host.renderUser,
+    workerId: deps.workerId,
     toDaemonPath: (workerPath) => daemonPaths.toDaemonPath(workerPath),
     logger,
-    onChange: (status) => presence.update({ warmPool: status }),
+    onChange: (status) => deps.presence.update({ warmPool: status }),
   });
-  presence.update({ warmPool: pool.status() });
+  deps.presence.update({ warmPool: pool.status() });
+  return pool;
+}
 
+function playCacheOf(
+  config: Config,
+  redis: WorkerRedis,
+  outputs: OutputStore,
+): PlayCache | undefined {
+  if (config.PLAY_REUSE === 'off') return undefined;
+  return new PlayCache(
+    new RedisPlayIndex(redis.connection, redis.keyspace),
+    outputs,
+    config.PLAY_CACHE_MB * 1024 * 1024,
+  );
+}
+
+/** The BullMQ consumer that runs each job through the render pipeline. */
+function startRenderConsumer(
+  config: Config,
+  logger: Logger,
+  deps: {
+    redis: WorkerRedis;
+    webhooks: BullmqWebhooks;
+    processor: Omit<RenderProcessorDeps, 'jobFiles'>;
+  },
+): Promise<RenderWorker> {
+  const { connection, keyspace } = deps.redis;
   const jobFiles = new RedisJobFiles(connection, keyspace, config.JOB_RETENTION_HOURS * 3600);
-  const renderWorker = await startRenderWorker({
+  return startRenderWorker({
     connection,
     keyspace,
     concurrency: config.WORKER_CONCURRENCY,
@@ -245,7 +473,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     logger,
     onJobEnded: async (job) => {
       try {
-        await webhooks.jobEnded(job);
+        await deps.webhooks.jobEnded(job);
       } finally {
         // Past its end nobody reads a job's files; they would expire with its record anyway.
         await jobFiles.remove(job.id).catch((error: unknown) =>
@@ -256,46 +484,25 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
         );
       }
     },
-    handler: createRenderProcessor({
-      config,
-      logger,
-      engine: renderEngine,
-      images,
-      renderUser,
-      workerId,
-      engineSecurity,
-      statistics: new RenderStatistics(connection, keyspace),
-      placeJobFolder: (workerPath) => daemonPaths.placeJobFolder(workerPath),
-      jobFiles,
-      outputs,
-      parallelRenders: async () => parallelRenders(await presence.listWorkerStatuses()),
-      ...(config.PLAY_REUSE === 'off'
-        ? {}
-        : {
-            plays: new PlayCache(
-              new RedisPlayIndex(connection, keyspace),
-              outputs,
-              config.PLAY_CACHE_MB * 1024 * 1024,
-            ),
-          }),
-      warmPool: pool,
-      whenImageBack: (manimVersion) => imageSupplies.whenBack(manimVersion),
-    }),
+    handler: createRenderProcessor({ ...deps.processor, jobFiles }),
   });
-  worker = renderWorker;
-  warmPool = pool;
-  pool.start();
-  // The engine may have gone away while the consumer started.
-  if (engine.current().state === 'down') pool.suspend();
-  await intake.attach(renderWorker);
-  await intake.release('starting');
-  const webhookChores = await startChores(
+}
+
+/** Webhooks of jobs whose worker died before announcing their end. */
+function startWebhookChores(
+  logger: Logger,
+  deps: {
+    webhooks: BullmqWebhooks;
+    findEnded: (jobId: string) => Promise<JobView | undefined>;
+  },
+): Promise<{ stop(): void }> {
+  return startChores(
     [
       {
         name: 'look for unannounced webhooks',
         everyMs: MISSED_WEBHOOK_INTERVAL_MS,
         run: async () => {
-          const announced = await webhooks.announceMissedEnds((id) => renderWorker.findEnded(id), {
+          const announced = await deps.webhooks.announceMissedEnds(deps.findEnded, {
             minAgeMs: MISSED_WEBHOOK_MIN_AGE_MS,
           });
           if (announced > 0) {
@@ -308,34 +515,6 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
     ],
     logger,
   );
-  logger.info('worker ready', {
-    queue: config.QUEUE_NAME,
-    images: images.map((image) => image.name),
-    concurrency: config.WORKER_CONCURRENCY,
-    renderUser,
-    workerId,
-    pathMode: daemonPaths.mode,
-    engineSecurity,
-    engineVersion: engineFacts.serverVersion,
-    apiVersion: engineFacts.apiVersion,
-    warmPoolSize: config.WARM_POOL_SIZE,
-    ...(intake.isOpen() ? {} : { waitingFor: intake.holding() }),
-  });
-  return {
-    warmPool: pool,
-    async close() {
-      engine.close();
-      housekeeping.stop();
-      webhookChores.stop();
-      // Running jobs keep the warm containers they took; the idle ones go now.
-      await pool.close();
-      await renderWorker.close(config.SHUTDOWN_GRACE_SECONDS * 1000);
-      await webhookWorker.close();
-      await webhooks.close();
-      await presence.withdraw(workerId);
-      connection.disconnect();
-    },
-  };
 }
 
 /** How to get a render image this worker does not pull. */

@@ -106,13 +106,9 @@ export function renderRoutes(deps: {
     const { code, options, cache, callbackUrl } = parseRenderRequest(
       {
         fields,
-        ...(uploads.uploadedCode === undefined
-          ? {}
-          : {
-              uploadedCode: uploads.uploadedCode,
-              uploadedFileName: uploads.uploadedFileName,
-              uploadedField: sceneFile === DEFAULT_SCENE_FILE ? 'file' : 'project',
-            }),
+        uploadedCode: uploads.uploadedCode,
+        uploadedFileName: uploads.uploadedFileName,
+        uploadedField: sceneFile === DEFAULT_SCENE_FILE ? 'file' : 'project',
         importsModules: assets.some((asset) => asset.path.endsWith('.py')),
       },
       config,
@@ -125,16 +121,12 @@ export function renderRoutes(deps: {
         code,
         options,
         owner: caller.tenant,
-        ...(tenant === undefined ? {} : { tenant }),
-        ...(sceneFile === DEFAULT_SCENE_FILE ? {} : { sceneFile }),
-        ...(assets.length > 0 ? { assets: assets.map(describeJobFile) } : {}),
-        ...(requestId ? { requestId } : {}),
+        tenant,
+        sceneFile: sceneFile === DEFAULT_SCENE_FILE ? undefined : sceneFile,
+        assets: assets.length > 0 ? assets.map(describeJobFile) : undefined,
+        requestId: requestId || undefined,
       },
-      {
-        reuse: cache,
-        ...(callbackUrl === undefined ? {} : { callbackUrl }),
-        ...(assets.length > 0 ? { files: assets } : {}),
-      },
+      { reuse: cache, callbackUrl, files: assets.length > 0 ? assets : undefined },
     );
     const links = jobLinks(submitted.id);
     const browserLinks = tokens.browserLinks(submitted.id);
