@@ -94,8 +94,24 @@ export interface StepJob {
   onContainerEnded: () => void;
 }
 
+/** What running a step in a container uses of the pipeline's parts. */
+export type ContainerStepDeps = Pick<
+  RenderProcessorDeps,
+  | 'config'
+  | 'engine'
+  | 'images'
+  | 'renderUser'
+  | 'workerId'
+  | 'statistics'
+  | 'engineSecurity'
+  | 'placeJobFolder'
+  | 'jobFiles'
+  | 'warmPool'
+  | 'whenImageBack'
+>;
+
 export async function runContainerStep<T>(
-  deps: RenderProcessorDeps,
+  deps: ContainerStepDeps,
   job: StepJob,
   step: ContainerStep<T>,
 ): Promise<T> {
@@ -194,7 +210,7 @@ export async function runContainerStep<T>(
 
 /** A ready warm container, or undefined to render cold; never waits for one to get ready. */
 async function takeWarmSlot(
-  deps: RenderProcessorDeps,
+  deps: Pick<RenderProcessorDeps, 'warmPool'>,
   log: Logger,
 ): Promise<WarmLease<WarmRenderSlot> | undefined> {
   const lease = await deps.warmPool?.take().catch((error: unknown) => {
@@ -209,7 +225,7 @@ async function takeWarmSlot(
 
 /** One step's run, as the functions below share it. */
 interface StepRun<T> {
-  deps: RenderProcessorDeps;
+  deps: ContainerStepDeps;
   image: RenderImage;
   /** The scene file, relative to the job folder. */
   sceneFile: string;

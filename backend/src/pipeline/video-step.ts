@@ -20,8 +20,11 @@ export type KeptVideo = Pick<
  * render or join. The video is kept in the output store under the job's id, and so is its poster
  * (the last frame as PNG; a PNG result is its own).
  */
+/** What a video step uses of the pipeline's parts. */
+export type VideoStepDeps = Pick<RenderProcessorDeps, 'config' | 'outputs' | 'outputRetryDelayMs'>;
+
 export function videoStep(
-  deps: RenderProcessorDeps,
+  deps: VideoStepDeps,
   job: StepJob,
   how: {
     command?: ContainerStep<KeptVideo>['command'];

@@ -8,7 +8,7 @@ import { imageOf } from '../pipeline/job-inputs';
 import type { WorkspaceFiles } from '../job-folders/job-workspace';
 import type { RenderProcessorDeps } from '../pipeline/render-processor-deps';
 import { keepDrawnPlays } from './split-steps';
-import { videoStep, type KeptVideo } from '../pipeline/video-step';
+import { videoStep, type KeptVideo, type VideoStepDeps } from '../pipeline/video-step';
 
 /** Reusing a tenant's plays (PLAY_REUSE, docs/split-rendering.md): which, and how. */
 
@@ -18,7 +18,7 @@ import { videoStep, type KeptVideo } from '../pipeline/video-step';
  * play's frames differ from the plan's.
  */
 export function reusingStep(
-  deps: RenderProcessorDeps,
+  deps: VideoStepDeps & Pick<RenderProcessorDeps, 'plays'>,
   job: StepJob,
   reuse: PlayReuse,
   files: WorkspaceFiles,
@@ -38,14 +38,17 @@ export function reusingStep(
 }
 
 /** The tenant whose plays the job reuses, when it reuses any (PLAY_REUSE). */
-export function reuseTenant(deps: RenderProcessorDeps, data: RenderJobData): string | undefined {
+export function reuseTenant(
+  deps: Pick<RenderProcessorDeps, 'plays'>,
+  data: RenderJobData,
+): string | undefined {
   if (!deps.plays || data.tenant === undefined) return undefined;
   return mayReusePlays(data.options) ? data.tenant : undefined;
 }
 
 /** Every play's key, and which of them the tenant has. */
 export async function playReuse(
-  deps: RenderProcessorDeps,
+  deps: Pick<RenderProcessorDeps, 'images'>,
   plays: PlayCache,
   tenant: string,
   plan: ScenePlan,

@@ -10,17 +10,24 @@ import {
 } from './split-job';
 import { PLAY_FILE_EXTENSION, type PlayCache } from './play-cache';
 import { splitCommand } from './split-module';
-import { runContainerStep, type StepJob } from '../pipeline/job-container-step';
+import {
+  runContainerStep,
+  type ContainerStepDeps,
+  type StepJob,
+} from '../pipeline/job-container-step';
 import type { RenderProcessorDeps } from '../pipeline/render-processor-deps';
 import { joinFiles, missingSegments, missingSegmentsError, wholeCommandFiles } from './split-steps';
-import { videoStep, type KeptVideo } from '../pipeline/video-step';
+import { videoStep, type KeptVideo, type VideoStepDeps } from '../pipeline/video-step';
+
+/** What joining a split job's ranges uses of the pipeline's parts. */
+type JoinDeps = ContainerStepDeps & VideoStepDeps & Pick<RenderProcessorDeps, 'plays'>;
 
 /**
  * The second half of a split render, once its ranges have ended: the first failure of a range
  * is the job's; otherwise their files are joined. The ranges' files are removed in every case.
  */
 export async function join(
-  deps: RenderProcessorDeps,
+  deps: JoinDeps,
   job: StepJob,
   split: SplitSteps,
   state: SplitState,
@@ -49,7 +56,7 @@ export async function join(
  * a range whose frames differed from the plan sends the job to one container instead.
  */
 export async function joinRanges(
-  deps: RenderProcessorDeps,
+  deps: JoinDeps,
   job: StepJob,
   state: SplitState,
   results: RangeResult[],
@@ -91,7 +98,7 @@ export async function joinRanges(
  * that drew and joined cannot say which): the job renders again in one container, saying why.
  */
 export async function renderAgainInOneContainer(
-  deps: RenderProcessorDeps,
+  deps: JoinDeps,
   job: StepJob,
   play: number | undefined,
 ): Promise<[KeptVideo, Partial<RenderResult>]> {

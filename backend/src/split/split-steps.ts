@@ -70,7 +70,7 @@ const SEGMENT_TYPES: Record<string, string> = {
 
 /** One range: its plays drawn, their partial movie files kept under the range job's id. */
 export function rangeStep(
-  deps: RenderProcessorDeps,
+  deps: Pick<RenderProcessorDeps, 'config' | 'outputs' | 'outputRetryDelayMs'>,
   job: StepJob,
   task: RangeTask,
 ): ContainerStep<RangeResult> {
@@ -137,7 +137,7 @@ export function rangeStep(
  * `onFetched` sees each file a range drew while it is on this host (to keep it for reuse).
  */
 export async function joinFiles(
-  deps: RenderProcessorDeps,
+  deps: Pick<RenderProcessorDeps, 'config' | 'outputs' | 'plays'>,
   parentId: string,
   state: SplitState,
   results: RangeResult[],
@@ -167,7 +167,7 @@ export async function joinFiles(
 
 /** The reused plays' files, fetched from the tenant's plays to where Manim writes them. */
 export async function reusedPlayFiles(
-  deps: RenderProcessorDeps,
+  deps: Pick<RenderProcessorDeps, 'plays'>,
   state: Pick<SplitState, 'plan' | 'reuse'>,
   dir: string,
 ): Promise<WorkspaceFiles> {
@@ -186,7 +186,10 @@ export async function reusedPlayFiles(
 }
 
 /** A folder of its own below TEMP_DIR for files on their way into a job folder. */
-export async function transitDir(deps: RenderProcessorDeps, jobId: string): Promise<string> {
+export async function transitDir(
+  deps: Pick<RenderProcessorDeps, 'config'>,
+  jobId: string,
+): Promise<string> {
   const tempDir = path.resolve(deps.config.TEMP_DIR);
   await mkdir(tempDir, { recursive: true });
   return mkdtemp(path.join(tempDir, `${jobId}-segments-`));
@@ -199,7 +202,7 @@ export function segmentPathOf(play0Path: string, play: number): string {
 
 /** The partial movie files of a one-container render, kept for reuse before its folder goes. */
 export async function keepDrawnPlays(
-  deps: RenderProcessorDeps,
+  deps: Pick<RenderProcessorDeps, 'plays'>,
   workspace: JobWorkspace,
   reuse: PlayReuse,
 ): Promise<void> {
