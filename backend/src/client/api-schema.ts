@@ -207,26 +207,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/animation/jobs/{id}/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * The job's life as Server-Sent Events
-     * @description Each event is a name and one `data:` line of JSON (see x-server-sent-events). A job that has already ended gets its final event at once. A comment line (`: heartbeat`) every 15 s keeps proxies from closing a quiet stream. The stream ends after the final event; on shutdown the server ends it without one (reconnect to continue). An EventSource in a browser cannot send a header: it opens `browserLinks.events`, whose token stands in for the key.
-     */
-    get: operations['streamJobEvents'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/animation/jobs/{id}/logs': {
     parameters: {
       query?: never;
@@ -289,6 +269,26 @@ export interface paths {
      * @description The last frame of a completed job as PNG (for a PNG result, the file itself): a thumbnail for a video, or a look at the result without playing it. Conditional requests get 304 as for the video.
      */
     head: operations['headJobPoster'];
+    patch?: never;
+    trace?: never;
+  };
+  '/api/animation/jobs/{id}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The job's life as Server-Sent Events
+     * @description Each event is a name and one `data:` line of JSON (see x-server-sent-events). A job that has already ended gets its final event at once. A comment line (`: heartbeat`) every 15 s keeps proxies from closing a quiet stream. The stream ends after the final event; on shutdown the server ends it without one (reconnect to continue). An EventSource in a browser cannot send a header: it opens `browserLinks.events`, whose token stands in for the key.
+     */
+    get: operations['streamJobEvents'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
     patch?: never;
     trace?: never;
   };
@@ -1866,136 +1866,6 @@ export interface operations {
       };
     };
   };
-  streamJobEvents: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /**
-         * @description The job id from the render response. Ids that cannot be job ids (over 128 characters, other characters, a leading dot) are answered 404 like unknown ones.
-         * @example 5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d
-         */
-        id: components['parameters']['JobId'];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The event stream. */
-      200: {
-        headers: {
-          'X-Request-Id': components['headers']['X-Request-Id'];
-          'Cache-Control'?: 'no-cache, no-transform';
-          [name: string]: unknown;
-        };
-        content: {
-          'text/event-stream': {
-            /** @enum {string} */
-            event: 'state' | 'active' | 'progress' | 'completed' | 'failed' | 'cancelled' | 'gone';
-            /** @description The JSON body of the event. */
-            data: string;
-            id?: string;
-            retry?: number;
-          };
-        };
-      };
-      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
-      400: {
-        headers: {
-          'X-Request-Id': components['headers']['X-Request-Id'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'key_in_query';
-            };
-          };
-        };
-      };
-      /** @description `unauthorized`: API_KEYS is set and the request carries no valid key; `invalid_token`: the token is expired, altered, or made for another job or route (and no API key was sent) */
-      401: {
-        headers: {
-          'X-Request-Id': components['headers']['X-Request-Id'];
-          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'unauthorized' | 'invalid_token';
-            };
-          };
-        };
-      };
-      /** @description `job_not_found`: unknown, expired or implausible id, or another API key's job */
-      404: {
-        headers: {
-          'X-Request-Id': components['headers']['X-Request-Id'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'job_not_found';
-            };
-          };
-        };
-      };
-      /** @description `rate_limited`: over RATE_LIMIT_REQUESTS_PER_MINUTE (or RATE_LIMIT_RENDERS_PER_MINUTE for renders) */
-      429: {
-        headers: {
-          'X-Request-Id': components['headers']['X-Request-Id'];
-          'Retry-After': components['headers']['Retry-After'];
-          RateLimit: components['headers']['RateLimit'];
-          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'rate_limited';
-            };
-          };
-        };
-      };
-      /** @description `internal`: a bug; the server log, searched for the request id, has the details */
-      500: {
-        headers: {
-          'X-Request-Id': components['headers']['X-Request-Id'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'internal';
-            };
-          };
-        };
-      };
-      /** @description `queue_unavailable`: Redis cannot be reached */
-      503: {
-        headers: {
-          'X-Request-Id': components['headers']['X-Request-Id'];
-          'Retry-After': components['headers']['Retry-After'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponse'] & {
-            error?: {
-              /** @enum {string} */
-              code?: 'queue_unavailable';
-            };
-          };
-        };
-      };
-    };
-  };
   getJobLogs: {
     parameters: {
       query?: never;
@@ -2765,6 +2635,136 @@ export interface operations {
             error?: {
               /** @enum {string} */
               code?: 'job_not_completed';
+            };
+          };
+        };
+      };
+      /** @description `rate_limited`: over RATE_LIMIT_REQUESTS_PER_MINUTE (or RATE_LIMIT_RENDERS_PER_MINUTE for renders) */
+      429: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          RateLimit: components['headers']['RateLimit'];
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'rate_limited';
+            };
+          };
+        };
+      };
+      /** @description `internal`: a bug; the server log, searched for the request id, has the details */
+      500: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'internal';
+            };
+          };
+        };
+      };
+      /** @description `queue_unavailable`: Redis cannot be reached */
+      503: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Retry-After': components['headers']['Retry-After'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'queue_unavailable';
+            };
+          };
+        };
+      };
+    };
+  };
+  streamJobEvents: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The job id from the render response. Ids that cannot be job ids (over 128 characters, other characters, a leading dot) are answered 404 like unknown ones.
+         * @example 5b0e7c1e-3f5d-4d8e-9a43-2f1f8b6f0c9d
+         */
+        id: components['parameters']['JobId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The event stream. */
+      200: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'Cache-Control'?: 'no-cache, no-transform';
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': {
+            /** @enum {string} */
+            event: 'state' | 'active' | 'progress' | 'completed' | 'failed' | 'cancelled' | 'gone';
+            /** @description The JSON body of the event. */
+            data: string;
+            id?: string;
+            retry?: number;
+          };
+        };
+      };
+      /** @description `key_in_query`: an API key in the query string (api_key), which is never accepted */
+      400: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'key_in_query';
+            };
+          };
+        };
+      };
+      /** @description `unauthorized`: API_KEYS is set and the request carries no valid key; `invalid_token`: the token is expired, altered, or made for another job or route (and no API key was sent) */
+      401: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          'WWW-Authenticate': components['headers']['WWW-Authenticate'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'unauthorized' | 'invalid_token';
+            };
+          };
+        };
+      };
+      /** @description `job_not_found`: unknown, expired or implausible id, or another API key's job */
+      404: {
+        headers: {
+          'X-Request-Id': components['headers']['X-Request-Id'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponse'] & {
+            error?: {
+              /** @enum {string} */
+              code?: 'job_not_found';
             };
           };
         };

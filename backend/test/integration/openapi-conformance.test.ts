@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { OPENAPI_PATH } from '../../src/api/openapi/openapi-document';
+import { OPENAPI_PATH } from '../../src/api/routes/openapi-routes';
 import type { OpenApiDocument } from '../../src/api/openapi/openapi-types';
 import type { JobView } from '../../src/job/render-job';
 import { EventStreamReader, type ReceivedEvent } from '../support/event-stream-client';

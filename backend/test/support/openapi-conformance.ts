@@ -6,7 +6,7 @@ import type {
   ParameterObject,
   ResponseObject,
 } from '../../src/api/openapi/openapi-types';
-import { toOpenApiPath } from '../../src/api/openapi/openapi-document';
+import { toOpenApiPath } from '../../src/api/openapi/openapi-builders';
 import { HTTP_METHODS, isReference } from '../../src/api/openapi/openapi-types';
 import { isUnder, type AppRoutes } from './express-routes';
 import { resolvePointer, schemaProblems } from './schema-checker';

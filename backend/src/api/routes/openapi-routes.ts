@@ -1,7 +1,9 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { API_DOCS_PATH, OPENAPI_PATH } from '../openapi/openapi-document';
 import type { OpenApiDocument } from '../openapi/openapi-types';
 import { playgroundDir, setPageHeaders } from './playground-routes';
+
+export const OPENAPI_PATH = '/api/openapi.json';
+export const API_DOCS_PATH = '/api/docs';
 
 /** The reference page among the playground's files; it loads the description and shows it. */
 export const API_DOCS_PAGE = 'api-docs.html';

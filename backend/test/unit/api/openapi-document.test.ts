@@ -1,5 +1,6 @@
 import { ADMIN_QUEUES_PATH } from '../../../src/api/create-app';
-import { buildOpenApiDocument, toOpenApiPath } from '../../../src/api/openapi/openapi-document';
+import { toOpenApiPath } from '../../../src/api/openapi/openapi-builders';
+import { buildOpenApiDocument } from '../../../src/api/openapi/openapi-document';
 import {
   HTTP_METHODS,
   isReference,
