@@ -43,7 +43,7 @@ export async function handBackToOwner(
       command: restoreOwnerCommand(owner),
       user: '0:0',
       capAdd: ['CHOWN'],
-      ...(config.RENDER_RUNTIME === '' ? {} : { runtime: config.RENDER_RUNTIME }),
+      runtime: config.RENDER_RUNTIME || undefined,
       mount: {
         source: jobFolder.daemonPath,
         target: RENDER_CONTAINER_PATHS.jobDir,

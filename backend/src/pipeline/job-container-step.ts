@@ -163,7 +163,7 @@ export async function runContainerStep<T>(
       log,
       runOptions: {
         signal: job.signal,
-        ...(step.reportsProgress ? { onOutput: job.onOutput } : {}),
+        onOutput: step.reportsProgress ? job.onOutput : undefined,
       },
     };
     const owner = await workspace.owner();
@@ -176,7 +176,7 @@ export async function runContainerStep<T>(
       {
         user: renderUserFor(config.RENDER_USER, owner, deps.renderUser),
         owner,
-        ...(warm ? { warm: warm.slot } : {}),
+        warm: warm?.slot,
         enabled: config.RENDER_ROOT_RETRY,
         engineSecurity: deps.engineSecurity,
         recordRootRetry: (outcome) => deps.statistics.recordRootRetry(outcome),
@@ -194,8 +194,8 @@ export async function runContainerStep<T>(
     return await step.collect({
       workspace,
       run: attempt.run,
-      ...(attempt.output ? { output: attempt.output } : {}),
-      ...(ranAsRoot ? { ranAsRoot } : {}),
+      output: attempt.output,
+      ranAsRoot,
     });
   } finally {
     await workspace.remove().catch((error: unknown) =>
@@ -295,7 +295,7 @@ async function runManim<T>(job: StepRun<T>, identity: RunIdentity): Promise<Cont
     deps.engine.run(
       {
         ...spec,
-        ...(restoreOwner ? { capAdd: ROOT_RETRY_CAPABILITIES } : {}),
+        capAdd: restoreOwner ? ROOT_RETRY_CAPABILITIES : undefined,
         limits: { ...spec.limits, timeoutMs },
       },
       log,
@@ -304,7 +304,7 @@ async function runManim<T>(job: StepRun<T>, identity: RunIdentity): Promise<Cont
   const { whenImageBack } = deps;
   const { manimVersion } = job.image;
   return runWithImageRecovery(runCold, {
-    ...(whenImageBack ? { whenImageBack: () => whenImageBack(manimVersion) } : {}),
+    whenImageBack: whenImageBack ? () => whenImageBack(manimVersion) : undefined,
     signal: runOptions.signal,
     log,
   });

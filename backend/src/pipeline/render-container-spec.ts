@@ -40,7 +40,7 @@ export function renderContainerSpec(input: {
     workingDir: RENDER_CONTAINER_PATHS.jobDir,
     env: RENDER_ENVIRONMENT,
     user: `${input.user.uid}:${input.user.gid}`,
-    ...(config.RENDER_RUNTIME === '' ? {} : { runtime: config.RENDER_RUNTIME }),
+    runtime: config.RENDER_RUNTIME || undefined,
     mounts: [
       input.jobFolder.kind === 'mount'
         ? {

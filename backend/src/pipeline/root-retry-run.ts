@@ -60,7 +60,7 @@ export async function renderWithRootRetry(
   const { user, owner, warm, log } = context;
   const first = await steps.renderOnce({
     user,
-    ...(warm ? { warm } : {}),
+    warm,
   });
   if (first.kind !== 'failed') return { attempt: first };
   const decision = decideRootRetry(first.failure, {

@@ -37,7 +37,7 @@ export function videoStep(
   const poster = posterRequest(job.data.options);
   return {
     ...step,
-    ...(poster ? { poster } : {}),
+    poster,
     needsVideo: true,
     reportsProgress: true,
     async collect({ workspace, output, ranAsRoot }) {
@@ -88,8 +88,8 @@ export function videoStep(
         fileName,
         contentType: output.contentType,
         sizeBytes: stored.sizeBytes,
-        ...(ranAsRoot ? { ranAsRoot } : {}),
-        ...(posterFile ? { poster: posterFile } : {}),
+        ranAsRoot,
+        poster: posterFile,
       };
     },
   };
