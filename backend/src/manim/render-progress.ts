@@ -64,9 +64,13 @@ export interface ProgressTrackerOptions {
    * The number of play()/wait() calls, when known beforehand (e.g. from `Played N animations` of
    * a `-s` first pass, see parsePlayedAnimations). Makes the rendering percent linear in
    * animations and enables the ETA.
+   * @defaultValue unknown: the percent assumes ASSUMED_REMAINING_ANIMATIONS more
    */
   expectedAnimations?: number;
-  /** Least time between two updates that only change the animation or its frames. */
+  /**
+   * Least time between two updates that only change the animation or its frames.
+   * @defaultValue 500
+   */
   minPublishIntervalMs?: number;
 }
 

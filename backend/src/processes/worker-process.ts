@@ -15,7 +15,7 @@ import type { RenderEngine } from '../render-engine/render-engine';
 import type { RenderImage } from '../render-image/render-image';
 import type { EngineMonitor } from '../worker-upkeep/engine-monitor';
 import { deploymentScope, redisKeyspace } from '../config/redis-settings';
-import { startDaemonPaths } from '../job-folders/daemon-paths/daemon-paths';
+import { discoverDaemonPaths } from '../job-folders/daemon-paths/daemon-paths';
 import { createDockerClient, pingEngine } from '../render-engine/docker-client/docker-client';
 import { readEngineFacts } from '../render-engine/docker-client/engine-facts';
 import { PlayCache } from '../split/play-cache';
@@ -355,7 +355,7 @@ async function readHost(
       concurrency: config.WORKER_CONCURRENCY,
     },
   });
-  const daemonPaths = await startDaemonPaths({
+  const daemonPaths = await discoverDaemonPaths({
     docker,
     config,
     logger,

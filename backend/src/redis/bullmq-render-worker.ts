@@ -26,23 +26,31 @@ export interface RenderWorker {
   findEnded(id: string): Promise<JobView | undefined>;
 }
 
+export interface RenderWorkerOptions {
+  connection: RedisConnection;
+  keyspace: RedisKeyspace;
+  /** Jobs this worker runs at once (WORKER_CONCURRENCY). */
+  concurrency: number;
+  /** How long ended jobs and their records are kept (JOB_RETENTION_HOURS). */
+  retentionHours: number;
+  /** A job whose worker stops renewing its lock for this long goes back to the queue. */
+  lockSeconds: number;
+  /** Renders one job: the pipeline. */
+  handler: RenderJobHandler;
+  logger: Logger;
+  /**
+   * Called with the final view of every job this worker ends, after its state is stored.
+   * @defaultValue nothing is called
+   */
+  onJobEnded?: (job: JobView) => Promise<void>;
+}
+
 /**
  * The worker's side of the queue. Failures the pipeline explains (AppError) are final: they are
  * stored as structured JSON and never retried. Anything else is an internal error. Cancel
  * requests reach the running job through its abort signal.
  */
-export async function startRenderWorker(options: {
-  connection: RedisConnection;
-  keyspace: RedisKeyspace;
-  concurrency: number;
-  retentionHours: number;
-  /** A job whose worker stops renewing its lock for this long goes back to the queue. */
-  lockSeconds: number;
-  handler: RenderJobHandler;
-  logger: Logger;
-  /** Called with the final view of every job this worker ends, after its state is stored. */
-  onJobEnded?: (job: JobView) => Promise<void>;
-}): Promise<RenderWorker> {
+export async function startRenderWorker(options: RenderWorkerOptions): Promise<RenderWorker> {
   const cancellation = new CancellationSignals(
     options.connection,
     options.keyspace,

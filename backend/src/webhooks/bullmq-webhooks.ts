@@ -263,19 +263,26 @@ export interface WebhookWorker {
  * A target refused by the address policy fails at once. Each attempt updates the delivery's
  * record (shown in the job view) and the counters on /metrics.
  */
-export function startWebhookWorker(options: {
+export interface WebhookWorkerOptions {
   connection: RedisConnection;
   keyspace: RedisKeyspace;
+  /** Deliveries sent at once; they wait on the network, not on the CPU. */
   concurrency: number;
+  /** How long delivery records are kept (JOB_RETENTION_HOURS). */
   retentionHours: number;
-  /** HMAC secret; empty sends unsigned requests. */
+  /** HMAC secret (WEBHOOK_SECRET); empty sends unsigned requests. */
   secret: string;
+  /** How long one attempt may take (WEBHOOK_TIMEOUT_SECONDS). */
   timeoutSeconds: number;
+  /** The first pause between attempts, doubled for each further one (WEBHOOK_RETRY_BASE_SECONDS). */
   retryBaseSeconds: number;
+  /** Sends one attempt: webhook-sender.ts, or a fake in tests. */
   send: (request: WebhookRequest) => Promise<AttemptOutcome>;
   statistics: WebhookStatistics;
   logger: Logger;
-}): WebhookWorker {
+}
+
+export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker {
   const { connection, logger } = options;
   const retentionSeconds = options.retentionHours * 3600;
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { loadConfig } from '../../src/config/load-config';
-import { startDaemonPaths } from '../../src/job-folders/daemon-paths/daemon-paths';
+import { discoverDaemonPaths } from '../../src/job-folders/daemon-paths/daemon-paths';
 import type { Logger } from '../../src/logging/logger';
 import { testEnvironment } from './support/test-environment';
 
@@ -48,7 +48,7 @@ describe('a worker on the Docker host', () => {
   it('gives the daemon its job folder paths unchanged and logs how it decided', async () => {
     const tempDir = path.join(root, 'temp');
     const lines: LogLine[] = [];
-    const paths = await startDaemonPaths({
+    const paths = await discoverDaemonPaths({
       docker: new Docker(),
       config: loadConfig({ TEMP_DIR: tempDir }),
       logger: recordingLogger(lines),

@@ -64,7 +64,7 @@ export interface DaemonPathsDeps {
  * Logs the mode and the mounts, and checks TEMP_DIR; a problem is logged, not fatal: jobs then
  * fail with the reason.
  */
-export async function startDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPaths> {
+export async function discoverDaemonPaths(deps: DaemonPathsDeps): Promise<DaemonPaths> {
   const { docker, config, logger } = deps;
   const own = withDaemonEndpoint(
     await findOwnContainer(createOwnContainerDeps(docker), { setting: config.WORKER_CONTAINER }),
