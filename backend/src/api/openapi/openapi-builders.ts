@@ -74,7 +74,7 @@ export function emptyResponse(
 }
 
 /** Headers that come with errors of a status. */
-export function errorHeaders(status: number): Record<string, HeaderObject | ReferenceObject> {
+function errorHeaders(status: number): Record<string, HeaderObject | ReferenceObject> {
   if (status === 401) return { 'WWW-Authenticate': headerRef('WWW-Authenticate') };
   if (status === 429) {
     return {
@@ -160,9 +160,9 @@ export const DOWNLOAD_PARAMETER: ParameterObject = {
  * `api`: an API key; `media`: an API key, or the token of a job's browserLinks; `admin`:
  * ADMIN_API_KEY, and nothing opens the admin pages without one.
  */
-export type Access = 'api' | 'media' | 'admin' | 'open';
+type Access = 'api' | 'media' | 'admin' | 'open';
 
-export function securityFor(config: Config, kind: Access): SecurityRequirement[] {
+function securityFor(config: Config, kind: Access): SecurityRequirement[] {
   if (kind === 'open') return [];
   const keys: SecurityRequirement[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
   if (kind === 'admin') return [{ basicAuth: [] }, ...keys];
@@ -171,7 +171,7 @@ export function securityFor(config: Config, kind: Access): SecurityRequirement[]
   return config.API_KEYS.length === 0 ? [...schemes, {}] : schemes;
 }
 
-export function operation(
+function operation(
   config: Config,
   kind: Access,
   spec: Omit<OperationObject, 'security'>,
@@ -193,7 +193,7 @@ export function htmlResponse(description: string): ResponseObject {
 }
 
 /** What job_not_found means on the routes of one job. */
-export const JOB_ERROR_NOTES: Partial<Record<ErrorCode, string>> = {
+const JOB_ERROR_NOTES: Partial<Record<ErrorCode, string>> = {
   ...API_COMMON_NOTES,
   job_not_found: "unknown, expired or implausible id, or another API key's job",
 };
