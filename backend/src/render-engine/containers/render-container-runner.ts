@@ -74,7 +74,7 @@ export async function runContainer(
         timeoutMs: spec.limits.timeoutMs,
         log,
         signal: options.signal,
-        ...(options.guard ? { guard: options.guard } : {}),
+        guard: options.guard,
         begin: async () => {
           await container.start();
           log.info('render container started', { image: spec.image, user: spec.user });
@@ -122,8 +122,8 @@ export function runHelperContainer(
       workingDir: helper.mount.target,
       env: {},
       user: helper.user,
-      ...(helper.capAdd ? { capAdd: helper.capAdd } : {}),
-      ...(helper.runtime ? { runtime: helper.runtime } : {}),
+      capAdd: helper.capAdd,
+      runtime: helper.runtime,
       mounts: [helper.mount],
       labels: { ...helper.labels, ...ownerLabels(helper.owner), [HELPER_LABEL]: helper.kind },
       limits: {
@@ -184,7 +184,7 @@ export async function createRenderContainer(
 function renderHostConfig(spec: ContainerSpec): Docker.HostConfig {
   const memoryBytes = spec.limits.memoryMb * 1024 * 1024;
   return {
-    ...(spec.runtime ? { Runtime: spec.runtime } : {}),
+    Runtime: spec.runtime || undefined,
     NetworkMode: 'none',
     Memory: memoryBytes,
     MemorySwap: memoryBytes,
@@ -296,7 +296,7 @@ export async function superviseRun(run: {
     stderr: output.stderr.text(),
     timedOut,
     cancelled,
-    ...(stopped ? { stopped } : {}),
+    stopped,
     oomKilled: state.OOMKilled === true,
     durationMs,
   };
