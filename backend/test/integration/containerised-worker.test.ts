@@ -55,10 +55,7 @@ describe('a worker running in a container with the host Docker socket', () => {
     expect(submitted.status).toBe(202);
     const id = submitted.body.id;
     const workerExit = worker.failOnExit();
-    const renderMounts = await Promise.race([
-      waitForRunningContainer(id).then((containerId) => mountsOf(containerId)),
-      workerExit,
-    ]);
+    const renderMounts = await mountsOf(await waitForRunningContainer(id, undefined, workerExit));
     const job = await Promise.race([service.waitForEnd(id), workerExit]);
     if (job.status !== 'completed') {
       throw new Error(`job ${job.status}: ${JSON.stringify(job.error)}\n${await worker.logs()}`);

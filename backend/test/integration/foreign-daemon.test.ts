@@ -107,7 +107,7 @@ describe('a worker whose Docker daemon cannot see its files (Docker-in-Docker)',
     id: string,
     exited: Promise<never>,
   ): Promise<Docker.ContainerInspectInfo['Mounts']> {
-    const containerId = await Promise.race([waitForRunningContainer(id, engine().docker), exited]);
+    const containerId = await waitForRunningContainer(id, engine().docker, exited);
     return (await engine().docker.getContainer(containerId).inspect()).Mounts;
   }
 

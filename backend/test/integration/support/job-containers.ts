@@ -13,8 +13,16 @@ export function containersOfJob(jobId: string, engine = docker): Promise<Docker.
   return engine.listContainers({ all: true, filters: { label: [`${JOB_ID_LABEL}=${jobId}`] } });
 }
 
-/** Resolves with the id of the job's render container once it is running (from engine events). */
-export async function waitForRunningContainer(jobId: string, engine = docker): Promise<string> {
+/**
+ * Resolves with the id of the job's render container once it is running (from engine events).
+ * `unless` (a worker that dies, say) rejects it instead; either way the event stream is closed,
+ * so that a wait that lost its race does not keep the test run alive.
+ */
+export async function waitForRunningContainer(
+  jobId: string,
+  engine = docker,
+  unless?: Promise<never>,
+): Promise<string> {
   const label = `${JOB_ID_LABEL}=${jobId}`;
   const events = (await engine.getEvents({
     filters: { type: ['container'], event: ['start'], label: [label] },
@@ -28,7 +36,9 @@ export async function waitForRunningContainer(jobId: string, engine = docker): P
     const running = await engine.listContainers({
       filters: { label: [label], status: ['running'] },
     });
-    return running[0]?.Id ?? (await started);
+    const found = running[0]?.Id;
+    if (found !== undefined) return found;
+    return await (unless ? Promise.race([started, unless]) : started);
   } finally {
     events.destroy();
   }
