@@ -16,9 +16,15 @@ import { enginePullOperations } from './docker-client/engine-image-operations';
 import { jobFolderHooks } from '../job-folders/job-folder-hooks';
 
 /** The render engine on a Docker Engine, through dockerode. */
+export interface DockerRenderEngineOptions {
+  /** A pull that reports no progress for this long is given up (RENDER_IMAGE_PULL_STALL_SECONDS). */
+  pullStallSeconds: number;
+  logger: Logger;
+}
+
 export function createDockerRenderEngine(
   docker: DockerClient,
-  options: { pullStallSeconds: number; logger: Logger },
+  options: DockerRenderEngineOptions,
 ): RenderEngine {
   const images = enginePullOperations(docker, {
     stallSeconds: options.pullStallSeconds,

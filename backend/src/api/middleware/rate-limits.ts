@@ -10,18 +10,22 @@ export type RedisCommand = (...args: string[]) => Promise<unknown>;
 
 const WINDOW_MS = 60_000;
 
+export interface PerMinuteLimitOptions {
+  /** Where this limit's counters start in Redis (`RedisKeys.rateLimitPrefix`). */
+  keyPrefix: string;
+  /** What is limited, as the refusal names it: `api` or `render`. */
+  name: string;
+  /** Requests per minute per key or address; 0 turns the limit off. */
+  limit: number;
+  sendCommand: RedisCommand;
+}
+
 /**
  * A per-minute limit per API key (or per client address without keys), counted in Redis so that
  * every API process shares it. While Redis is down the limit lets requests through: they fail
  * with a clearer 503 of their own.
  */
-export function perMinuteLimit(options: {
-  /** Where this limit's counters start in Redis (`RedisKeys.rateLimitPrefix`). */
-  keyPrefix: string;
-  name: string;
-  limit: number;
-  sendCommand: RedisCommand;
-}): RequestHandler {
+export function perMinuteLimit(options: PerMinuteLimitOptions): RequestHandler {
   if (options.limit === 0) return (_req, _res, next) => next();
   return rateLimit({
     windowMs: WINDOW_MS,
