@@ -19,7 +19,7 @@ import { CancellationSignals } from './cancellation-signals';
 import { cancelledError } from './job-failure';
 import { withQueueErrors } from './queue-errors';
 import type { RedisConnection } from './redis-connection';
-import { redisKeys } from './redis-keys';
+import { redisKeys, type RedisKeys } from './redis-keys';
 import { delay } from '../timing/timing';
 
 const JOB_NAME = 'render';
@@ -30,10 +30,11 @@ export class BullmqRenderJobStore implements RenderJobStore {
   private readonly queue: Queue<RenderJobData, JobOutcome>;
   private readonly cancellation: CancellationSignals;
   private readonly logger: Logger;
+  private readonly keys: RedisKeys;
 
   constructor(
     private readonly connection: RedisConnection,
-    private readonly keyspace: RedisKeyspace,
+    keyspace: RedisKeyspace,
     private readonly retentionHours: number,
     logger: Logger,
     /** The webhooks of jobs; a cancelled queued job announces its end through them. */
@@ -42,7 +43,8 @@ export class BullmqRenderJobStore implements RenderJobStore {
     private readonly files?: Pick<JobFileStore, 'remove'>,
   ) {
     this.logger = logger;
-    this.queue = new Queue<RenderJobData, JobOutcome>(redisKeys(keyspace).renderQueue, {
+    this.keys = redisKeys(keyspace);
+    this.queue = new Queue<RenderJobData, JobOutcome>(this.keys.renderQueue, {
       connection,
       prefix: keyspace.bullmqPrefix,
     });
@@ -232,7 +234,7 @@ export class BullmqRenderJobStore implements RenderJobStore {
   }
 
   private recordKey(id: string): string {
-    return redisKeys(this.keyspace).jobRecord(id);
+    return this.keys.jobRecord(id);
   }
 
   async close(): Promise<void> {

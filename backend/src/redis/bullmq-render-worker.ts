@@ -58,8 +58,9 @@ export async function startRenderWorker(options: RenderWorkerOptions): Promise<R
   );
   const shutdown = new AbortController();
   let paused = false;
+  const queueName = redisKeys(options.keyspace).renderQueue;
   // The ranges of split renders go to the same queue.
-  const rangeQueue = new Queue<RenderJobData, JobOutcome>(redisKeys(options.keyspace).renderQueue, {
+  const rangeQueue = new Queue<RenderJobData, JobOutcome>(queueName, {
     connection: options.connection,
     prefix: options.keyspace.bullmqPrefix,
   });
@@ -67,7 +68,7 @@ export async function startRenderWorker(options: RenderWorkerOptions): Promise<R
     options.logger.warn('range queue error', { error: error.message }),
   );
   const worker = new Worker<RenderJobData, JobOutcome>(
-    redisKeys(options.keyspace).renderQueue,
+    queueName,
     async (job, token, cancelSignal) => {
       const id = job.id ?? '';
       if (paused) {

@@ -1,6 +1,6 @@
 import type { RedisKeyspace } from '../config/redis-settings';
 import { duplicateConnection, type RedisConnection } from './redis-connection';
-import { redisKeys } from './redis-keys';
+import { redisKeys, type RedisKeys } from './redis-keys';
 
 /**
  * Cancel requests between the API and the workers. A request is first written as a marker (so
@@ -8,19 +8,19 @@ import { redisKeys } from './redis-keys';
  * runs the job now stops at once).
  */
 export class CancellationSignals {
-  private readonly channel: string;
+  private readonly keys: RedisKeys;
 
   constructor(
     private readonly redis: RedisConnection,
-    private readonly keyspace: RedisKeyspace,
+    keyspace: RedisKeyspace,
     private readonly retentionSeconds: number,
   ) {
-    this.channel = redisKeys(keyspace).cancelChannel;
+    this.keys = redisKeys(keyspace);
   }
 
   async request(jobId: string): Promise<void> {
     await this.redis.set(this.markerKey(jobId), '1', 'EX', this.retentionSeconds);
-    await this.redis.publish(this.channel, jobId);
+    await this.redis.publish(this.keys.cancelChannel, jobId);
   }
 
   async isRequested(jobId: string): Promise<boolean> {
@@ -31,15 +31,15 @@ export class CancellationSignals {
   async subscribe(onCancel: (jobId: string) => void): Promise<() => Promise<void>> {
     const subscriber = duplicateConnection(this.redis);
     subscriber.on('message', (channel: string, jobId: string) => {
-      if (channel === this.channel) onCancel(jobId);
+      if (channel === this.keys.cancelChannel) onCancel(jobId);
     });
-    await subscriber.subscribe(this.channel);
+    await subscriber.subscribe(this.keys.cancelChannel);
     return async () => {
       subscriber.disconnect();
     };
   }
 
   private markerKey(jobId: string): string {
-    return redisKeys(this.keyspace).cancelRequested(jobId);
+    return this.keys.cancelRequested(jobId);
   }
 }

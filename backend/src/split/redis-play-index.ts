@@ -1,7 +1,7 @@
 import type { RedisKeyspace } from '../config/redis-settings';
 import type { PlayIndex } from './split-job';
 import type { RedisConnection } from '../redis/redis-connection';
-import { redisKeys } from '../redis/redis-keys';
+import { redisKeys, type RedisKeys } from '../redis/redis-keys';
 
 /**
  * A tenant's reused plays in Redis: a sorted set of play keys by the time they were last used,
@@ -9,10 +9,14 @@ import { redisKeys } from '../redis/redis-keys';
  * its hash tag).
  */
 export class RedisPlayIndex implements PlayIndex {
+  private readonly keys: RedisKeys;
+
   constructor(
     private readonly redis: RedisConnection,
-    private readonly keyspace: RedisKeyspace,
-  ) {}
+    keyspace: RedisKeyspace,
+  ) {
+    this.keys = redisKeys(keyspace);
+  }
 
   async present(tenant: string, keys: string[], now: number): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
@@ -60,10 +64,10 @@ export class RedisPlayIndex implements PlayIndex {
   }
 
   private usedKey(tenant: string): string {
-    return redisKeys(this.keyspace).playsUsed(tenant);
+    return this.keys.playsUsed(tenant);
   }
 
   private sizeKey(tenant: string): string {
-    return redisKeys(this.keyspace).playSizes(tenant);
+    return this.keys.playSizes(tenant);
   }
 }

@@ -2,15 +2,19 @@ import type { RedisKeyspace } from '../config/redis-settings';
 import type { RenderIdentities } from './submit-ports';
 import { withQueueErrors } from '../redis/queue-errors';
 import type { RedisConnection } from '../redis/redis-connection';
-import { redisKeys } from '../redis/redis-keys';
+import { redisKeys, type RedisKeys } from '../redis/redis-keys';
 
 /** Render identities in Redis, one key each, kept for the retention time. */
 export class RedisRenderIdentities implements RenderIdentities {
+  private readonly keys: RedisKeys;
+
   constructor(
     private readonly redis: RedisConnection,
-    private readonly keyspace: RedisKeyspace,
+    keyspace: RedisKeyspace,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    this.keys = redisKeys(keyspace);
+  }
 
   claim(identity: string, jobId: string): Promise<string | undefined> {
     return withQueueErrors(async () => {
@@ -35,6 +39,6 @@ export class RedisRenderIdentities implements RenderIdentities {
   }
 
   private key(identity: string): string {
-    return redisKeys(this.keyspace).identity(identity);
+    return this.keys.identity(identity);
   }
 }

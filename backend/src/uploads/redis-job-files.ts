@@ -2,18 +2,22 @@ import type { RedisKeyspace } from '../config/redis-settings';
 import type { JobFile, JobFileStore } from './job-files';
 import { withQueueErrors } from '../redis/queue-errors';
 import type { RedisConnection } from '../redis/redis-connection';
-import { redisKeys } from '../redis/redis-keys';
+import { redisKeys, type RedisKeys } from '../redis/redis-keys';
 
 /**
  * The job files in Redis, which every API and worker host already shares: one hash per job,
  * path to content, expiring with the job records (JOB_RETENTION_HOURS) in case nobody removes it.
  */
 export class RedisJobFiles implements JobFileStore {
+  private readonly keys: RedisKeys;
+
   constructor(
     private readonly redis: RedisConnection,
-    private readonly keyspace: RedisKeyspace,
+    keyspace: RedisKeyspace,
     private readonly retentionSeconds: number,
-  ) {}
+  ) {
+    this.keys = redisKeys(keyspace);
+  }
 
   async save(jobId: string, files: JobFile[]): Promise<void> {
     if (files.length === 0) return;
@@ -42,6 +46,6 @@ export class RedisJobFiles implements JobFileStore {
   }
 
   private key(jobId: string): string {
-    return redisKeys(this.keyspace).jobFiles(jobId);
+    return this.keys.jobFiles(jobId);
   }
 }

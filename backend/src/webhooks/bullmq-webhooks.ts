@@ -18,7 +18,7 @@ import { scanKeys, type RedisConnection } from '../redis/redis-connection';
 import type { RedisKeyspace } from '../config/redis-settings';
 import type { JobView } from '../job/render-job';
 import type { WebhookStatistics } from './webhook-statistics';
-import { redisKeys } from '../redis/redis-keys';
+import { redisKeys, type RedisKeys } from '../redis/redis-keys';
 
 const DELIVERY_JOB_NAME = 'deliver';
 /** A field of a job's delivery hash that says the job has ended; the others are delivery ids. */
@@ -67,15 +67,17 @@ export interface WebhookRetryPolicy {
  */
 export class BullmqWebhooks {
   private readonly queue: Queue<DeliveryJobData>;
+  private readonly keys: RedisKeys;
 
   constructor(
     private readonly connection: RedisConnection,
-    private readonly keyspace: RedisKeyspace,
+    keyspace: RedisKeyspace,
     private readonly retentionHours: number,
     private readonly retry: WebhookRetryPolicy,
     private readonly logger: Logger,
   ) {
-    this.queue = new Queue<DeliveryJobData>(redisKeys(keyspace).webhookQueue, {
+    this.keys = redisKeys(keyspace);
+    this.queue = new Queue<DeliveryJobData>(this.keys.webhookQueue, {
       connection,
       prefix: keyspace.bullmqPrefix,
     });
@@ -146,7 +148,7 @@ export class BullmqWebhooks {
     findEnded: (jobId: string) => Promise<JobView | undefined>,
     options: { minAgeMs: number },
   ): Promise<number> {
-    const prefix = deliveryHashKey(this.keyspace, '');
+    const prefix = this.keys.webhookDeliveries('');
     const now = Date.now();
     let announced = 0;
     for (const key of await scanKeys(this.connection, `${prefix}*`)) {
@@ -217,16 +219,12 @@ export class BullmqWebhooks {
   }
 
   private hashKey(jobId: string): string {
-    return deliveryHashKey(this.keyspace, jobId);
+    return this.keys.webhookDeliveries(jobId);
   }
 
   private retentionSeconds(): number {
     return this.retentionHours * 3600;
   }
-}
-
-function deliveryHashKey(keyspace: RedisKeyspace, jobId: string): string {
-  return redisKeys(keyspace).webhookDeliveries(jobId);
 }
 
 function newRecord(url: string): WebhookDeliveryRecord {
@@ -284,11 +282,12 @@ export interface WebhookWorkerOptions {
 
 export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker {
   const { connection, logger } = options;
+  const keys = redisKeys(options.keyspace);
   const retentionSeconds = options.retentionHours * 3600;
 
   const readRecord = async (data: DeliveryJobData): Promise<WebhookDeliveryRecord> => {
     const stored = await connection
-      .hget(deliveryHashKey(options.keyspace, data.renderJobId), data.deliveryId)
+      .hget(keys.webhookDeliveries(data.renderJobId), data.deliveryId)
       .catch(() => null);
     if (stored) {
       try {
@@ -307,7 +306,7 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
   };
 
   const worker = new Worker<DeliveryJobData>(
-    redisKeys(options.keyspace).webhookQueue,
+    keys.webhookQueue,
     async (job) => {
       const data = job.data;
       const attempt = job.attemptsMade + 1;
@@ -333,7 +332,7 @@ export function startWebhookWorker(options: WebhookWorkerOptions): WebhookWorker
       });
       // A delivery that went through must not be sent again because its record could not be
       // written: these writes only log their failures.
-      const key = deliveryHashKey(options.keyspace, data.renderJobId);
+      const key = keys.webhookDeliveries(data.renderJobId);
       await connection
         .multi()
         .hset(key, data.deliveryId, JSON.stringify(record))

@@ -1,7 +1,7 @@
 import type { RedisKeyspace } from '../config/redis-settings';
 import { scanKeys, type RedisConnection } from '../redis/redis-connection';
 import { parseWorkerStatus, type WorkerStatus, type WorkerStatusReader } from './worker-status';
-import { redisKeys } from '../redis/redis-keys';
+import { redisKeys, type RedisKeys } from '../redis/redis-keys';
 
 /** A worker that has not renewed its key for this long counts as dead. */
 export const PRESENCE_TTL_SECONDS = 15;
@@ -15,11 +15,15 @@ export class WorkerPresence implements WorkerStatusReader {
   private timer: NodeJS.Timeout | undefined;
   private status: WorkerStatus | undefined;
 
+  private readonly keys: RedisKeys;
+
   constructor(
     private readonly redis: RedisConnection,
-    private readonly keyspace: RedisKeyspace,
+    keyspace: RedisKeyspace,
     private readonly ttlSeconds: number = PRESENCE_TTL_SECONDS,
-  ) {}
+  ) {
+    this.keys = redisKeys(keyspace);
+  }
 
   /** Writes the status now and renews it until `withdraw`. */
   async announce(status: WorkerStatus): Promise<void> {
@@ -66,6 +70,6 @@ export class WorkerPresence implements WorkerStatusReader {
   }
 
   private key(workerId: string): string {
-    return redisKeys(this.keyspace).worker(workerId);
+    return this.keys.worker(workerId);
   }
 }
