@@ -83,6 +83,7 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   });
   // Newest version first: the default one, which the warm pool and the sharing probe use.
   const images = renderImages(config);
+  const defaultImage = images[0]?.name ?? '';
   const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const outputs = createOutputStore(config);
   const redis = connectRedis(config, logger);
@@ -112,11 +113,11 @@ export async function startWorkerProcess(config: Config, logger: Logger): Promis
   });
   await engine.whenUp();
 
-  const host = await readHost(config, logger, { docker, images, workerId, presence });
+  const host = await readHost(config, logger, { docker, defaultImage, workerId, presence });
   const housekeeping = await startHousekeeping(config, logger, { renderEngine, presence, outputs });
   const pool = buildWarmPool(config, logger, {
     renderEngine,
-    images,
+    defaultImage,
     workerId,
     presence,
     host,
@@ -337,7 +338,8 @@ async function readHost(
   logger: Logger,
   deps: {
     docker: DockerClient;
-    images: RenderImage[];
+    /** The newest version's image, which probes the daemon's view of the job folders. */
+    defaultImage: string;
     workerId: string;
     presence: WorkerPresence;
   },
@@ -359,7 +361,7 @@ async function readHost(
     docker,
     config,
     logger,
-    image: deps.images[0]?.name ?? '',
+    image: deps.defaultImage,
     owner: {
       queueName: config.QUEUE_NAME,
       scope: deploymentScope(config),
@@ -412,7 +414,8 @@ function buildWarmPool(
   logger: Logger,
   deps: {
     renderEngine: RenderEngine;
-    images: RenderImage[];
+    /** Warm containers run the newest version's image. */
+    defaultImage: string;
     workerId: string;
     presence: WorkerPresence;
     host: WorkerHost;
@@ -428,7 +431,7 @@ function buildWarmPool(
   const pool = createWarmPool({
     engine: deps.renderEngine,
     config: copyMode ? { ...config, WARM_POOL_SIZE: 0 } : config,
-    image: deps.images[0]?.name ?? '',
+    image: deps.defaultImage,
     renderUser: deps.host.renderUser,
     workerId: deps.workerId,
     toDaemonPath: (workerPath) => daemonPaths.toDaemonPath(workerPath),
