@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../errors/app-error';
 import {
   toOpenApiPath,
   headerRef,
@@ -42,6 +43,31 @@ export function jobPaths(context: OpenApiContext): Record<string, PathItemObject
     'Last-Modified': { schema: { type: 'string' } },
   };
   const redirectsToStore = config.STORAGE === 's3' && config.S3_DOWNLOAD === 'redirect';
+  /** The errors of a route that sends a file of a completed job, kept in the output store. */
+  const storedFileErrors = (
+    file: string,
+    ownCodes: ErrorCode[] = [],
+    ownNotes: Partial<Record<ErrorCode, string>> = {},
+  ) =>
+    errorResponses(
+      [
+        ...MEDIA_COMMON_ERRORS,
+        'validation_failed',
+        'job_not_found',
+        'job_not_completed',
+        ...ownCodes,
+        'queue_unavailable',
+        ...(config.STORAGE === 's3' ? (['output_store_unavailable'] as const) : []),
+      ],
+      {
+        ...API_COMMON_NOTES,
+        job_not_found: `unknown, expired or implausible id, another API key's job, or the job record remains but its ${file} is gone`,
+        job_not_completed: 'the job is queued, active, failed or cancelled',
+        validation_failed: 'download is not 1, true, 0 or false',
+        output_store_unavailable: 'the object store that keeps the file does not answer',
+        ...ownNotes,
+      },
+    );
   const videoGet = (method: 'get' | 'head'): OperationObject =>
     media({
       operationId: method === 'get' ? 'getJobVideo' : 'headJobVideo',
@@ -90,24 +116,7 @@ export function jobPaths(context: OpenApiContext): Record<string, PathItemObject
               ),
             }
           : {}),
-        ...errorResponses(
-          [
-            ...MEDIA_COMMON_ERRORS,
-            'validation_failed',
-            'job_not_found',
-            'job_not_completed',
-            'queue_unavailable',
-            ...(config.STORAGE === 's3' ? (['output_store_unavailable'] as const) : []),
-          ],
-          {
-            ...API_COMMON_NOTES,
-            job_not_found:
-              "unknown, expired or implausible id, another API key's job, or the job record remains but its file is gone",
-            job_not_completed: 'the job is queued, active, failed or cancelled',
-            validation_failed: 'download is not 1, true, 0 or false',
-            output_store_unavailable: 'the object store that keeps the file does not answer',
-          },
-        ),
+        ...storedFileErrors('file'),
         '412': emptyResponse('An If-Match / If-Unmodified-Since precondition failed (empty body).'),
         '416': emptyResponse('The range lies outside the file (empty body).', {
           'Content-Range': {
@@ -145,26 +154,9 @@ export function jobPaths(context: OpenApiContext): Record<string, PathItemObject
               ),
             }
           : {}),
-        ...errorResponses(
-          [
-            ...MEDIA_COMMON_ERRORS,
-            'validation_failed',
-            'job_not_found',
-            'job_not_completed',
-            'poster_not_found',
-            'queue_unavailable',
-            ...(config.STORAGE === 's3' ? (['output_store_unavailable'] as const) : []),
-          ],
-          {
-            ...API_COMMON_NOTES,
-            job_not_found:
-              "unknown, expired or implausible id, another API key's job, or the job record remains but its poster file is gone",
-            job_not_completed: 'the job is queued, active, failed or cancelled',
-            poster_not_found: 'the video could not be read for a poster (its log says why)',
-            validation_failed: 'download is not 1, true, 0 or false',
-            output_store_unavailable: 'the object store that keeps the file does not answer',
-          },
-        ),
+        ...storedFileErrors('poster file', ['poster_not_found'], {
+          poster_not_found: 'the video could not be read for a poster (its log says why)',
+        }),
       },
     });
 
